@@ -1,0 +1,218 @@
+// Carrying out a planned cloud player action. Every mutation is written ahead to state, and an
+// answer that leaves the outcome unknown is resolved by observing the player's name, which
+// Agora keeps unique per project (crossplane's external-create-pending, made safe by a
+// deterministic external name).
+import type { ExecuteContext, PlannedAction } from '../kind.ts';
+import type { ResourceState } from '../../state/types.ts';
+import { mintRtcToken } from '../../agora/tokens.ts';
+import { LIST_PAGE_SIZE } from './observe.ts';
+import { get, playerHash, updatableValues, type PlayerData, type UpdatablePath } from './model.ts';
+
+const MAX_RESOLVE_ATTEMPTS = 3;
+
+export class PlayerActionError extends Error {
+  constructor(
+    message: string,
+    readonly code: string,
+  ) {
+    super(message);
+    this.name = 'PlayerActionError';
+  }
+}
+
+export async function executePlayer(action: PlannedAction, ctx: ExecuteContext): Promise<void> {
+  switch (action.type) {
+    case 'create':
+      return createPlayer(action, ctx, action.detail.resolveFirst === true);
+    case 'adopt':
+      return recordPlayer(action, ctx, String(action.detail.id), numberOr(action.detail.createTs));
+    case 'update':
+      return updatePlayer(action, ctx);
+    case 'delete':
+      await deletePlayer(action, ctx, String(action.detail.id), String(action.detail.region));
+      await ctx.state.remove(action.key);
+      return;
+    case 'replace':
+      await deletePlayer(action, ctx, String(action.detail.id), String(action.detail.oldRegion ?? action.detail.region));
+      return createPlayer(action, ctx, false);
+    case 'forget':
+      return ctx.state.remove(action.key);
+    case 'conflict':
+      throw new PlayerActionError(action.reason, 'Conflict');
+  }
+}
+
+async function createPlayer(action: PlannedAction, ctx: ExecuteContext, resolveFirst: boolean): Promise<void> {
+  const spec = requireSpec(action, ctx);
+  const region = String(spec.region);
+  if (resolveFirst) {
+    const found = await findByName(ctx, String(spec.channelName), action.name);
+    if (found) return recordPlayer(action, ctx, found.id, found.createTs);
+  }
+  const now = ctx.clock.now();
+  // The intent goes to disk before the call; the old id (of a replaced player) goes with it.
+  await ctx.state.put({
+    ...baseState(action, ctx),
+    externalId: undefined,
+    pending: { action: 'create', startedAt: now },
+    updatedAt: now,
+  });
+  const body = createBody(action, spec, ctx, numberOr(action.detail.playTs));
+  const streamIp = typeof spec.streamIp === 'string' ? { streamIp: spec.streamIp } : undefined;
+
+  for (let attempt = 1; attempt <= MAX_RESOLVE_ATTEMPTS; attempt++) {
+    const result = await ctx.client.players.create(region, body, streamIp);
+    if (result.outcome === 'created') {
+      await recordPlayer(action, ctx, result.player.id, result.player.createTs, numberOr(body.playTs));
+      return applyInitialUpdates(action, ctx, spec);
+    }
+    if (result.outcome === 'conflict') {
+      // Ours only if an earlier attempt of this same create may have made it.
+      if (attempt > 1 || resolveFirst) return recordPlayer(action, ctx, result.existingId);
+      await ctx.state.put({ ...baseState(action, ctx), updatedAt: ctx.clock.now() });
+      await ctx.state.remove(action.key);
+      throw new PlayerActionError(`a player named ${action.name} was created by someone else meanwhile (id ${result.existingId})`, 'Conflict');
+    }
+    // Outcome unknown: look for the name; if List does not show it (yet), creating again is
+    // safe, because a second create of one name answers 409 with the first one's id.
+    ctx.logger.warn({ event: 'create_outcome_unknown', key: action.key, requestId: result.requestId, cause: result.cause }, 'create outcome unknown; observing');
+    const found = await findByName(ctx, String(spec.channelName), action.name);
+    if (found) {
+      await recordPlayer(action, ctx, found.id, found.createTs, numberOr(body.playTs));
+      return applyInitialUpdates(action, ctx, spec);
+    }
+  }
+  throw new PlayerActionError(`the outcome of creating ${action.name} stayed unknown after ${MAX_RESOLVE_ATTEMPTS} attempts; the next run resolves it by name`, 'OutcomeUnknown');
+}
+
+/** Create takes no pause, tempo or volume: a player that must start with them is updated once. */
+async function applyInitialUpdates(action: PlannedAction, ctx: ExecuteContext, spec: Record<string, unknown>): Promise<void> {
+  const patch = updatePatch(spec, ['isPause', 'tempo', 'audioOptions.volume']);
+  if (Object.keys(patch).length === 0) return;
+  await updateWithSequence(action, ctx, patch);
+}
+
+async function updatePlayer(action: PlannedAction, ctx: ExecuteContext): Promise<void> {
+  const spec = requireSpec(action, ctx);
+  const paths = action.changes.map((c) => c.path as UpdatablePath);
+  await updateWithSequence(action, ctx, updatePatch(spec, paths));
+}
+
+async function updateWithSequence(action: PlannedAction, ctx: ExecuteContext, patch: Record<string, unknown>): Promise<void> {
+  const state = ctx.state.get(action.key);
+  const data = state?.data as PlayerData | undefined;
+  if (!state?.externalId || !data) throw new PlayerActionError(`${action.key} has no player id in state`, 'NotInState');
+  const sequence = data.sequence + 1;
+  // The sequence is recorded before the call: a lost answer must not make the next update reuse it.
+  await ctx.state.put({ ...state, data: { ...data, sequence }, pending: { action: 'update', startedAt: ctx.clock.now() }, updatedAt: ctx.clock.now() });
+  try {
+    await ctx.client.players.update(data.region, state.externalId, sequence, patch);
+  } catch (err) {
+    const status = (err as { status?: unknown }).status;
+    const failures = typeof status === 'number' && (status === 404 || status >= 500) ? (data.updateFailures ?? 0) + 1 : data.updateFailures ?? 0;
+    await ctx.state.put({ ...state, data: { ...data, sequence, updateFailures: failures }, updatedAt: ctx.clock.now() });
+    throw err;
+  }
+  const spec = requireSpec(action, ctx);
+  await ctx.state.put({
+    ...state,
+    specHash: playerHash(spec),
+    data: { ...data, sequence, applied: updatableValues(spec), updateFailures: 0 },
+    pending: undefined,
+    updatedAt: ctx.clock.now(),
+  });
+}
+
+async function deletePlayer(action: PlannedAction, ctx: ExecuteContext, id: string, region: string): Promise<void> {
+  const state = ctx.state.get(action.key);
+  if (state) await ctx.state.put({ ...state, pending: { action: 'delete', startedAt: ctx.clock.now() }, updatedAt: ctx.clock.now() });
+  // Delete is idempotent (a destroyed player answers 2XX, agora-facts.md), so an unknown
+  // outcome is settled by deleting again.
+  for (let attempt = 1; attempt <= MAX_RESOLVE_ATTEMPTS; attempt++) {
+    const result = await ctx.client.players.delete(region, id);
+    if (result.outcome === 'deleted') return;
+    ctx.logger.warn({ event: 'delete_outcome_unknown', key: action.key, requestId: result.requestId }, 'delete outcome unknown; deleting again');
+  }
+  throw new PlayerActionError(`deleting ${action.name} (id ${id}) stayed unknown after ${MAX_RESOLVE_ATTEMPTS} attempts`, 'OutcomeUnknown');
+}
+
+async function recordPlayer(action: PlannedAction, ctx: ExecuteContext, id: string, createTs?: number, playTs?: number): Promise<void> {
+  const spec = requireSpec(action, ctx);
+  const now = ctx.clock.now();
+  const startedAt = playTs && playTs > 0 ? playTs : createTs ?? Math.floor(now / 1000);
+  const data: PlayerData = {
+    region: String(spec.region),
+    channelName: String(spec.channelName),
+    sequence: 0,
+    applied: updatableValues({ streamUrl: spec.streamUrl, seekPosition: spec.seekPosition }),
+    createdAt: now,
+    playStartedAt: startedAt,
+    lastStatus: 'connecting',
+  };
+  await ctx.state.put({ ...baseState(action, ctx), externalId: id, specHash: playerHash(spec), data: { ...data }, updatedAt: now });
+}
+
+async function findByName(ctx: ExecuteContext, channelName: string, name: string): Promise<{ id: string; createTs?: number } | undefined> {
+  for await (const page of ctx.client.players.list({ channelName, pageSize: LIST_PAGE_SIZE })) {
+    const hit = page.players.find((p) => p.name === name);
+    if (hit) return { id: hit.id, createTs: hit.createTs };
+  }
+  return undefined;
+}
+
+function createBody(action: PlannedAction, spec: Record<string, unknown>, ctx: ExecuteContext, playTs: number | undefined): Record<string, unknown> {
+  const body: Record<string, unknown> = { name: action.name };
+  for (const field of ['channelName', 'uid', 'account', 'streamUrl', 'idleTimeout', 'playTs', 'repeatTime', 'seekPosition', 'encryptMode', 'encryptKey', 'encryptKdfSalt', 'videoOptions', 'dataStreamOptions']) {
+    if (spec[field] !== undefined) body[field] = spec[field];
+  }
+  const audio = spec.audioOptions as Record<string, unknown> | undefined;
+  if (audio?.profile !== undefined) body.audioOptions = { profile: audio.profile };
+  if (playTs !== undefined) body.playTs = playTs;
+  body.token = playerToken(spec, ctx);
+  if (body.token === undefined) delete body.token;
+  return body;
+}
+
+function playerToken(spec: Record<string, unknown>, ctx: ExecuteContext): string | undefined {
+  const token = spec.token;
+  if (typeof token === 'string') return token;
+  if (token && typeof token === 'object' && (token as { generate?: unknown }).generate === true) {
+    if (!ctx.project.appCertificate) throw new PlayerActionError('token: { generate: true } needs Project.spec.appCertificate', 'NoAppCertificate');
+    // Minted fresh on every create: a token lasts at most 24 h (media-pull-rest-api.txt).
+    return mintRtcToken({
+      appId: ctx.project.appId,
+      appCertificate: ctx.project.appCertificate,
+      channelName: String(spec.channelName),
+      uid: typeof spec.uid === 'number' ? spec.uid : undefined,
+      account: typeof spec.account === 'string' ? spec.account : undefined,
+      now: ctx.clock.now(),
+    });
+  }
+  return undefined;
+}
+
+function updatePatch(spec: Record<string, unknown>, paths: readonly string[]): Record<string, unknown> {
+  const patch: Record<string, unknown> = {};
+  for (const path of paths) {
+    const value = get(spec, path);
+    if (value === undefined) continue;
+    if (path === 'audioOptions.volume') patch.audioOptions = { volume: value };
+    else patch[path] = value;
+  }
+  return patch;
+}
+
+function requireSpec(action: PlannedAction, ctx: ExecuteContext): Record<string, unknown> {
+  const spec = ctx.resolvedSpec(action.key);
+  if (!spec) throw new PlayerActionError(`${action.key} is not in the manifests`, 'NotDesired');
+  return spec;
+}
+
+function baseState(action: PlannedAction, ctx: ExecuteContext): ResourceState {
+  const existing = ctx.state.get(action.key);
+  return existing ?? { key: action.key, project: action.project, kind: action.kind, name: action.name, data: {}, updatedAt: ctx.clock.now() };
+}
+
+function numberOr(value: unknown): number | undefined {
+  return typeof value === 'number' ? value : undefined;
+}

@@ -1,0 +1,56 @@
+// What agoractl knows about a cloud player beyond what List returns, and how a manifest spec
+// maps onto Agora's fields.
+import { specHash } from '../../engine/spec-hash.ts';
+
+/** Fields Agora's Update (PATCH with sequence) changes in place (agora-facts.md). */
+export const UPDATABLE = ['streamUrl', 'audioOptions.volume', 'isPause', 'seekPosition', 'tempo'] as const;
+export type UpdatablePath = (typeof UPDATABLE)[number];
+
+/** Not part of the player Agora runs: how agoractl treats it, or a secret minted per create. */
+const NOT_HASHED = ['restartPolicy', 'token'] as const;
+
+/** Kept in state: the API never returns these. */
+export interface PlayerData {
+  region: string;
+  channelName: string;
+  /** The last Update's sequence; the next one must be greater (agora-facts.md). */
+  sequence: number;
+  /** The updatable fields as last applied. */
+  applied: Partial<Record<UpdatablePath, unknown>>;
+  /** Client time (ms) of the create, to tell List's ~10 s lag from a destroyed player. */
+  createdAt?: number;
+  /** Unix seconds the player started playing, for playTs continuity when it is replaced. */
+  playStartedAt?: number;
+  lastStatus?: string;
+  updateFailures?: number;
+}
+
+export function playerHash(spec: Record<string, unknown>): string {
+  return specHash(spec, [...UPDATABLE, ...NOT_HASHED]);
+}
+
+export function get(obj: Record<string, unknown>, path: string): unknown {
+  let node: unknown = obj;
+  for (const part of path.split('.')) node = node && typeof node === 'object' ? (node as Record<string, unknown>)[part] : undefined;
+  return node;
+}
+
+export function updatableValues(spec: Record<string, unknown>): Partial<Record<UpdatablePath, unknown>> {
+  const values: Partial<Record<UpdatablePath, unknown>> = {};
+  for (const path of UPDATABLE) {
+    const v = get(spec, path);
+    if (v !== undefined) values[path] = v;
+  }
+  return values;
+}
+
+export function playerData(data: Record<string, unknown> | undefined): PlayerData | undefined {
+  if (!data || typeof data.region !== 'string') return undefined;
+  return data as unknown as PlayerData;
+}
+
+/** The restart policy, with the schema's default. */
+export function restartPolicy(spec: Record<string, unknown>): 'Always' | 'OnFailure' | 'Never' {
+  const p = spec.restartPolicy;
+  return p === 'OnFailure' || p === 'Never' ? p : 'Always';
+}

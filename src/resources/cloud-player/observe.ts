@@ -1,0 +1,67 @@
+// Observing cloud players: Agora has no call that returns one player, so agoractl lists them
+// (media-pull-rest-api.txt, List), unfiltered or per channel, whichever needs fewer calls.
+import type { KindObservation, ObserveInput, ObservedResource } from '../kind.ts';
+import type { AgoraClient } from '../../agora/client.ts';
+
+export const LIST_PAGE_SIZE = 500;
+
+export type ListStrategy = { filtered: false } | { filtered: true; channels: string[] };
+
+/**
+ * Unfiltered List pages through every player of the project (500 a page, 10/s and 20/min);
+ * a filtered one costs at least one call per channel (2/s and 15/min). Per channel wins only
+ * when it needs fewer calls and stays inside one minute's filtered budget.
+ */
+export function chooseListStrategy(channels: readonly string[], expectedPlayers: number, filteredPerMinute = 15): ListStrategy {
+  const unfilteredCalls = Math.max(1, Math.ceil(expectedPlayers / LIST_PAGE_SIZE));
+  if (channels.length > 0 && channels.length < unfilteredCalls && channels.length <= filteredPerMinute) {
+    return { filtered: true, channels: [...channels].sort() };
+  }
+  return { filtered: false };
+}
+
+export async function observePlayers(input: ObserveInput): Promise<KindObservation> {
+  const channels = new Set<string>();
+  for (const d of input.desired) if (typeof d.spec.channelName === 'string') channels.add(d.spec.channelName);
+  for (const s of input.state) if (typeof s.data.channelName === 'string') channels.add(s.data.channelName);
+  const strategy = chooseListStrategy([...channels], Math.max(input.desired.length, input.state.length));
+
+  const resources = new Map<string, ObservedResource>();
+  let calls = 0;
+  let total = 0;
+  const collect = async (channelName?: string): Promise<void> => {
+    for await (const page of listAll(input.client, channelName)) {
+      calls += 1;
+      total = channelName === undefined ? page.totalSize : total + page.players.length;
+      for (const p of page.players) if (p.name) resources.set(p.name, toObserved(p));
+    }
+  };
+  if (strategy.filtered) {
+    for (const channel of strategy.channels) await collect(channel);
+  } else {
+    await collect();
+  }
+  // Filtered observation sees only our channels, so the quota count is a lower bound there.
+  return { resources, quotaUsed: total, calls };
+}
+
+function listAll(client: AgoraClient, channelName?: string) {
+  return client.players.list({ channelName, pageSize: LIST_PAGE_SIZE });
+}
+
+type Listed = { id: string; name?: string; createTs?: number; status?: string; streamUrl?: string; channelName?: string; uid?: number; account?: string };
+
+export function toObserved(p: Listed): ObservedResource {
+  const fields: Record<string, unknown> = {};
+  for (const k of ['channelName', 'uid', 'account', 'streamUrl', 'createTs', 'status'] as const) {
+    if (p[k] !== undefined) fields[k] = p[k];
+  }
+  return {
+    name: p.name ?? p.id,
+    externalId: p.id,
+    status: p.status,
+    fields,
+    // List may return only id, name and createTs (media-pull-rest-api.txt, considerations).
+    partial: p.channelName === undefined || p.streamUrl === undefined || p.status === undefined,
+  };
+}
