@@ -115,4 +115,9 @@ export interface KindModule {
   diff(input: DiffInput): PlannedAction[];
   /** Carries out one action, writing state ahead of every mutation. */
   execute(action: PlannedAction, ctx: ExecuteContext): Promise<void>;
+  /**
+   * Pure. Folds what was observed into a state record (e.g. a player's last status, which
+   * decides restartPolicy OnFailure later); undefined when nothing changed.
+   */
+  refresh?(state: ResourceState, observed: ObservedResource | undefined, now: number): ResourceState | undefined;
 }

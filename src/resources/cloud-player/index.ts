@@ -3,6 +3,7 @@ import type { KindModule } from '../kind.ts';
 import { observePlayers } from './observe.ts';
 import { DEFAULT_LIST_LAG_MS, KIND, diffPlayer } from './diff.ts';
 import { executePlayer } from './execute.ts';
+import { refreshPlayer } from './model.ts';
 
 export function createCloudPlayerModule(options: { listLagMs?: number } = {}): KindModule {
   const listLagMs = options.listLagMs ?? DEFAULT_LIST_LAG_MS;
@@ -12,5 +13,6 @@ export function createCloudPlayerModule(options: { listLagMs?: number } = {}): K
     observe: observePlayers,
     diff: (input) => diffPlayer(input, listLagMs),
     execute: executePlayer,
+    refresh: refreshPlayer,
   };
 }

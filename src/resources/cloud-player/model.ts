@@ -1,6 +1,8 @@
 // What agoractl knows about a cloud player beyond what List returns, and how a manifest spec
 // maps onto Agora's fields.
 import { specHash } from '../../engine/spec-hash.ts';
+import type { ObservedResource } from '../kind.ts';
+import type { ResourceState } from '../../state/types.ts';
 
 /** Fields Agora's Update (PATCH with sequence) changes in place (agora-facts.md). */
 export const UPDATABLE = ['streamUrl', 'audioOptions.volume', 'isPause', 'seekPosition', 'tempo'] as const;
@@ -53,4 +55,11 @@ export function playerData(data: Record<string, unknown> | undefined): PlayerDat
 export function restartPolicy(spec: Record<string, unknown>): 'Always' | 'OnFailure' | 'Never' {
   const p = spec.restartPolicy;
   return p === 'OnFailure' || p === 'Never' ? p : 'Always';
+}
+
+/** Records the status List reported, so a player that failed and was then destroyed is known to have failed. */
+export function refreshPlayer(state: ResourceState, observed: ObservedResource | undefined, now: number): ResourceState | undefined {
+  const data = playerData(state.data);
+  if (!data || !observed?.status || observed.status === data.lastStatus || observed.externalId !== state.externalId) return undefined;
+  return { ...state, data: { ...state.data, lastStatus: observed.status }, updatedAt: now };
 }

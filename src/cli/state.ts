@@ -1,0 +1,146 @@
+// `agoractl state`: what agoractl owns, read from the state store, and `forget` to stop
+// managing a resource without touching Agora (like `terraform state rm`).
+import { InvalidArgumentError, Option, type Command } from 'commander';
+import { stringify as toYaml } from 'yaml';
+import { resolveStatePath } from '../state/default-path.ts';
+import { StateError, stateResourceNotFound } from '../state/errors.ts';
+import { openFileStateStore } from '../state/file-store.ts';
+import type { StateStore } from '../state/store.ts';
+import type { ResourceState } from '../state/types.ts';
+
+interface LocationOptions {
+  state?: string;
+  filename?: string;
+}
+
+export function register(program: Command): void {
+  const state = program
+    .command('state')
+    .description('Inspect what agoractl manages, or stop managing a resource (the state store)');
+
+  withLocation(state.command('list'))
+    .description('List the resources agoractl manages: key, Agora id, last known status, pending intent')
+    .addOption(new Option('-o, --output <format>', 'output format').choices(['text', 'json']).default('text'))
+    .action(async (options: LocationOptions & { output: string }, command: Command) => {
+      await withStore(command, options, async (store) => {
+        const resources = sortedResources(Object.values((await store.load()).resources));
+        const out = writerOf(command);
+        if (options.output === 'json') out(`${JSON.stringify(resources, null, 2)}\n`);
+        else if (resources.length === 0) out(`No resources in ${store.location}.\n`);
+        else out(formatTable(resources));
+      });
+    });
+
+  withLocation(state.command('show'))
+    .description('Show everything recorded about one resource')
+    .argument('<key>', 'the resource key, "<project>/<kind>/<name>" as `state list` prints it')
+    .addOption(new Option('-o, --output <format>', 'output format').choices(['yaml', 'json']).default('yaml'))
+    .action(async (key: string, options: LocationOptions & { output: string }, command: Command) => {
+      await withStore(command, options, async (store) => {
+        const resource = (await store.load()).resources[key];
+        if (!resource) throw stateResourceNotFound(store.location, [key]);
+        writerOf(command)(options.output === 'json' ? `${JSON.stringify(resource, null, 2)}\n` : toYaml(resource));
+      });
+    });
+
+  withLocation(state.command('forget'))
+    .description('Stop managing resources without changing them in Agora (like `terraform state rm`)')
+    .argument('<keys...>', 'resource keys, "<project>/<kind>/<name>" as `state list` prints them')
+    .option('--lock-timeout <seconds>', 'how long to wait for a running apply to release the state', parseSeconds, 0)
+    .action(async (keys: string[], options: LocationOptions & { lockTimeout: number }, command: Command) => {
+      await withStore(command, options, async (store) => {
+        const lock = await store.lock({ waitMs: options.lockTimeout * 1000, owner: 'agoractl state forget' });
+        try {
+          if (lock.takenOver) {
+            const { pid, hostname, startedAt } = lock.takenOver;
+            writeErrOf(command)(
+              `note: took over a stale state lock left by pid ${pid} on ${hostname} since ${new Date(startedAt).toISOString()}\n`,
+            );
+          }
+          const { resources } = await store.load();
+          const missing = keys.filter((key) => !resources[key]);
+          if (missing.length > 0) throw stateResourceNotFound(store.location, missing);
+          await Promise.all(keys.map((key) => store.remove(key)));
+          const out = writerOf(command);
+          for (const key of keys) {
+            const resource = resources[key];
+            const id = resource?.externalId ? ` (Agora id ${resource.externalId})` : '';
+            out(`Forgot ${key}${id}: agoractl no longer manages it; it was left unchanged in Agora.\n`);
+            if (resource?.pending) {
+              out(`  It had a ${resource.pending.action} in flight; its outcome will not be checked.\n`);
+            }
+          }
+        } finally {
+          await lock.release();
+        }
+      });
+    });
+}
+
+function withLocation(command: Command): Command {
+  return command
+    .option('--state <path>', 'the state file (default: .agoractl/state.json beside the manifests)')
+    .option('-f, --filename <path>', 'manifest file or folder whose default state file to use');
+}
+
+/**
+ * Opens the store, runs `body` and closes it (releasing any lock) before a state error becomes
+ * a clean exit 1: commander's error exits the process at once, so it must come last.
+ */
+async function withStore(command: Command, options: LocationOptions, body: (store: StateStore) => Promise<void>): Promise<void> {
+  const path = resolveStatePath({
+    ...(options.state !== undefined ? { state: options.state } : {}),
+    ...(options.filename !== undefined ? { manifests: options.filename } : {}),
+  });
+  let failure: StateError | undefined;
+  let store: StateStore | undefined;
+  try {
+    store = await openFileStateStore(path);
+    await body(store);
+  } catch (error) {
+    if (!(error instanceof StateError)) throw error;
+    failure = error;
+  } finally {
+    await store?.close();
+  }
+  if (failure) command.error(`error: ${failure.summary}\n  ${failure.detail}`, { exitCode: 1, code: `agoractl.${failure.code}` });
+}
+
+function sortedResources(resources: ResourceState[]): ResourceState[] {
+  return [...resources].sort((a, b) => (a.key < b.key ? -1 : a.key > b.key ? 1 : 0));
+}
+
+function formatTable(resources: ResourceState[]): string {
+  const rows = [
+    ['KEY', 'EXTERNAL ID', 'STATUS', 'PENDING'],
+    ...resources.map((resource) => [
+      resource.key,
+      resource.externalId ?? '-',
+      typeof resource.data.status === 'string' ? resource.data.status : '-',
+      resource.pending ? `${resource.pending.action} since ${new Date(resource.pending.startedAt).toISOString()}` : '-',
+    ]),
+  ];
+  const widths = rows[0]?.map((_, column) => Math.max(...rows.map((row) => row[column]?.length ?? 0))) ?? [];
+  return rows
+    .map((row) => row.map((cell, column) => (column === row.length - 1 ? cell : cell.padEnd(widths[column] ?? 0))).join('  '))
+    .join('\n')
+    .concat('\n');
+}
+
+function parseSeconds(value: string): number {
+  const seconds = Number(value);
+  if (!Number.isFinite(seconds) || seconds < 0) throw new InvalidArgumentError('expected a number of seconds.');
+  return seconds;
+}
+
+// Output goes through commander's output configuration, so a program embedding these commands
+// (or a test) can capture it.
+function writerOf(command: Command): (text: string) => void {
+  const configured = command.configureOutput().writeOut;
+  return configured ? (text) => configured(text) : (text) => void process.stdout.write(text);
+}
+
+function writeErrOf(command: Command): (text: string) => void {
+  const configured = command.configureOutput().writeErr;
+  return configured ? (text) => configured(text) : (text) => void process.stderr.write(text);
+}

@@ -1,0 +1,140 @@
+// One pass of observe → plan → apply over every project, shared by `plan`, `apply` and the
+// daemon. The plan is computed from what was observed and what state recorded; apply then
+// executes exactly that plan.
+import type { Logger } from 'pino';
+import type { Clock } from '../clock.ts';
+import type { AgoraClient } from '../agora/client.ts';
+import type { Limits } from '../agora/limits.ts';
+import type { StateStore } from '../state/store.ts';
+import type { ResourceState } from '../state/types.ts';
+import type { DesiredResource, ExecuteContext, KindModule, KindObservation, ProjectSecrets, StateWriter } from '../resources/kind.ts';
+import { buildPlan, type Plan } from './plan.ts';
+import { applyPlan, type ApplyEvent, type ApplyResult } from './apply.ts';
+
+export interface ProjectRuntime {
+  name: string;
+  client: AgoraClient;
+  secrets: ProjectSecrets;
+  limits: Limits;
+}
+
+export interface ReconcileScope {
+  modules: readonly KindModule[];
+  desired: readonly DesiredResource[];
+  /** Desired specs with secrets resolved, by key: for execute only. */
+  resolvedSpecs: ReadonlyMap<string, Record<string, unknown>>;
+  projects: ReadonlyMap<string, ProjectRuntime>;
+  clock: Clock;
+  logger: Logger;
+}
+
+export interface PlanOptions {
+  targets?: readonly string[];
+  allowMassDelete?: boolean;
+}
+
+export interface PlannedPass {
+  plan: Plan;
+  observed: Map<string, Map<string, KindObservation>>;
+  /** State after folding in what was observed (e.g. a player's last status). */
+  state: ResourceState[];
+  /** Records whose refresh changed them: apply writes these before acting. */
+  refreshed: ResourceState[];
+  calls: number;
+}
+
+export async function planPass(scope: ReconcileScope, stored: readonly ResourceState[], options: PlanOptions = {}): Promise<PlannedPass> {
+  const observed = new Map<string, Map<string, KindObservation>>();
+  let calls = 0;
+  const now = scope.clock.now();
+  const jobs: Promise<void>[] = [];
+  for (const project of scope.projects.values()) {
+    const byKind = new Map<string, KindObservation>();
+    observed.set(project.name, byKind);
+    for (const module of scope.modules) {
+      const desired = scope.desired.filter((d) => d.project === project.name && d.kind === module.kind);
+      const state = stored.filter((s) => s.project === project.name && s.kind === module.kind);
+      if (desired.length === 0 && state.length === 0) continue;
+      jobs.push(
+        module.observe({ client: project.client, project: project.name, desired, state, clock: scope.clock }).then((o) => {
+          byKind.set(module.kind, o);
+          calls += o.calls;
+        }),
+      );
+    }
+  }
+  await Promise.all(jobs);
+
+  const refreshed: ResourceState[] = [];
+  const modules = new Map(scope.modules.map((m) => [m.kind, m]));
+  const state = stored.map((s) => {
+    const module = modules.get(s.kind);
+    const next = module?.refresh?.(s, observed.get(s.project)?.get(s.kind)?.resources.get(s.name), now);
+    if (next) refreshed.push(next);
+    return next ?? s;
+  });
+
+  const quotas = new Map([...scope.projects.values()].map((p) => [p.name, p.limits]));
+  const plan = buildPlan({
+    modules: scope.modules,
+    desired: scope.desired,
+    observed,
+    state: state.filter((s) => scope.projects.has(s.project)),
+    quotas,
+    now,
+    targets: options.targets,
+    allowMassDelete: options.allowMassDelete,
+  });
+  for (const project of new Set(state.map((s) => s.project))) {
+    if (!scope.projects.has(project)) {
+      plan.errors.push({
+        code: 'OrphanProject',
+        project,
+        message: `state holds resources of project ${project}, which no manifest declares; restore its Project document to manage or delete them (or 'agoractl state forget')`,
+      });
+    }
+  }
+  return { plan, observed, state, refreshed, calls };
+}
+
+export interface ApplyPassOptions {
+  onEvent?: (event: ApplyEvent) => void;
+  signal?: AbortSignal;
+}
+
+export async function applyPass(scope: ReconcileScope, store: StateStore, pass: PlannedPass, options: ApplyPassOptions = {}): Promise<ApplyResult> {
+  await Promise.all(pass.refreshed.map((s) => store.put(s)));
+  const records = new Map(pass.state.map((s) => [s.key, s]));
+  const writer: StateWriter = {
+    get: (key) => records.get(key),
+    put: async (resource) => {
+      records.set(resource.key, resource);
+      await store.put(resource);
+    },
+    remove: async (key) => {
+      records.delete(key);
+      await store.remove(key);
+    },
+  };
+  const contexts = new Map<string, ExecuteContext>();
+  for (const project of scope.projects.values()) {
+    contexts.set(project.name, {
+      client: project.client,
+      project: project.secrets,
+      resolvedSpec: (key) => scope.resolvedSpecs.get(key),
+      state: writer,
+      clock: scope.clock,
+      logger: scope.logger,
+    });
+  }
+  const quotaFree = new Map<string, number | null>();
+  for (const module of scope.modules) {
+    if (!module.quota) continue;
+    for (const project of scope.projects.values()) {
+      const quota = project.limits[module.quota];
+      const used = pass.observed.get(project.name)?.get(module.kind)?.quotaUsed ?? 0;
+      quotaFree.set(`${project.name}/${module.kind}`, quota === null ? null : Math.max(0, quota - used));
+    }
+  }
+  return applyPlan({ plan: pass.plan, modules: scope.modules, contexts, quotaFree, clock: scope.clock, onEvent: options.onEvent, signal: options.signal });
+}

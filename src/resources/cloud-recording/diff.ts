@@ -1,0 +1,152 @@
+// Deciding what a cloud recording needs. Pure: it reads the spec, what query said and what
+// state remembers (query returns neither the spec nor the ids; cloud-recording-rest-api.txt).
+import type { DiffInput, FieldChange, PlannedAction } from '../kind.ts';
+import { isSecretLikeName } from '../../state/secrets.ts';
+import {
+  KIND,
+  inPlaceValues,
+  isTombstone,
+  recordingData,
+  recordingHash,
+  sameValue,
+  type InPlaceGroup,
+  type InPlaceValues,
+  type RecordingData,
+} from './model.ts';
+
+/** What observe reports of a session (ObservedResource.status). */
+export const RECORDING_STATUS = {
+  running: 'running',
+  starting: 'starting',
+  exited: 'exited',
+  /** query failed with something other than "not found": nothing can be decided safely. */
+  unknown: 'unknown',
+} as const;
+
+/** The call that changes each in-place group (agora-facts.md "Cloud Recording"). */
+export const GROUP_CALL: Record<InPlaceGroup, 'update' | 'updateLayout'> = { subscription: 'update', layout: 'updateLayout', web: 'update' };
+
+const GROUP_PREFIX: Record<InPlaceGroup, string> = {
+  subscription: 'recordingConfig.',
+  layout: 'recordingConfig.transcodingConfig.',
+  web: 'extensionServiceConfig.',
+};
+
+export const RECORDING_REASONS = {
+  removed: 'removed from the manifests: stop it and keep its final file list',
+  removedExited: 'removed from the manifests; it had already exited, so its last file list is kept',
+  removedNeverStarted: 'removed from the manifests; it never started',
+  removedAmbiguous: 'removed from the manifests; an earlier start has an unknown outcome, so agoractl finds its session before stopping it',
+  removedUnknown: 'removed from the manifests; its status is unknown, so agoractl stops it (stopping one that exited is harmless)',
+  create: 'in the manifests, not recording',
+  recreateTombstone: 'in the manifests again after it was stopped',
+  resolveAmbiguous: 'an earlier start has an unknown outcome; agoractl repeats it with the same resourceId to find the session',
+  exited: 'the recording exited: channel empty past maxIdleTime, or stopped elsewhere',
+  replace: 'a field that only a new session can change differs: stop, then acquire and start',
+  update: 'fields Cloud Recording changes during a session differ',
+} as const;
+
+export function diffRecording(input: DiffInput): PlannedAction[] {
+  const { desired, observed, state } = input;
+  const action = (type: PlannedAction['type'], reason: string, extra: Partial<PlannedAction> = {}): PlannedAction => ({
+    key: input.key,
+    project: input.project,
+    kind: KIND,
+    name: input.name,
+    type,
+    reason,
+    changes: [],
+    detail: {},
+    quotaDelta: 0,
+    ...extra,
+  });
+  const data = recordingData(state?.data);
+  const pendingResourceId = ambiguousStart(state);
+
+  if (!desired) {
+    if (!state || isTombstone(state)) return [];
+    if (pendingResourceId && !state.externalId) {
+      return [action('delete', RECORDING_REASONS.removedAmbiguous, { detail: { resumeResourceId: pendingResourceId }, changes: [{ path: 'recording', before: `resourceId ${pendingResourceId}` }] })];
+    }
+    if (!state.externalId) return [action('forget', RECORDING_REASONS.removedNeverStarted)];
+    const status = observed?.status;
+    if (status === RECORDING_STATUS.exited) return [action('forget', RECORDING_REASONS.removedExited, { changes: [{ path: 'recording', before: state.externalId }] })];
+    const running = status === RECORDING_STATUS.running || status === RECORDING_STATUS.starting;
+    return [
+      action('delete', running ? RECORDING_REASONS.removed : RECORDING_REASONS.removedUnknown, {
+        quotaDelta: running ? -1 : 0,
+        detail: { sid: state.externalId, resourceId: data?.resourceId },
+        changes: [{ path: 'recording', before: state.externalId }],
+      }),
+    ];
+  }
+
+  const spec = desired.spec;
+  const creation = (reason: string, detail: Record<string, unknown> = {}): PlannedAction =>
+    action('create', reason, { quotaDelta: 1, detail, changes: creationChanges(spec) });
+
+  if (!state) return [creation(RECORDING_REASONS.create)];
+  if (isTombstone(state)) return [creation(RECORDING_REASONS.recreateTombstone)];
+  if (pendingResourceId && !state.externalId) return [creation(RECORDING_REASONS.resolveAmbiguous, { resumeResourceId: pendingResourceId })];
+  if (!state.externalId || !data?.sid) return [creation(RECORDING_REASONS.create)];
+
+  // Without an observation, or with a query that failed, nothing is known: wait for the next look.
+  if (!observed || observed.status === RECORDING_STATUS.unknown) return [];
+  if (observed.status === RECORDING_STATUS.exited) {
+    return [creation(RECORDING_REASONS.exited, { previous: { resourceId: data.resourceId, sid: data.sid } })];
+  }
+
+  const hash = recordingHash(spec);
+  if (state.specHash !== hash) {
+    return [
+      action('replace', RECORDING_REASONS.replace, {
+        detail: { sid: data.sid, resourceId: data.resourceId },
+        changes: [{ path: 'spec', before: `(hash ${state.specHash ?? 'none'})`, after: `(hash ${hash})` }],
+      }),
+    ];
+  }
+
+  const { changes, calls } = inPlaceChanges(inPlaceValues(spec), data);
+  if (changes.length === 0) return [];
+  return [action('update', `${RECORDING_REASONS.update} (${calls.join(' and ')})`, { changes, detail: { sid: data.sid, resourceId: data.resourceId, calls } })];
+}
+
+/** The resourceId of a start whose outcome is unknown (written ahead, never confirmed). */
+export function ambiguousStart(state: DiffInput['state']): string | undefined {
+  const pending = state?.pending;
+  if (pending?.action !== 'start') return undefined;
+  const resourceId = pending.detail?.resourceId;
+  return typeof resourceId === 'string' ? resourceId : undefined;
+}
+
+function inPlaceChanges(want: InPlaceValues, data: RecordingData): { changes: FieldChange[]; calls: ('update' | 'updateLayout')[] } {
+  const had: InPlaceValues = data.applied ?? { subscription: {}, layout: {}, web: {} };
+  const changes: FieldChange[] = [];
+  const calls = new Set<'update' | 'updateLayout'>();
+  for (const group of ['subscription', 'layout', 'web'] as const) {
+    const before = had[group] ?? {};
+    const after = want[group];
+    for (const field of new Set([...Object.keys(before), ...Object.keys(after)])) {
+      if (sameValue(before[field], after[field])) continue;
+      changes.push({ path: GROUP_PREFIX[group] + field, before: before[field], after: after[field] });
+      calls.add(GROUP_CALL[group]);
+    }
+  }
+  return { changes, calls: [...calls].sort() };
+}
+
+/** The spec as a list of field changes for a new session; secret references are masked. */
+export function creationChanges(spec: Record<string, unknown>): FieldChange[] {
+  const changes: FieldChange[] = [];
+  const walk = (value: unknown, path: string, name: string): void => {
+    if (name && isSecretLikeName(name)) {
+      changes.push({ path, after: '(sensitive)', sensitive: true });
+    } else if (value && typeof value === 'object' && !Array.isArray(value)) {
+      for (const [k, v] of Object.entries(value)) walk(v, path ? `${path}.${k}` : k, k);
+    } else {
+      changes.push({ path, after: value });
+    }
+  };
+  walk(spec, '', '');
+  return changes;
+}

@@ -1,0 +1,68 @@
+// Deciding what an entry point's pull-from-origin settings need. Pure. An origin site is never
+// replaced: every field is set in place by PATCH (fls-pull-from-origin.txt).
+import type { DiffInput, FieldChange, PlannedAction } from '../kind.ts';
+import { KIND, deletionPolicy, desiredSettings, observedSettings, originSiteData, settingsPatch, type OriginSettings } from './model.ts';
+
+/** observe's status of an entry point whose GET failed with something other than 404. */
+export const ORIGIN_UNKNOWN = 'unknown';
+
+export const ORIGIN_REASONS = {
+  orphan: 'removed from the manifests; deletionPolicy Orphan leaves its settings in Agora as they are',
+  disable: 'removed from the manifests; deletionPolicy Disable turns pull-from-origin off',
+  alreadyDisabled: 'removed from the manifests; pull-from-origin is already off',
+  gone: 'removed from the manifests; the entry point no longer exists',
+  create: 'the entry point does not exist: create it and set pull-from-origin',
+  update: 'pull-from-origin settings differ',
+  takeOver: 'pull-from-origin settings differ; agoractl starts managing this entry point',
+  adopt: 'the entry point already has the settings of the manifest',
+  policy: 'deletionPolicy changed (agoractl keeps it in state; nothing is sent to Agora)',
+} as const;
+
+export function diffOriginSite(input: DiffInput): PlannedAction[] {
+  const { desired, observed, state } = input;
+  const action = (type: PlannedAction['type'], reason: string, extra: Partial<PlannedAction> = {}): PlannedAction => ({
+    key: input.key,
+    project: input.project,
+    kind: KIND,
+    name: input.name,
+    type,
+    reason,
+    changes: [],
+    detail: {},
+    quotaDelta: 0,
+    ...extra,
+  });
+  const data = originSiteData(state?.data);
+
+  if (!desired) {
+    if (!state) return [];
+    if (deletionPolicy(data?.deletionPolicy) === 'Orphan') return [action('forget', ORIGIN_REASONS.orphan)];
+    if (observed?.status === ORIGIN_UNKNOWN) return [];
+    if (!observed) return [action('forget', ORIGIN_REASONS.gone)];
+    if (observed.fields.enabled === false) return [action('forget', ORIGIN_REASONS.alreadyDisabled)];
+    return [action('delete', ORIGIN_REASONS.disable, { detail: { patch: { enabled: false } }, changes: [{ path: 'enabled', before: observed.fields.enabled, after: false }] })];
+  }
+
+  const want = desiredSettings(desired.spec);
+  const policy = deletionPolicy(desired.spec.deletionPolicy);
+  if (!observed) {
+    const patch = settingsPatch(want, undefined);
+    return [action('create', ORIGIN_REASONS.create, { detail: { createEntryPoint: true, patch, deletionPolicy: policy }, changes: patchChanges(patch, undefined) })];
+  }
+  if (observed.status === ORIGIN_UNKNOWN) return [];
+
+  const have = observedSettings(observed.fields);
+  const patch = settingsPatch(want, have);
+  if (Object.keys(patch).length > 0) {
+    return [action('update', state ? ORIGIN_REASONS.update : ORIGIN_REASONS.takeOver, { detail: { patch, deletionPolicy: policy }, changes: patchChanges(patch, have) })];
+  }
+  if (!state) return [action('adopt', ORIGIN_REASONS.adopt, { detail: { patch: {}, deletionPolicy: policy } })];
+  if (data?.deletionPolicy !== policy) {
+    return [action('update', ORIGIN_REASONS.policy, { detail: { patch: {}, deletionPolicy: policy }, changes: [{ path: 'deletionPolicy', before: data?.deletionPolicy, after: policy }] })];
+  }
+  return [];
+}
+
+function patchChanges(patch: Partial<OriginSettings>, have: OriginSettings | undefined): FieldChange[] {
+  return Object.entries(patch).map(([path, after]) => ({ path, before: have?.[path as keyof OriginSettings], after }));
+}

@@ -1,0 +1,50 @@
+// What the state store records: the resources agoractl owns and the facts about them that Agora
+// does not return (DESIGN.md "Identity, ownership, state"). Plain JSON data, shared by every
+// backend and by the engine.
+
+export interface ResourceState {
+  key: string;
+  project: string;
+  kind: string;
+  name: string;
+  /** Agora's id for it: player id, recording sid, entry point name. */
+  externalId?: string;
+  /** Hash of the desired spec last applied (secrets never enter it in clear). */
+  specHash?: string;
+  /** Kind-specific data the API does not return: sequence, region, resourceId, uid, fileList, status, playStartedAt... JSON only. */
+  data: Record<string, unknown>;
+  /** Write-ahead intent: set before a mutation, cleared (or replaced) after its result. */
+  pending?: PendingIntent;
+  updatedAt: number;
+}
+
+export interface PendingIntent {
+  action: string;
+  startedAt: number;
+  requestId?: string;
+  detail?: Record<string, unknown>;
+}
+
+export interface StateSnapshot {
+  version: 1;
+  lineage: string;
+  serial: number;
+  resources: Record<string, ResourceState>;
+}
+
+/** The state format this build reads and writes; a file of any other version is refused. */
+export const STATE_VERSION = 1;
+
+/** A resource's identity key: `"<project>/<kind>/<name>"`, e.g. `prod/CloudPlayer/class32-101`. */
+export function resourceKey(project: string, kind: string, name: string): string {
+  return `${project}/${kind}/${name}`;
+}
+
+/** Splits an identity key; undefined when it does not have the three parts. */
+export function parseResourceKey(key: string): { project: string; kind: string; name: string } | undefined {
+  // Project and kind never contain a slash; the name is whatever follows them.
+  const [project, kind, ...rest] = key.split('/');
+  const name = rest.join('/');
+  if (!project || !kind || !name) return undefined;
+  return { project, kind, name };
+}

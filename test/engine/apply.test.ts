@@ -1,0 +1,76 @@
+import { describe, test } from 'node:test';
+import assert from 'node:assert/strict';
+import { applyPlan } from '../../src/engine/apply.ts';
+import type { Plan } from '../../src/engine/plan.ts';
+import type { ExecuteContext, KindModule, PlannedAction } from '../../src/resources/kind.ts';
+import { systemClock } from '../../src/clock.ts';
+
+function action(type: PlannedAction['type'], name: string, quotaDelta: number, extra: Partial<PlannedAction> = {}): PlannedAction {
+  return { key: `prod/Thing/${name}`, project: 'prod', kind: 'Thing', name, type, reason: 'test', changes: [], detail: {}, quotaDelta, ...extra };
+}
+function planOf(actions: PlannedAction[]): Plan {
+  return { formatVersion: 1, actions, unmanaged: [], errors: [], summary: { create: 0, update: 0, replace: 0, delete: 0, adopt: 0, forget: 0, conflict: 0 } };
+}
+
+/** A kind whose resources live in a Set, with a quota the "service" enforces like Agora's 429. */
+function thingService(quota: number, failing = new Set<string>()) {
+  const live = new Set<string>(['old1', 'old2']);
+  let peak = live.size;
+  const module: KindModule = {
+    kind: 'Thing',
+    quota: 'playersPerProject',
+    observe: () => Promise.resolve({ resources: new Map(), calls: 0 }),
+    diff: () => [],
+    async execute(a) {
+      await new Promise((r) => setImmediate(r));
+      if (failing.has(a.name)) throw Object.assign(new Error(`boom ${a.name}`), { status: 503, requestId: 'req-1' });
+      if (a.type === 'delete') live.delete(a.name);
+      if (a.type === 'create') {
+        if (live.size >= quota) throw new Error('Resource quota exceeded.');
+        live.add(a.name);
+        peak = Math.max(peak, live.size);
+      }
+    },
+  };
+  return { module, live, peak: () => peak };
+}
+
+const ctx = {} as ExecuteContext;
+
+describe('apply', () => {
+  test('creates wait for deletes to free quota, so a full project converges without exceeding it', async () => {
+    const svc = thingService(2);
+    const plan = planOf([action('delete', 'old1', -1), action('delete', 'old2', -1), action('create', 'new1', 1), action('create', 'new2', 1)]);
+    const result = await applyPlan({ plan, modules: [svc.module], contexts: new Map([['prod', ctx]]), quotaFree: new Map([['prod/Thing', 0]]), clock: systemClock });
+    assert.deepEqual(result.failed, []);
+    assert.deepEqual([...svc.live].sort(), ['new1', 'new2']);
+    assert.equal(svc.peak(), 2);
+  });
+
+  test('one failed action is reported with its request id and the rest still run', async () => {
+    const svc = thingService(10, new Set(['bad']));
+    const plan = planOf([action('create', 'bad', 1), action('create', 'good', 1)]);
+    const result = await applyPlan({ plan, modules: [svc.module], contexts: new Map([['prod', ctx]]), quotaFree: new Map(), clock: systemClock });
+    assert.deepEqual(result.done.map((a) => a.name), ['good']);
+    assert.equal(result.failed[0]?.action.name, 'bad');
+    assert.equal(result.failed[0]?.error.requestId, 'req-1');
+    assert.equal(result.failed[0]?.error.status, 503);
+  });
+
+  test('a conflict is never executed', async () => {
+    const svc = thingService(10);
+    const plan = planOf([action('conflict', 'taken', 0, { blocked: true, reason: 'exists with other fields' })]);
+    const result = await applyPlan({ plan, modules: [svc.module], contexts: new Map([['prod', ctx]]), quotaFree: new Map(), clock: systemClock });
+    assert.deepEqual(result.skipped.map((s) => s.why), ['exists with other fields']);
+    assert.equal(svc.live.has('taken'), false);
+  });
+
+  test('an interrupted apply starts nothing new', async () => {
+    const svc = thingService(10);
+    const controller = new AbortController();
+    controller.abort();
+    const result = await applyPlan({ plan: planOf([action('create', 'n1', 1)]), modules: [svc.module], contexts: new Map([['prod', ctx]]), quotaFree: new Map([['prod/Thing', 5]]), clock: systemClock, signal: controller.signal });
+    assert.equal(result.skipped.length, 1);
+    assert.equal(svc.live.has('n1'), false);
+  });
+});

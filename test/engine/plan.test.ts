@@ -1,0 +1,152 @@
+import { describe, test } from 'node:test';
+import assert from 'node:assert/strict';
+import fc from 'fast-check';
+import { buildPlan, PLAN_ERROR, type PlanInput } from '../../src/engine/plan.ts';
+import { renderPlan, NO_CHANGES } from '../../src/engine/render-plan.ts';
+import { createCloudPlayerModule } from '../../src/resources/cloud-player/index.ts';
+import { playerHash } from '../../src/resources/cloud-player/model.ts';
+import type { DesiredResource, KindObservation, ObservedResource } from '../../src/resources/kind.ts';
+import type { ResourceState } from '../../src/state/types.ts';
+
+const NOW = 1_800_000_000_000;
+const players = createCloudPlayerModule();
+
+function spec(name: string): Record<string, unknown> {
+  return { region: 'na', channelName: 'c1', uid: Number(name.replace(/\D/g, '')) || 1, streamUrl: `rtmp://o/${name}` };
+}
+function desiredPlayer(name: string): DesiredResource {
+  return { key: `prod/CloudPlayer/${name}`, project: 'prod', kind: 'CloudPlayer', name, spec: spec(name) };
+}
+function listed(name: string, id = `id-${name}`): ObservedResource {
+  const s = spec(name);
+  return { name, externalId: id, status: 'running', fields: { channelName: s.channelName, uid: s.uid, streamUrl: s.streamUrl, status: 'running' } };
+}
+function owned(name: string): ResourceState {
+  return {
+    key: `prod/CloudPlayer/${name}`,
+    project: 'prod',
+    kind: 'CloudPlayer',
+    name,
+    externalId: `id-${name}`,
+    specHash: playerHash(spec(name)),
+    data: { region: 'na', channelName: 'c1', sequence: 0, applied: { streamUrl: spec(name).streamUrl }, createdAt: NOW - 60_000 },
+    updatedAt: NOW - 60_000,
+  };
+}
+function input(d: DesiredResource[], o: ObservedResource[], s: ResourceState[], extra: Partial<PlanInput> = {}): PlanInput {
+  const observation: KindObservation = { resources: new Map(o.map((r) => [r.name, r])), quotaUsed: o.length, calls: 1 };
+  return {
+    modules: [players],
+    desired: d,
+    observed: new Map([['prod', new Map([['CloudPlayer', observation]])]]),
+    state: s,
+    quotas: new Map([['prod', { playersPerProject: 50 }]]),
+    now: NOW,
+    ...extra,
+  };
+}
+const names = (n: number, from = 0): string[] => Array.from({ length: n }, (_, i) => `p${from + i + 1}`);
+
+describe('plan', () => {
+  test('an applied project plans no changes and says so', () => {
+    const all = names(3);
+    const plan = buildPlan(input(all.map(desiredPlayer), all.map((n) => listed(n)), all.map(owned)));
+    assert.deepEqual(plan.actions, []);
+    assert.equal(renderPlan(plan), NO_CHANGES);
+  });
+
+  test('deletes come before creates, whatever the names', () => {
+    const plan = buildPlan(input([desiredPlayer('a1')], [listed('z9')], [owned('z9')]));
+    assert.deepEqual(plan.actions.map((a) => `${a.type} ${a.name}`), ['delete z9', 'create a1']);
+  });
+
+  test('a player in Agora that agoractl never made is reported as unmanaged and left alone', () => {
+    const plan = buildPlan(input([], [listed('stranger')], []));
+    assert.deepEqual(plan.actions, []);
+    assert.deepEqual(plan.unmanaged, [{ project: 'prod', kind: 'CloudPlayer', name: 'stranger', externalId: 'id-stranger' }]);
+    assert.match(renderPlan(plan), /Not managed by agoractl \(left alone\): 1/);
+  });
+
+  test('a plan that would need more players than the quota is refused', () => {
+    const plan = buildPlan(input(names(3).map(desiredPlayer), names(48, 10).map((n) => listed(n)), []));
+    assert.deepEqual(plan.errors.map((e) => e.code), [PLAN_ERROR.quotaExceeded]);
+  });
+
+  test('deletes that make room let the same plan create up to the quota', () => {
+    const old = names(2, 100);
+    const plan = buildPlan(input(names(2).map(desiredPlayer), [...names(48, 10).map((n) => listed(n)), ...old.map((n) => listed(n))], old.map(owned)));
+    assert.deepEqual(plan.errors, []);
+  });
+
+  test('deleting more than half of the managed players needs --allow-mass-delete', () => {
+    const all = names(4);
+    const refused = buildPlan(input([desiredPlayer('p1')], all.map((n) => listed(n)), all.map(owned)));
+    assert.deepEqual(refused.errors.map((e) => e.code), [PLAN_ERROR.massDelete]);
+    const allowed = buildPlan(input([desiredPlayer('p1')], all.map((n) => listed(n)), all.map(owned), { allowMassDelete: true }));
+    assert.deepEqual(allowed.errors, []);
+    assert.equal(allowed.summary.delete, 3);
+  });
+
+  test('--target plans only the named resource', () => {
+    const plan = buildPlan(input(names(3).map(desiredPlayer), [], [], { targets: ['CloudPlayer/p2'] }));
+    assert.deepEqual(plan.actions.map((a) => a.name), ['p2']);
+  });
+
+  test('the rendered plan uses Terraform notation and a summary line', () => {
+    const plan = buildPlan(input([desiredPlayer('a1')], [listed('z9')], [owned('z9')]));
+    const text = renderPlan(plan);
+    assert.match(text, /\+ CloudPlayer "a1"/);
+    assert.match(text, /- CloudPlayer "z9"/);
+    assert.match(text, /Plan: 1 to create, 0 to update, 0 to replace, 1 to delete\./);
+  });
+});
+
+describe('plan properties', () => {
+  const world = fc.record({
+    desired: fc.uniqueArray(fc.integer({ min: 1, max: 40 }), { maxLength: 20 }),
+    observed: fc.uniqueArray(fc.integer({ min: 1, max: 40 }), { maxLength: 20 }),
+    owned: fc.uniqueArray(fc.integer({ min: 1, max: 40 }), { maxLength: 20 }),
+  });
+  const build = (w: { desired: number[]; observed: number[]; owned: number[] }) =>
+    buildPlan(
+      input(
+        w.desired.map((i) => desiredPlayer(`p${i}`)),
+        w.observed.map((i) => listed(`p${i}`)),
+        w.owned.map((i) => owned(`p${i}`)),
+        { allowMassDelete: true, quotas: new Map([['prod', { playersPerProject: null }]]) },
+      ),
+    );
+
+  test('never deletes, replaces or updates a player agoractl does not own', () => {
+    fc.assert(
+      fc.property(world, (w) => {
+        const ownedNames = new Set(w.owned.map((i) => `p${i}`));
+        for (const a of build(w).actions) {
+          if (['delete', 'replace', 'update'].includes(a.type)) assert.ok(ownedNames.has(a.name), `${a.type} of unowned ${a.name}`);
+        }
+      }),
+    );
+  });
+
+  test('is deterministic and lists every delete before any create', () => {
+    fc.assert(
+      fc.property(world, (w) => {
+        const plan = build(w);
+        assert.deepEqual(build(w), plan);
+        const types = plan.actions.map((a) => a.type);
+        const lastDelete = types.lastIndexOf('delete');
+        const firstCreate = types.indexOf('create');
+        if (lastDelete >= 0 && firstCreate >= 0) assert.ok(lastDelete < firstCreate);
+      }),
+    );
+  });
+
+  test('at most one action per resource', () => {
+    fc.assert(
+      fc.property(world, (w) => {
+        const keys = build(w).actions.map((a) => a.key);
+        assert.equal(new Set(keys).size, keys.length);
+      }),
+    );
+  });
+});

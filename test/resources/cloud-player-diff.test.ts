@@ -1,0 +1,119 @@
+import { describe, test } from 'node:test';
+import assert from 'node:assert/strict';
+import { diffPlayer, DEFAULT_LIST_LAG_MS } from '../../src/resources/cloud-player/diff.ts';
+import { playerHash } from '../../src/resources/cloud-player/model.ts';
+import type { DesiredResource, ObservedResource } from '../../src/resources/kind.ts';
+import type { ResourceState } from '../../src/state/types.ts';
+
+const NOW = 1_800_000_000_000;
+const key = 'prod/CloudPlayer/class32-101';
+const spec = {
+  region: 'na',
+  channelName: 'class32',
+  uid: 101,
+  streamUrl: 'rtmp://origin.example.com/live/class32/101',
+  token: { generate: true },
+  idleTimeout: 300,
+};
+
+function desired(overrides: Record<string, unknown> = {}): DesiredResource {
+  return { key, project: 'prod', kind: 'CloudPlayer', name: 'class32-101', spec: { ...spec, ...overrides } };
+}
+function observed(fields: Record<string, unknown> = {}, extra: Partial<ObservedResource> = {}): ObservedResource {
+  const all = { channelName: 'class32', uid: 101, streamUrl: spec.streamUrl, createTs: 1_799_999_000, status: 'running', ...fields };
+  return { name: 'class32-101', externalId: 'p1', status: String(all.status), fields: all, ...extra };
+}
+function state(overrides: Partial<ResourceState> = {}, data: Record<string, unknown> = {}): ResourceState {
+  return {
+    key,
+    project: 'prod',
+    kind: 'CloudPlayer',
+    name: 'class32-101',
+    externalId: 'p1',
+    specHash: playerHash(desired().spec),
+    data: { region: 'na', channelName: 'class32', sequence: 2, applied: { streamUrl: spec.streamUrl }, createdAt: NOW - 3_600_000, playStartedAt: 1_799_999_000, lastStatus: 'running', ...data },
+    updatedAt: NOW - 3_600_000,
+    ...overrides,
+  };
+}
+
+const cases: Record<string, { reason: string; d?: DesiredResource; o?: ObservedResource; s?: ResourceState; want: string[]; check?: (a: ReturnType<typeof diffPlayer>) => void }> = {
+  'new player': { reason: 'in the manifests, not in Agora or state', d: desired(), want: ['create'] },
+  'in sync': { reason: 'nothing differs', d: desired(), o: observed(), s: state(), want: [] },
+  'removed from manifests': {
+    reason: 'owned and listed: deleted, freeing a quota slot',
+    o: observed(),
+    s: state(),
+    want: ['delete'],
+    check: ([a]) => assert.equal(a?.quotaDelta, -1),
+  },
+  'removed, never created': { reason: 'state without an id: nothing to delete', s: state({ externalId: undefined }), want: ['forget'] },
+  'unmanaged twin with same fields': { reason: 'adopted: same channel, user and stream', d: desired(), o: observed(), want: ['adopt'] },
+  'unmanaged twin with another stream': {
+    reason: 'a conflict, never adopted or overwritten',
+    d: desired(),
+    o: observed({ streamUrl: 'rtmp://elsewhere/x' }),
+    want: ['conflict'],
+    check: ([a]) => assert.equal(a?.blocked, true),
+  },
+  'unmanaged twin seen partially': { reason: 'List returned only id/name/createTs: cannot compare, conflict', d: desired(), o: { name: 'class32-101', externalId: 'p1', fields: { createTs: 1 }, partial: true }, want: ['conflict'] },
+  'stream url changed': {
+    reason: 'streamUrl is updated in place with the next sequence',
+    d: desired({ streamUrl: 'rtmp://origin.example.com/live/class32/202' }),
+    o: observed(),
+    s: state(),
+    want: ['update'],
+    check: ([a]) => assert.equal(a?.detail.sequence, 3),
+  },
+  'pause requested': { reason: 'isPause is updated in place', d: desired({ isPause: true }), o: observed(), s: state(), want: ['update'] },
+  'volume changed': { reason: 'audioOptions.volume is updated in place', d: desired({ audioOptions: { volume: 50 } }), o: observed(), s: state(), want: ['update'] },
+  'video width changed': { reason: 'not updatable: replaced', d: desired({ videoOptions: { width: 640 } }), o: observed(), s: state(), want: ['replace'] },
+  'channel changed elsewhere': { reason: 'observed channel differs from the manifest: replaced', d: desired(), o: observed({ channelName: 'other' }), s: state(), want: ['replace'] },
+  'restart policy changed': { reason: 'restartPolicy is agoractl behaviour, not a player field', d: desired({ restartPolicy: 'Never' }), o: observed(), s: state(), want: [] },
+  'token source changed': { reason: 'a token is minted per create, not a player field', d: desired({ token: { env: 'PLAYER_TOKEN' } }), o: observed(), s: state(), want: [] },
+  'failed, Always': {
+    reason: 'a failed player is replaced and resumes where the old one started',
+    d: desired(),
+    o: observed({ status: 'failed' }),
+    s: state(),
+    want: ['replace'],
+    check: ([a]) => assert.equal(a?.detail.playTs, 1_799_999_000),
+  },
+  'failed, Never': { reason: 'runs once: a failed player is left to its idleTimeout', d: desired({ restartPolicy: 'Never' }), o: observed({ status: 'failed' }), s: state(), want: [] },
+  'three failed updates': { reason: 'Agora counts three 404/5xx in a row as failed', d: desired(), o: observed(), s: state({}, { updateFailures: 3 }), want: ['replace'] },
+  'just created, not listed yet': { reason: 'List lags about 10 s behind creates: no duplicate', d: desired(), s: state({}, { createdAt: NOW - 5_000 }), want: [] },
+  'destroyed, Always': { reason: 'recreated past the List lag', d: desired(), s: state({}, { createdAt: NOW - DEFAULT_LIST_LAG_MS - 1 }), want: ['create'] },
+  'destroyed after failing, OnFailure': { reason: 'recreated: it had failed', d: desired({ restartPolicy: 'OnFailure' }), s: state({}, { lastStatus: 'failed' }), want: ['create'] },
+  'ended, OnFailure': { reason: 'an on-demand player that ended is not replayed', d: desired({ restartPolicy: 'OnFailure' }), s: state({}, { lastStatus: 'running' }), want: [] },
+  'ended, Never': { reason: 'runs once', d: desired({ restartPolicy: 'Never' }), s: state(), want: [] },
+  'create answer lost, player listed': {
+    reason: 'the pending create is adopted by name',
+    d: desired(),
+    o: observed(),
+    s: state({ externalId: undefined, pending: { action: 'create', startedAt: NOW - 1000 } }),
+    want: ['adopt'],
+  },
+  'create answer lost, not listed': {
+    reason: 'created again, looking for the name first',
+    d: desired(),
+    s: state({ externalId: undefined, pending: { action: 'create', startedAt: NOW - 1000 } }),
+    want: ['create'],
+    check: ([a]) => assert.equal(a?.detail.resolveFirst, true),
+  },
+};
+
+describe('CloudPlayer diff', () => {
+  for (const [name, c] of Object.entries(cases)) {
+    test(`${name}: ${c.reason}`, () => {
+      const actions = diffPlayer({ key, project: 'prod', name: 'class32-101', desired: c.d, observed: c.o, state: c.s, now: NOW });
+      assert.deepEqual(actions.map((a) => a.type), c.want);
+      c.check?.(actions);
+    });
+  }
+
+  test('a create shows secret fields masked, never their references or values', () => {
+    const [a] = diffPlayer({ key, project: 'prod', name: 'class32-101', desired: desired({ encryptKey: { env: 'KEY' } }), now: NOW });
+    const change = a?.changes.find((c) => c.path === 'encryptKey');
+    assert.deepEqual(change, { path: 'encryptKey', after: '(sensitive)', sensitive: true });
+  });
+});
