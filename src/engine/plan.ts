@@ -9,6 +9,7 @@ export const PLAN_ERROR = {
   quotaExceeded: 'QuotaExceeded',
   massDelete: 'MassDeleteRefused',
   unknownKind: 'UnknownKind',
+  orphanProject: 'OrphanProject',
 } as const;
 
 export interface PlanError {

@@ -8,7 +8,7 @@ import type { Limits } from '../agora/limits.ts';
 import type { StateStore } from '../state/store.ts';
 import type { ResourceState } from '../state/types.ts';
 import type { DesiredResource, ExecuteContext, KindModule, KindObservation, ProjectSecrets, StateWriter } from '../resources/kind.ts';
-import { buildPlan, type Plan } from './plan.ts';
+import { buildPlan, PLAN_ERROR, type Plan } from './plan.ts';
 import { applyPlan, type ApplyEvent, type ApplyResult } from './apply.ts';
 
 export interface ProjectRuntime {
@@ -88,7 +88,7 @@ export async function planPass(scope: ReconcileScope, stored: readonly ResourceS
   for (const project of new Set(state.map((s) => s.project))) {
     if (!scope.projects.has(project)) {
       plan.errors.push({
-        code: 'OrphanProject',
+        code: PLAN_ERROR.orphanProject,
         project,
         message: `state holds resources of project ${project}, which no manifest declares; restore its Project document to manage or delete them (or 'agoractl state forget')`,
       });

@@ -74,8 +74,9 @@ describe('plan', () => {
 
   test('deletes that make room let the same plan create up to the quota', () => {
     const old = names(2, 100);
-    const plan = buildPlan(input(names(2).map(desiredPlayer), [...names(48, 10).map((n) => listed(n)), ...old.map((n) => listed(n))], old.map(owned)));
+    const plan = buildPlan(input(names(2).map(desiredPlayer), [...names(48, 10).map((n) => listed(n)), ...old.map((n) => listed(n))], old.map(owned), { allowMassDelete: true }));
     assert.deepEqual(plan.errors, []);
+    assert.deepEqual(plan.actions.map((a) => a.type), ['delete', 'delete', 'create', 'create']);
   });
 
   test('deleting more than half of the managed players needs --allow-mass-delete', () => {

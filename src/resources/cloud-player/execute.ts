@@ -5,6 +5,7 @@
 import type { ExecuteContext, PlannedAction } from '../kind.ts';
 import type { ResourceState } from '../../state/types.ts';
 import { mintRtcToken } from '../../agora/tokens.ts';
+import type { PlayerCreateBody } from '../../agora/client.ts';
 import { LIST_PAGE_SIZE } from './observe.ts';
 import { get, playerHash, updatableValues, type PlayerData, type UpdatablePath } from './model.ts';
 
@@ -160,7 +161,7 @@ async function findByName(ctx: ExecuteContext, channelName: string, name: string
   return undefined;
 }
 
-function createBody(action: PlannedAction, spec: Record<string, unknown>, ctx: ExecuteContext, playTs: number | undefined): Record<string, unknown> {
+function createBody(action: PlannedAction, spec: Record<string, unknown>, ctx: ExecuteContext, playTs: number | undefined): PlayerCreateBody {
   const body: Record<string, unknown> = { name: action.name };
   for (const field of ['channelName', 'uid', 'account', 'streamUrl', 'idleTimeout', 'playTs', 'repeatTime', 'seekPosition', 'encryptMode', 'encryptKey', 'encryptKdfSalt', 'videoOptions', 'dataStreamOptions']) {
     if (spec[field] !== undefined) body[field] = spec[field];
@@ -168,9 +169,10 @@ function createBody(action: PlannedAction, spec: Record<string, unknown>, ctx: E
   const audio = spec.audioOptions as Record<string, unknown> | undefined;
   if (audio?.profile !== undefined) body.audioOptions = { profile: audio.profile };
   if (playTs !== undefined) body.playTs = playTs;
-  body.token = playerToken(spec, ctx);
-  if (body.token === undefined) delete body.token;
-  return body;
+  const token = playerToken(spec, ctx);
+  if (token !== undefined) body.token = token;
+  // The spec passed the CloudPlayer schema, which holds every constraint of Create's body.
+  return body as unknown as PlayerCreateBody;
 }
 
 function playerToken(spec: Record<string, unknown>, ctx: ExecuteContext): string | undefined {
