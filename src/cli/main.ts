@@ -4,12 +4,14 @@ import { Command } from 'commander';
 import { register as registerValidate } from './validate.ts';
 import { register as registerEmulator } from './emulator.ts';
 import { register as registerState } from './state.ts';
+import { register as registerPlan } from './plan.ts';
+import { register as registerApply } from './apply.ts';
 
 const program = new Command()
   .name('agoractl')
   .description("Make an Agora project look like its manifests: cloud players, cloud recordings, FLS origin sites.")
   .showHelpAfterError();
 
-for (const register of [registerValidate, registerEmulator, registerState]) register(program);
+for (const register of [registerValidate, registerPlan, registerApply, registerEmulator, registerState]) register(program);
 
 await program.parseAsync(process.argv);

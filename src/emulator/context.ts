@@ -62,12 +62,29 @@ export interface EmulatorBehaviour {
   listDelayMs: number;
   /** Share (0..1) of players that List returns with only id, name and createTs. */
   partialListShare: number;
+  /**
+   * Virtual milliseconds a player spends "connecting" before it runs or fails (default 1000).
+   * Optional so that contexts built before it existed stay valid.
+   */
+  connectDelayMs?: number;
+}
+
+/** One stream of the emulated internet; without durationMs it is live and never ends. */
+export interface StreamInfo {
+  playable: boolean;
+  /** An on-demand file of this length. */
+  durationMs?: number;
 }
 
 /** Streams as the control API describes them (`PUT /_emulator/streams`). */
 export interface StreamCatalog {
   /** Unknown URLs are live and playable. */
-  get(url: string): { playable: boolean; durationMs?: number };
+  get(url: string): StreamInfo;
+  /**
+   * Called after a stream's description changed (marking a stream unplayable fails the
+   * players that play it). Returns an unsubscribe function. Optional for hand-built contexts.
+   */
+  onChange?(listener: (url: string) => void): () => void;
 }
 
 export interface EmulatorContext {

@@ -150,7 +150,7 @@ async function recordPlayer(action: PlannedAction, ctx: ExecuteContext, id: stri
     playStartedAt: startedAt,
     lastStatus: 'connecting',
   };
-  await ctx.state.put({ ...baseState(action, ctx), externalId: id, specHash: playerHash(spec), data: { ...data }, updatedAt: now });
+  await ctx.state.put({ ...baseState(action, ctx), externalId: id, specHash: playerHash(spec), data: { ...data }, pending: undefined, updatedAt: now });
 }
 
 async function findByName(ctx: ExecuteContext, channelName: string, name: string): Promise<{ id: string; createTs?: number } | undefined> {

@@ -1,0 +1,106 @@
+// `agoractl apply`: shows the plan, asks (unless --auto-approve), then makes Agora match the
+// manifests under the state lock. SIGINT/SIGTERM stop new work; calls in flight finish and
+// are recorded, so the next run converges.
+import { createInterface } from 'node:readline/promises';
+import type { Command } from 'commander';
+import { applyPass, planPass } from '../engine/reconcile.ts';
+import { renderPlan } from '../engine/render-plan.ts';
+import { ManifestErrors, openSession, processIo, reportManifestErrors, sessionOptions, type Io, type SessionOptions } from './session.ts';
+import { progressReporter } from './progress.ts';
+import { describeFailure } from './failure.ts';
+
+export interface ApplyCommandOptions extends SessionOptions {
+  target?: string[];
+  output: 'text' | 'json';
+  autoApprove?: boolean;
+  allowMassDelete?: boolean;
+  lockTimeout?: string;
+}
+
+export function register(program: Command): void {
+  sessionOptions(program.command('apply').description('make Agora match the manifests'))
+    .option('--target <kind/name...>', 'apply only these resources (kind/name or project/kind/name)')
+    .option('-o, --output <format>', 'text or json (the result as JSON; implies no prompt)', 'text')
+    .option('--auto-approve', 'do not ask for confirmation (pipelines)')
+    .option('--allow-mass-delete', 'allow deleting more than half of a kind\'s managed resources')
+    .option('--lock-timeout <seconds>', 'wait this long for another apply to release the state lock', '0')
+    .action(async (options: ApplyCommandOptions) => {
+      process.exitCode = await runApply(options, processIo);
+    });
+}
+
+export async function runApply(options: ApplyCommandOptions, io: Io, signal?: AbortSignal): Promise<number> {
+  let session;
+  try {
+    session = await openSession(options, io);
+  } catch (err) {
+    if (err instanceof ManifestErrors) return reportManifestErrors(err, io, options.output);
+    io.err(describeFailure(err));
+    return 1;
+  }
+  const interrupt = new AbortController();
+  const onSignal = (): void => {
+    if (!interrupt.signal.aborted) io.err('agoractl: interrupted; finishing the calls in flight and recording them');
+    interrupt.abort();
+  };
+  signal?.addEventListener('abort', onSignal, { once: true });
+  process.on('SIGINT', onSignal).on('SIGTERM', onSignal);
+  try {
+    const lock = await session.store.lock({ waitMs: Number(options.lockTimeout ?? 0) * 1000, owner: 'agoractl apply' });
+    if (lock.takenOver) io.err(`agoractl: took over a stale state lock of pid ${lock.takenOver.pid} (${lock.takenOver.owner})`);
+    const snapshot = await session.store.load();
+    const pass = await planPass(session.scope, Object.values(snapshot.resources), { targets: options.target, allowMassDelete: options.allowMassDelete });
+    const json = options.output === 'json';
+    if (!json) io.out(renderPlan(pass.plan));
+    if (pass.plan.errors.length > 0) {
+      if (json) io.out(JSON.stringify({ plan: pass.plan, applied: false }, null, 2));
+      return 1;
+    }
+    if (pass.plan.actions.length === 0) {
+      // Nothing to do, but what was observed (a player's status) is still worth recording.
+      await Promise.all(pass.refreshed.map((s) => session.store.put(s)));
+      if (json) io.out(JSON.stringify({ plan: pass.plan, applied: true, result: { done: [], failed: [], skipped: [] } }, null, 2));
+      return 0;
+    }
+    if (!options.autoApprove && !json && !(await confirm(io))) {
+      io.err('Apply cancelled.');
+      return 1;
+    }
+    const progress = progressReporter(io, pass.plan.actions.length);
+    const result = await applyPass(session.scope, session.store, pass, { onEvent: json ? undefined : progress.onEvent, signal: interrupt.signal });
+    progress.finish();
+    if (json) {
+      io.out(JSON.stringify({ plan: pass.plan, applied: true, result }, null, 2));
+    } else {
+      const count = (t: string) => result.done.filter((a) => a.type === t).length;
+      io.out(
+        `\nApply ${result.failed.length + result.skipped.length > 0 ? 'finished with errors' : 'complete'}! ` +
+          `Resources: ${count('create')} created, ${count('update')} updated, ${count('replace')} replaced, ${count('delete')} deleted, ` +
+          `${count('adopt')} adopted, ${result.failed.length} failed, ${result.skipped.length} skipped (${(result.durationMs / 1000).toFixed(1)}s).`,
+      );
+    }
+    return result.failed.length > 0 || result.skipped.length > 0 ? 1 : 0;
+  } catch (err) {
+    io.err(describeFailure(err));
+    return 1;
+  } finally {
+    process.off('SIGINT', onSignal).off('SIGTERM', onSignal);
+    await session.close();
+  }
+}
+
+async function confirm(io: Io): Promise<boolean> {
+  if (!io.isTty || !process.stdin.isTTY) {
+    io.err('Error: apply asks for confirmation on a terminal; pass --auto-approve in pipelines.');
+    return false;
+  }
+  const rl = createInterface({ input: process.stdin, output: process.stdout });
+  try {
+    const answer = await rl.question("\nDo you want to perform these actions? Only 'yes' will be accepted.\n  Enter a value: ");
+    return answer.trim() === 'yes';
+  } finally {
+    rl.close();
+  }
+}
+
+

@@ -1,0 +1,48 @@
+// `agoractl plan`: what apply would change, and why. Reads Agora and state; changes nothing.
+import type { Command } from 'commander';
+import { planPass } from '../engine/reconcile.ts';
+import { renderPlan } from '../engine/render-plan.ts';
+import { ManifestErrors, openSession, processIo, reportManifestErrors, sessionOptions, type Io, type SessionOptions } from './session.ts';
+import { describeFailure } from './failure.ts';
+
+export interface PlanCommandOptions extends SessionOptions {
+  target?: string[];
+  output: 'text' | 'json';
+  detailedExitcode?: boolean;
+  allowMassDelete?: boolean;
+}
+
+export function register(program: Command): void {
+  sessionOptions(program.command('plan').description('show what apply would change, and why'))
+    .option('--target <kind/name...>', 'plan only these resources (kind/name or project/kind/name)')
+    .option('-o, --output <format>', 'text or json', 'text')
+    .option('--detailed-exitcode', 'exit 0 when there are no changes, 2 when there are, 1 on error')
+    .option('--allow-mass-delete', 'allow deleting more than half of a kind\'s managed resources')
+    .action(async (options: PlanCommandOptions) => {
+      process.exitCode = await runPlan(options, processIo);
+    });
+}
+
+export async function runPlan(options: PlanCommandOptions, io: Io): Promise<number> {
+  let session;
+  try {
+    session = await openSession(options, io);
+  } catch (err) {
+    if (err instanceof ManifestErrors) return reportManifestErrors(err, io, options.output);
+    io.err(describeFailure(err));
+    return 1;
+  }
+  try {
+    const snapshot = await session.store.load();
+    const pass = await planPass(session.scope, Object.values(snapshot.resources), { targets: options.target, allowMassDelete: options.allowMassDelete });
+    io.out(options.output === 'json' ? JSON.stringify(pass.plan, null, 2) : renderPlan(pass.plan));
+    if (pass.plan.errors.length > 0) return 1;
+    if (options.detailedExitcode) return pass.plan.actions.length > 0 ? 2 : 0;
+    return 0;
+  } catch (err) {
+    io.err(describeFailure(err));
+    return 1;
+  } finally {
+    await session.close();
+  }
+}

@@ -1,0 +1,176 @@
+// Talks to a real emulator over HTTP on 127.0.0.1, as a client of Agora would.
+import { createServer } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { startEmulator } from '../../src/emulator/server.ts';
+import type { EmulatorHandle, EmulatorOptions } from '../../src/emulator/server.ts';
+
+export interface Answer {
+  status: number;
+  headers: Headers;
+  /** Parsed JSON, or the raw text when the body is not JSON ('' for an empty body). */
+  body: unknown;
+  text: string;
+}
+
+export interface CallOptions {
+  body?: unknown;
+  headers?: Record<string, string>;
+  /** Send no Authorization header. */
+  noAuth?: boolean;
+  /** Base URL to use instead of the first listener. */
+  baseUrl?: string;
+}
+
+export class TestEmulator {
+  constructor(readonly handle: EmulatorHandle) {}
+
+  get auth(): string {
+    const { customerId, customerSecret } = this.handle.credentials;
+    return `Basic ${Buffer.from(`${customerId}:${customerSecret}`).toString('base64')}`;
+  }
+
+  /** A request to an emulated Agora API, with Basic auth unless told otherwise. */
+  async call(method: string, path: string, options: CallOptions = {}): Promise<Answer> {
+    const headers: Record<string, string> = { ...options.headers };
+    if (!options.noAuth) headers.authorization ??= this.auth;
+    if (options.body !== undefined) headers['content-type'] ??= 'application/json';
+    const response = await fetch(`${options.baseUrl ?? this.handle.url}${path}`, {
+      method,
+      headers,
+      ...(options.body === undefined ? {} : { body: typeof options.body === 'string' ? options.body : JSON.stringify(options.body) }),
+    });
+    return toAnswer(response);
+  }
+
+  /** A control API request; JSON in and out. */
+  async control(method: string, path: string, body?: unknown, headers: Record<string, string> = {}): Promise<Answer> {
+    const response = await fetch(`${this.handle.url}/_emulator${path}`, {
+      method,
+      headers: body === undefined ? headers : { 'content-type': 'application/json', ...headers },
+      ...(body === undefined ? {} : { body: JSON.stringify(body) }),
+    });
+    return toAnswer(response);
+  }
+
+  async createPlayer(appId: string, player: Record<string, unknown>, region = 'na'): Promise<Answer> {
+    return this.call('POST', `/${region}/v1/projects/${appId}/cloud-player/players`, { body: { player } });
+  }
+
+  async list(appId: string, query: Record<string, string> = {}): Promise<Answer> {
+    const qs = new URLSearchParams(query).toString();
+    return this.call('GET', `/v1/projects/${appId}/cloud-player/players${qs ? `?${qs}` : ''}`);
+  }
+
+  async advance(ms: number): Promise<number> {
+    const answer = await this.control('POST', '/clock', { advanceMs: ms });
+    return (answer.body as { now: number }).now;
+  }
+
+  async now(): Promise<number> {
+    return ((await this.control('GET', '/clock')).body as { now: number }).now;
+  }
+
+  /** The players of the world (GET /_emulator/state). */
+  async players(): Promise<StatePlayer[]> {
+    return ((await this.control('GET', '/state')).body as { players: StatePlayer[] }).players;
+  }
+
+  async player(id: string): Promise<StatePlayer | undefined> {
+    return (await this.players()).find((p) => p.id === id);
+  }
+
+  /** Removes the rate limits (not the quotas) that would get in the way of a test about something else. */
+  async unlimited(): Promise<void> {
+    await this.control('PUT', '/limits', NO_RATE_LIMITS);
+  }
+
+  close(): Promise<void> {
+    return this.handle.close();
+  }
+}
+
+export const NO_RATE_LIMITS = {
+  playerCreateNamed: null,
+  playerCreateUnnamed: null,
+  playerUpdate: null,
+  playerDelete: null,
+  playerListFiltered: null,
+  playerListUnfiltered: null,
+  recording: null,
+  fls: null,
+};
+
+export interface StatePlayer {
+  id: string;
+  appId: string;
+  name?: string;
+  channelName: string;
+  uid?: number;
+  account?: string;
+  streamUrl: string;
+  status: string;
+  idleTimeout: number;
+  isPause: boolean;
+  sequence: number | null;
+  tempo: number;
+  seekPosition: number;
+  audioOptions?: { volume?: number; profile?: number };
+  region: string;
+  createTs: number;
+}
+
+export async function startTestEmulator(options: EmulatorOptions = {}): Promise<TestEmulator> {
+  return new TestEmulator(await startEmulator({ customerId: 'test-customer', customerSecret: 'test-secret', ...options }));
+}
+
+async function toAnswer(response: Response): Promise<Answer> {
+  const text = await response.text();
+  let body: unknown = text;
+  try {
+    body = text === '' ? '' : (JSON.parse(text) as unknown);
+  } catch {
+    body = text;
+  }
+  return { status: response.status, headers: response.headers, body, text };
+}
+
+export function player(overrides: Record<string, unknown> = {}): Record<string, unknown> {
+  return { streamUrl: 'rtmp://origin.example.com/live/class32/101', channelName: 'class32', uid: 101, ...overrides };
+}
+
+/** Where the emulator's webhook notifications land, on an ephemeral loopback port. */
+export class WebhookReceiver {
+  readonly received: { eventType: number; productId: number; payload: Record<string, unknown> }[] = [];
+  #server = createServer((request, response) => {
+    const chunks: Buffer[] = [];
+    request.on('data', (chunk: Buffer) => chunks.push(chunk));
+    request.on('end', () => {
+      this.received.push(JSON.parse(Buffer.concat(chunks).toString('utf8')) as WebhookReceiver['received'][number]);
+      response.writeHead(200, { 'content-type': 'application/json' }).end('{}');
+      this.#waiters = this.#waiters.filter((waiter) => !waiter());
+    });
+  });
+  #waiters: (() => boolean)[] = [];
+
+  async listen(): Promise<string> {
+    await new Promise<void>((resolve) => this.#server.listen(0, '127.0.0.1', resolve));
+    return `http://127.0.0.1:${(this.#server.address() as AddressInfo).port}/agora`;
+  }
+
+  /** Resolves once `predicate` holds for what was received. */
+  until(predicate: (received: WebhookReceiver['received']) => boolean): Promise<void> {
+    if (predicate(this.received)) return Promise.resolve();
+    return new Promise((resolve) => {
+      this.#waiters.push(() => {
+        if (!predicate(this.received)) return false;
+        resolve();
+        return true;
+      });
+    });
+  }
+
+  close(): Promise<void> {
+    this.#server.closeAllConnections();
+    return new Promise((resolve) => this.#server.close(() => resolve()));
+  }
+}
