@@ -2,8 +2,8 @@
 // secrets resolved (before any network call), one Agora client per project, the state store.
 import { pino, type Logger } from 'pino';
 import type { Command } from 'commander';
-import { loadManifests, resolveSecrets, formatErrors, type ManifestError } from '../manifest/index.ts';
-import { createAgoraClient } from '../agora/client.ts';
+import { loadManifests, resolveSecrets, formatErrors, type ManifestError, type ResolvedProjectDoc } from '../manifest/index.ts';
+import { createAgoraClient, type ApiCallRecord } from '../agora/client.ts';
 import { endpointsFromEnv } from '../agora/domains.ts';
 import { resolveLimits, type LimitOverrides } from '../agora/limits.ts';
 import { openFileStateStore, resolveStatePath, type StateStore } from '../state/index.ts';
@@ -63,44 +63,19 @@ export class ManifestErrors extends Error {
   }
 }
 
-/** Loads, validates and resolves everything; throws ManifestErrors before any network call. */
-export async function openSession(options: SessionOptions, io: Io, clock: Clock = systemClock): Promise<Session> {
-  const loaded = await loadManifests(options.file);
+/** The manifests as the engine needs them: desired resources and their secret-resolved specs. */
+export interface LoadedDesired {
+  desired: DesiredResource[];
+  resolvedSpecs: Map<string, Record<string, unknown>>;
+  projects: ResolvedProjectDoc[];
+}
+
+/** Loads, validates and resolves secrets; throws ManifestErrors (before any network call). */
+export async function loadDesired(files: string[], env: Record<string, string | undefined>): Promise<LoadedDesired> {
+  const loaded = await loadManifests(files);
   if (loaded.errors.length > 0) throw new ManifestErrors(loaded.errors);
-  const secrets = await resolveSecrets(loaded.desired, io.env);
+  const secrets = await resolveSecrets(loaded.desired, env);
   if (secrets.errors.length > 0) throw new ManifestErrors(secrets.errors);
-  const resolved = secrets.resolved;
-
-  const logger: Logger = pino({ level: options.logLevel ?? 'warn', base: undefined }, pino.destination(2));
-  let emulator: EmulatorHandle | undefined;
-  const first = resolved.projects[0];
-  if (options.emulator && first) {
-    emulator = await startEmulator({ customerId: first.spec.customerId, customerSecret: first.spec.customerSecret });
-    io.err(`agoractl: using the embedded Agora emulator at ${emulator.url}`);
-  }
-  const envEndpoints = endpointsFromEnv(io.env);
-  const projects = new Map<string, ProjectRuntime>();
-  for (const p of resolved.projects) {
-    const limits = (p.spec.limits ?? {}) as LimitOverrides;
-    const client = createAgoraClient({
-      appId: p.spec.appId,
-      customerId: p.spec.customerId,
-      customerSecret: p.spec.customerSecret,
-      domain: p.spec.domain,
-      serverRegion: p.spec.serverRegion,
-      endpoints: emulator ? [emulator.url] : envEndpoints ?? p.spec.endpoints,
-      limits,
-      logger,
-      clock,
-    });
-    projects.set(p.metadata.name, {
-      name: p.metadata.name,
-      client,
-      secrets: { appId: p.spec.appId, appCertificate: p.spec.appCertificate },
-      limits: resolveLimits(limits),
-    });
-  }
-
   const desired: DesiredResource[] = loaded.desired.resources.map((doc) => ({
     key: doc.key,
     project: doc.metadata.project,
@@ -109,12 +84,70 @@ export async function openSession(options: SessionOptions, io: Io, clock: Clock 
     spec: doc.spec as unknown as Record<string, unknown>,
     source: doc.source,
   }));
-  const resolvedSpecs = new Map(resolved.resources.map((doc) => [doc.key, doc.spec as unknown as Record<string, unknown>]));
+  const resolvedSpecs = new Map(secrets.resolved.resources.map((doc) => [doc.key, doc.spec as unknown as Record<string, unknown>]));
+  return { desired, resolvedSpecs, projects: secrets.resolved.projects };
+}
+
+export interface RuntimeOptions {
+  env: Record<string, string | undefined>;
+  logger: Logger;
+  clock: Clock;
+  /** Replaces every project's endpoints (the embedded emulator). */
+  endpoints?: string[];
+  onCall?: (record: ApiCallRecord) => void;
+}
+
+/** One client per project; endpoints from --emulator, AGORACTL_ENDPOINTS, then the manifest. */
+export function projectRuntimes(projects: readonly ResolvedProjectDoc[], options: RuntimeOptions): Map<string, ProjectRuntime> {
+  const envEndpoints = endpointsFromEnv(options.env);
+  const runtimes = new Map<string, ProjectRuntime>();
+  for (const p of projects) {
+    const limits = (p.spec.limits ?? {}) as LimitOverrides;
+    const client = createAgoraClient({
+      appId: p.spec.appId,
+      customerId: p.spec.customerId,
+      customerSecret: p.spec.customerSecret,
+      domain: p.spec.domain,
+      serverRegion: p.spec.serverRegion,
+      endpoints: options.endpoints ?? envEndpoints ?? p.spec.endpoints,
+      limits,
+      logger: options.logger,
+      clock: options.clock,
+      onCall: options.onCall,
+    });
+    runtimes.set(p.metadata.name, {
+      name: p.metadata.name,
+      client,
+      secrets: { appId: p.spec.appId, appCertificate: p.spec.appCertificate },
+      limits: resolveLimits(limits),
+    });
+  }
+  return runtimes;
+}
+
+/** With --emulator: an emulator in this process that accepts the first project's credentials. */
+export async function embeddedEmulator(enabled: boolean | undefined, projects: readonly ResolvedProjectDoc[], io: Io): Promise<EmulatorHandle | undefined> {
+  const first = projects[0];
+  if (!enabled || !first) return undefined;
+  const emulator = await startEmulator({ customerId: first.spec.customerId, customerSecret: first.spec.customerSecret });
+  io.err(`agoractl: using the embedded Agora emulator at ${emulator.url}`);
+  return emulator;
+}
+
+export function cliLogger(level: string | undefined): Logger {
+  return pino({ level: level ?? 'warn', base: undefined }, pino.destination(2));
+}
+
+/** Loads, validates and resolves everything; throws ManifestErrors before any network call. */
+export async function openSession(options: SessionOptions, io: Io, clock: Clock = systemClock): Promise<Session> {
+  const loaded = await loadDesired(options.file, io.env);
+  const logger = cliLogger(options.logLevel);
+  const emulator = await embeddedEmulator(options.emulator, loaded.projects, io);
+  const projects = projectRuntimes(loaded.projects, { env: io.env, logger, clock, endpoints: emulator ? [emulator.url] : undefined });
   const statePath = resolveStatePath({ state: options.state, manifests: options.file[0] });
   const store = await openFileStateStore(statePath, { clock });
-
   return {
-    scope: { modules: allModules(), desired, resolvedSpecs, projects, clock, logger },
+    scope: { modules: allModules(), desired: loaded.desired, resolvedSpecs: loaded.resolvedSpecs, projects, clock, logger },
     store,
     statePath,
     emulator,

@@ -48,10 +48,14 @@ export async function planPass(scope: ReconcileScope, stored: readonly ResourceS
   let calls = 0;
   const now = scope.clock.now();
   const jobs: Promise<void>[] = [];
+  // Targets given as full keys limit observation to their projects and kinds (the daemon
+  // reconciles a few keys at a time and must not spend List calls on the rest).
+  const scoped = options.targets?.every((t) => t.split('/').length >= 3) ? new Set(options.targets.map((t) => t.split('/').slice(0, 2).join('/'))) : undefined;
   for (const project of scope.projects.values()) {
     const byKind = new Map<string, KindObservation>();
     observed.set(project.name, byKind);
     for (const module of scope.modules) {
+      if (scoped && !scoped.has(`${project.name}/${module.kind}`)) continue;
       const desired = scope.desired.filter((d) => d.project === project.name && d.kind === module.kind);
       const state = stored.filter((s) => s.project === project.name && s.kind === module.kind);
       if (desired.length === 0 && state.length === 0) continue;

@@ -1,0 +1,195 @@
+// Agora's Message Notification Service posts events to the daemon. An event is a hint about
+// which resource to look at, never the truth: the field notes (agora-usage-notes-zh.txt) say
+// callbacks arrive late and out of order, and Agora resends one until it gets a 200
+// (agora-facts.md "Notifications"). So a verified event only names a resource to queue; the
+// reconcile that follows observes before it acts, which makes duplicates and stale events
+// harmless. The dedupe window only saves List calls.
+import { verifyNotificationSignature, type HeaderBag } from '../agora/signing.ts';
+import type { Clock } from '../clock.ts';
+
+/** Product ids of the notification body (agora-facts.md). */
+export const PRODUCT_CLOUD_RECORDING = 3;
+export const PRODUCT_MEDIA_PULL = 4;
+
+export const SIGNATURE_HEADERS = ['agora-signature-v2', 'agora-signature'] as const;
+
+/** The body Agora posts, checked for shape. */
+export interface AgoraNotification {
+  noticeId: string;
+  productId: number;
+  eventType: number;
+  notifyMs: number;
+  payload: Record<string, unknown>;
+}
+
+/** A notification secret, optionally tagged with the project (manifest name) it belongs to. */
+export type NotificationSecret = string | { project: string; secret: string };
+
+export type WebhookRejection = 'unsigned' | 'forged' | 'malformed' | 'no-secret';
+
+export type WebhookVerification =
+  | { ok: true; notification: AgoraNotification; project: string | undefined }
+  | { ok: false; reason: WebhookRejection; status: 400 | 401 };
+
+/**
+ * Checks a posted notification against every configured secret (a daemon may serve several
+ * projects) and parses it. The signature is checked before the body is parsed, so an unsigned
+ * caller learns nothing about what the daemon accepts.
+ */
+export function verifyNotification(
+  rawBody: Buffer | string,
+  headers: HeaderBag,
+  secrets: readonly NotificationSecret[],
+): WebhookVerification {
+  const hasSignature = SIGNATURE_HEADERS.some((name) => headerPresent(headers, name));
+  if (!hasSignature) return { ok: false, reason: 'unsigned', status: 401 };
+  if (secrets.length === 0) return { ok: false, reason: 'no-secret', status: 401 };
+  const body = typeof rawBody === 'string' ? rawBody : rawBody.toString('utf8');
+  // Every secret is tried, not only until the first match, so the answer's timing does not say
+  // how many secrets there are before the right one.
+  let project: string | undefined;
+  let verified = false;
+  for (const entry of secrets) {
+    const secret = typeof entry === 'string' ? entry : entry.secret;
+    if (secret.length === 0) continue;
+    if (verifyNotificationSignature(body, headers, secret) && !verified) {
+      verified = true;
+      project = typeof entry === 'string' ? undefined : entry.project;
+    }
+  }
+  if (!verified) return { ok: false, reason: 'forged', status: 401 };
+  const notification = parseNotification(body);
+  if (!notification) return { ok: false, reason: 'malformed', status: 400 };
+  return { ok: true, notification, project };
+}
+
+function headerPresent(headers: HeaderBag, name: string): boolean {
+  return Object.entries(headers).some(([key, value]) => key.toLowerCase() === name && value !== undefined && value !== '');
+}
+
+/** Parses the JSON body; undefined when it is not a notification. */
+export function parseNotification(body: string): AgoraNotification | undefined {
+  let value: unknown;
+  try {
+    value = JSON.parse(body);
+  } catch {
+    return undefined;
+  }
+  if (!isRecord(value)) return undefined;
+  const { noticeId, productId, eventType, notifyMs, payload } = value;
+  if (typeof noticeId !== 'string' || noticeId.length === 0) return undefined;
+  if (typeof productId !== 'number' || typeof eventType !== 'number') return undefined;
+  if (typeof notifyMs !== 'number' || !isRecord(payload)) return undefined;
+  return { noticeId, productId, eventType, notifyMs, payload };
+}
+
+/** The resource a notification is about, as far as its payload tells. */
+export type NotificationTarget =
+  | {
+      product: 'media-pull';
+      /** The player's Agora `name`, which is its manifest `metadata.name`; absent for unnamed players. */
+      name: string | undefined;
+      playerId: string | undefined;
+      channelName: string | undefined;
+      eventType: number;
+    }
+  | {
+      product: 'cloud-recording';
+      channelName: string;
+      /** As the payload gives it, in decimal: recording uids are integers sent as strings. */
+      uid: string;
+      sid: string;
+      eventType: number;
+    };
+
+/**
+ * Turns a notification into the resource it names. Undefined for other products and for payloads
+ * that name nothing this daemon manages (such events are answered 200 and dropped).
+ */
+export function notificationTarget(notification: AgoraNotification): NotificationTarget | undefined {
+  const { productId, eventType, payload } = notification;
+  if (productId === PRODUCT_MEDIA_PULL) {
+    // Events 1, 3 and 4 carry `payload.player` with at least channelName, id and name.
+    const player = payload['player'];
+    if (!isRecord(player)) return undefined;
+    const name = stringField(player, 'name');
+    const playerId = stringField(player, 'id');
+    const channelName = stringField(player, 'channelName');
+    if (name === undefined && playerId === undefined) return undefined;
+    return { product: 'media-pull', name, playerId, channelName, eventType };
+  }
+  if (productId === PRODUCT_CLOUD_RECORDING) {
+    const channelName = stringField(payload, 'cname');
+    const uid = idField(payload, 'uid');
+    const sid = stringField(payload, 'sid');
+    if (channelName === undefined || uid === undefined || sid === undefined) return undefined;
+    return { product: 'cloud-recording', channelName, uid, sid, eventType };
+  }
+  return undefined;
+}
+
+function isRecord(value: unknown): value is Record<string, unknown> {
+  return typeof value === 'object' && value !== null && !Array.isArray(value);
+}
+
+function stringField(record: Record<string, unknown>, key: string): string | undefined {
+  const value = record[key];
+  return typeof value === 'string' && value.length > 0 ? value : undefined;
+}
+
+function idField(record: Record<string, unknown>, key: string): string | undefined {
+  const value = record[key];
+  if (typeof value === 'number' && Number.isSafeInteger(value)) return String(value);
+  return stringField(record, key);
+}
+
+export interface NoticeDeduperOptions {
+  clock: Clock;
+  /** How long a noticeId is remembered. Agora resends at most three times, minutes apart. */
+  windowMs?: number;
+  /** At most this many ids are kept; the oldest are forgotten first. */
+  maxEntries?: number;
+}
+
+/**
+ * Remembers recently seen noticeIds. Agora keeps a noticeId across resends (only notifyMs
+ * changes), so a resend of an event already queued is dropped here.
+ */
+export class NoticeDeduper {
+  readonly #clock: Clock;
+  readonly #windowMs: number;
+  readonly #maxEntries: number;
+  /** noticeId → first seen; a Map keeps insertion order, which is time order. */
+  readonly #seen = new Map<string, number>();
+
+  constructor(options: NoticeDeduperOptions) {
+    this.#clock = options.clock;
+    this.#windowMs = options.windowMs ?? 60 * 60_000;
+    this.#maxEntries = options.maxEntries ?? 10_000;
+  }
+
+  /** True the first time a noticeId is seen within the window, false for a repeat. */
+  firstSeen(noticeId: string): boolean {
+    const now = this.#clock.now();
+    this.#expire(now);
+    if (this.#seen.has(noticeId)) return false;
+    this.#seen.set(noticeId, now);
+    while (this.#seen.size > this.#maxEntries) {
+      const oldest = this.#seen.keys().next();
+      if (oldest.done) break;
+      this.#seen.delete(oldest.value);
+    }
+    return true;
+  }
+
+  get size(): number {
+    return this.#seen.size;
+  }
+
+  #expire(now: number): void {
+    for (const [id, at] of this.#seen) {
+      if (now - at < this.#windowMs) break;
+      this.#seen.delete(id);
+    }
+  }
+}

@@ -1,0 +1,267 @@
+import { test, describe, before, after } from 'node:test';
+import assert from 'node:assert/strict';
+import { Writable } from 'node:stream';
+import { notificationSignatures } from '../../src/agora/signing.ts';
+import { DaemonMetrics } from '../../src/daemon/metrics.ts';
+import { startDaemonServer, WEBHOOK_PATH, type DaemonNotification, type DaemonServer } from '../../src/daemon/server.ts';
+import type { OriginSiteRoute } from '../../src/daemon/fls-callback.ts';
+import type { NotificationSecret } from '../../src/daemon/webhook.ts';
+import { createLogger } from '../../src/logging.ts';
+import { parsePrometheusText, sampleValue } from './prometheus-text.ts';
+
+const SECRET = 'notification-s3cret';
+
+/** A daemon server on an ephemeral port, with knobs the tests turn. */
+class Harness {
+  #server: DaemonServer | undefined;
+  readonly metrics = new DaemonMetrics({ processMetrics: false });
+  readonly delivered: DaemonNotification[] = [];
+  readonly logText: string[] = [];
+  health = { live: true, ready: false };
+  secrets: NotificationSecret[] = [SECRET];
+  routes: OriginSiteRoute[] = [];
+  handler: (event: DaemonNotification) => void | Promise<void> = () => undefined;
+  #waiters: Array<() => void> = [];
+
+  get server(): DaemonServer {
+    assert.ok(this.#server, 'the server was not started');
+    return this.#server;
+  }
+
+  async start(): Promise<void> {
+    const logs = new Writable({
+      write: (chunk: Buffer, _encoding, callback) => {
+        this.logText.push(chunk.toString());
+        callback();
+      },
+    });
+    this.#server = await startDaemonServer({
+      host: '127.0.0.1',
+      port: 0,
+      metrics: this.metrics,
+      health: () => this.health,
+      notificationSecrets: () => this.secrets,
+      routes: () => this.routes,
+      logger: createLogger({ format: 'json', level: 'debug', destination: logs }),
+      onNotification: (event) => {
+        this.delivered.push(event);
+        for (const wake of this.#waiters.splice(0)) wake();
+        return this.handler(event);
+      },
+    });
+  }
+
+  /** Resolves once `count` notifications have been delivered in total. */
+  async deliveredCount(count: number): Promise<void> {
+    while (this.delivered.length < count) await new Promise<void>((resolve) => this.#waiters.push(resolve));
+  }
+
+  async post(body: string, headers: Record<string, string>): Promise<{ status: number; json: unknown }> {
+    const response = await fetch(`${this.server.url}${WEBHOOK_PATH}`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json', ...headers },
+      body,
+    });
+    return { status: response.status, json: await response.json() };
+  }
+
+  async get(path: string): Promise<{ status: number; json: unknown; text: string; contentType: string | null }> {
+    const response = await fetch(`${this.server.url}${path}`);
+    const text = await response.text();
+    let json: unknown;
+    try {
+      json = JSON.parse(text);
+    } catch {
+      json = undefined;
+    }
+    return { status: response.status, json, text, contentType: response.headers.get('content-type') };
+  }
+}
+
+function playerEvent(noticeId: string, name: string, eventType = 4): string {
+  return JSON.stringify({
+    noticeId,
+    productId: 4,
+    eventType,
+    notifyMs: Date.UTC(2025, 0, 1),
+    payload: { lts: 1, player: { channelName: 'class32', id: `id-${name}`, name, status: 'failed' } },
+  });
+}
+
+function v2(body: string, secret = SECRET): Record<string, string> {
+  return { 'Agora-Signature-V2': notificationSignatures(body, secret)['Agora-Signature-V2'] };
+}
+
+function v1(body: string, secret = SECRET): Record<string, string> {
+  return { 'Agora-Signature': notificationSignatures(body, secret)['Agora-Signature'] };
+}
+
+void describe('daemon server', () => {
+  const h = new Harness();
+  before(() => h.start());
+  after(() => h.server.close());
+
+  void test('/healthz answers 200 while alive and 503 when not', async () => {
+    h.health = { live: true, ready: false };
+    assert.deepEqual(await h.get('/healthz').then((r) => [r.status, r.json]), [200, { live: true }]);
+    h.health = { live: false, ready: false };
+    assert.equal((await h.get('/healthz')).status, 503);
+  });
+
+  void test('/readyz answers 503 until manifests are loaded and the first reconcile is done', async () => {
+    h.health = { live: true, ready: false };
+    assert.deepEqual(await h.get('/readyz').then((r) => [r.status, r.json]), [503, { ready: false }]);
+    h.health = { live: true, ready: true };
+    assert.deepEqual(await h.get('/readyz').then((r) => [r.status, r.json]), [200, { ready: true }]);
+  });
+
+  void test('a notification signed with V2 is answered 200 {"ok":true} and queues the player it names', async () => {
+    const before = h.delivered.length;
+    const body = playerEvent('v2-1', 'class32-101');
+    assert.deepEqual(await h.post(body, v2(body)), { status: 200, json: { ok: true } });
+    await h.deliveredCount(before + 1);
+    const event = h.delivered.at(-1);
+    assert.deepEqual(event?.target, { product: 'media-pull', name: 'class32-101', playerId: 'id-class32-101', channelName: 'class32', eventType: 4 });
+    assert.equal(event?.notification.noticeId, 'v2-1');
+  });
+
+  void test('a notification signed only with the older SHA-1 header is accepted too', async () => {
+    const before = h.delivered.length;
+    const body = playerEvent('v1-1', 'class32-102');
+    assert.equal((await h.post(body, v1(body))).status, 200);
+    await h.deliveredCount(before + 1);
+    assert.equal(h.delivered.at(-1)?.notification.noticeId, 'v1-1');
+  });
+
+  const refused: Record<string, { headers: (body: string) => Record<string, string>; error: string }> = {
+    'an unsigned notification is refused with 401': { headers: () => ({}), error: 'unsigned' },
+    'a notification signed with another secret is refused with 401': { headers: (b) => v2(b, 'guess'), error: 'forged' },
+    'a notification with a made-up signature is refused with 401': {
+      headers: () => ({ 'Agora-Signature-V2': 'ab'.repeat(32), 'Agora-Signature': 'cd'.repeat(20) }),
+      error: 'forged',
+    },
+  };
+  for (const [reason, c] of Object.entries(refused)) {
+    void test(reason, async () => {
+      const body = playerEvent(`refused-${c.error}`, 'class32-666');
+      assert.deepEqual(await h.post(body, c.headers(body)), { status: 401, json: { ok: false, error: c.error } });
+      // A valid notification sent after it is delivered; the refused one never was.
+      const before = h.delivered.length;
+      const probe = playerEvent(`probe-${c.error}-${before}`, 'class32-probe');
+      await h.post(probe, v2(probe));
+      await h.deliveredCount(before + 1);
+      assert.ok(h.delivered.every((e) => e.target.product !== 'media-pull' || e.target.name !== 'class32-666'));
+    });
+  }
+
+  void test('a resent notification (same noticeId, new notifyMs) is answered 200 and queued once', async () => {
+    const first = playerEvent('dup-1', 'class32-103');
+    const resend = first.replace(String(Date.UTC(2025, 0, 1)), String(Date.UTC(2025, 0, 1, 0, 1)));
+    const before = h.delivered.length;
+    assert.equal((await h.post(first, v2(first))).status, 200);
+    assert.deepEqual(await h.post(resend, v2(resend)), { status: 200, json: { ok: true } });
+    const probe = playerEvent('dup-probe', 'class32-probe');
+    await h.post(probe, v2(probe));
+    await h.deliveredCount(before + 2);
+    assert.deepEqual(
+      h.delivered.slice(before).map((e) => e.notification.noticeId),
+      ['dup-1', 'dup-probe'],
+    );
+  });
+
+  void test('answers 200 at once even while the handler is still busy or fails', async () => {
+    let release = (): void => undefined;
+    h.handler = () => new Promise<void>((resolve) => (release = resolve));
+    const before = h.delivered.length;
+    const slow = playerEvent('slow-1', 'class32-104');
+    assert.equal((await h.post(slow, v2(slow))).status, 200);
+    await h.deliveredCount(before + 1);
+    h.handler = () => Promise.reject(new Error('queue closed'));
+    const failing = playerEvent('fail-1', 'class32-105');
+    assert.equal((await h.post(failing, v2(failing))).status, 200);
+    await h.deliveredCount(before + 2);
+    release();
+    h.handler = () => undefined;
+  });
+
+  void test('verifies against every configured secret and tells the project', async () => {
+    h.secrets = [
+      { project: 'prod', secret: 'prod-secret' },
+      { project: 'staging', secret: 'staging-secret' },
+    ];
+    try {
+      const before = h.delivered.length;
+      const body = playerEvent('proj-1', 'class32-106');
+      assert.equal((await h.post(body, v2(body, 'staging-secret'))).status, 200);
+      await h.deliveredCount(before + 1);
+      assert.equal(h.delivered.at(-1)?.project, 'staging');
+    } finally {
+      h.secrets = [SECRET];
+    }
+  });
+
+  void test('a signed body that is not a notification is answered 400', async () => {
+    const body = '{"not":"a notification"}';
+    assert.equal((await h.post(body, v2(body))).status, 400);
+  });
+
+  void test('the FLS callback answers {"url"} from OriginSite routes in every documented form', async () => {
+    h.routes = [
+      { entryPoint: 'live', stream: 'class*', url: 'rtmp://origin.example.com/live/{stream}' },
+      { entryPoint: 'live', stream: 'class32', url: 'rtmp://exact.example.com/live/class32' },
+    ];
+    const forms: Record<string, string> = {
+      'query on the callback path': '/fls/origin?entry_point=live&stream_name=class7',
+      'query on the root': '/?entry_point=live&stream_name=class7',
+      "the document's path form": '/entry_point=live&stream_name=class7',
+      'path form under the callback path': '/fls/origin/entry_point=live&stream_name=class7',
+    };
+    for (const [form, path] of Object.entries(forms)) {
+      const answer = await h.get(path);
+      assert.deepEqual([answer.status, answer.json], [200, { url: 'rtmp://origin.example.com/live/class7' }], form);
+      assert.match(answer.contentType ?? '', /application\/json/);
+    }
+    assert.deepEqual((await h.get('/fls/origin?entry_point=live&stream_name=class32')).json, { url: 'rtmp://exact.example.com/live/class32' });
+  });
+
+  void test('the FLS callback answers 404 with a message when no route matches, 400 without parameters', async () => {
+    h.routes = [{ entryPoint: 'live', stream: 'class*', url: 'rtmp://origin.example.com/live/{stream}' }];
+    const none = await h.get('/fls/origin?entry_point=live&stream_name=lecture');
+    assert.equal(none.status, 404);
+    assert.equal(typeof (none.json as { message?: unknown }).message, 'string');
+    assert.equal((await h.get('/fls/origin?entry_point=live')).status, 400);
+    assert.equal((await h.get('/no/such/page')).status, 404);
+  });
+
+  void test('/metrics serves valid Prometheus text that counts webhooks, callbacks and API calls', async () => {
+    h.metrics.recordApiCall({ endpoint: 'playerListUnfiltered', status: 429, durationMs: 80 });
+    const answer = await h.get('/metrics');
+    assert.equal(answer.status, 200);
+    assert.match(answer.contentType ?? '', /^text\/plain; version=0\.0\.4/);
+    const text = parsePrometheusText(answer.text);
+    assert.ok((sampleValue(text, 'agoractl_notifications_total', { result: 'accepted' }) ?? 0) >= 2);
+    assert.ok((sampleValue(text, 'agoractl_notifications_total', { result: 'duplicate' }) ?? 0) >= 1);
+    assert.ok((sampleValue(text, 'agoractl_notifications_total', { result: 'unsigned' }) ?? 0) >= 1);
+    assert.ok((sampleValue(text, 'agoractl_fls_callbacks_total', { result: 'no-route' }) ?? 0) >= 1);
+    assert.equal(sampleValue(text, 'agoractl_api_rate_limited_total', { endpoint: 'playerListUnfiltered' }), 1);
+  });
+
+  void test('logs never contain the notification secret', () => {
+    const logs = h.logText.join('');
+    assert.ok(logs.includes('webhook.rejected'), 'rejections are logged');
+    assert.ok(logs.includes('webhook.handler_failed'), 'a failing handler is logged');
+    assert.ok(!logs.includes(SECRET));
+    assert.ok(!logs.includes('staging-secret'));
+  });
+});
+
+void describe('daemon server lifecycle', () => {
+  void test('close() stops listening', async () => {
+    const h = new Harness();
+    await h.start();
+    const { url } = h.server;
+    assert.equal((await h.get('/healthz')).status, 200);
+    await h.server.close();
+    await assert.rejects(fetch(`${url}/healthz`));
+  });
+});
