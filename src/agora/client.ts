@@ -1,0 +1,133 @@
+// The Agora client: the one door every call to Agora goes through. It owns authentication,
+// request ids, the shared rate limits, retries, domain failover and the typed calls of the
+// three APIs (DESIGN.md "The Agora client").
+import { setMaxListeners } from 'node:events';
+import type { LookupFunction } from 'node:net';
+import type { Logger } from 'pino';
+import { systemClock } from '../clock.ts';
+import type { Clock } from '../clock.ts';
+import { resolveLimits } from './limits.ts';
+import type { LimitOverrides } from './limits.ts';
+import type { ApiCallRecord, CallContext } from './call.ts';
+import { EndpointRouter, failoverChain } from './domains.ts';
+import type { Endpoint, PrimaryDomain, ServerRegion } from './domains.ts';
+import { AgoraClientClosedError, Redactor } from './errors.ts';
+import { clientLogger } from './log.ts';
+import { playersApi } from './players.ts';
+import type { PlayersApi } from './players.ts';
+import { projectLimiters } from './rate-limiter.ts';
+import type { LimiterStats } from './rate-limiter.ts';
+import { recordingsApi } from './recordings.ts';
+import type { RecordingsApi } from './recordings.ts';
+import { originSiteApi } from './origin-site.ts';
+import type { OriginSiteApi } from './origin-site.ts';
+import { retryPolicy } from './retry.ts';
+import type { RetryOptions } from './retry.ts';
+import { HttpTransport } from './transport.ts';
+import type { TimeoutOptions } from './transport.ts';
+
+export type { ApiCallRecord } from './call.ts';
+export { AgoraApiError, AgoraClientClosedError } from './errors.ts';
+export type { NetworkFailureKind } from './errors.ts';
+export type { CreateResult, CreatedPlayer, DeleteResult, ListOptions, ListPage, ListedPlayer, PlayerCreateBody, PlayerUpdatePatch, PlayersApi } from './players.ts';
+export type {
+  AcquireRequest,
+  AcquireResult,
+  QueryResult,
+  RecordingMode,
+  RecordingRequestBody,
+  RecordingServerResponse,
+  RecordingsApi,
+  StartResult,
+  StopResult,
+  UpdateResult,
+} from './recordings.ts';
+export type { OriginSiteApi, OriginSitePatch, OriginSiteSettings } from './origin-site.ts';
+export type { PrimaryDomain, ServerRegion } from './domains.ts';
+
+export interface AgoraClientOptions {
+  appId: string;
+  customerId: string;
+  customerSecret: string;
+  /** The primary domain: api.agora.io outside mainland China, api.sd-rtn.com inside. */
+  domain?: PrimaryDomain;
+  /** Where the primary resolves for this server; its neighbour's regional domains are the last failover. */
+  serverRegion?: ServerRegion;
+  /** Base URLs tried in order; replaces the domain table (Project.spec.endpoints, AGORACTL_ENDPOINTS). */
+  endpoints?: string[];
+  /** Domain name → base URL, e.g. every Agora domain mapped to an emulator listener. */
+  hosts?: Record<string, string>;
+  /** Rate limits and quotas over Agora's documented ones (Project.spec.limits). */
+  limits?: LimitOverrides;
+  clock?: Clock;
+  /** Randomness for retry jitter (0 ≤ x < 1). */
+  random?: () => number;
+  logger?: Logger;
+  timeouts?: TimeoutOptions;
+  retry?: RetryOptions;
+  /** Name resolution for the sockets; tests resolve names locally (or fail them) with this. */
+  lookup?: LookupFunction;
+  /** Called after every attempt: metrics (daemon) and benchmarks. */
+  onCall?: (record: ApiCallRecord) => void;
+  /** How long calls keep starting at an endpoint that answered after a failover. */
+  stickyFailoverMs?: number;
+}
+
+export interface AgoraClient {
+  players: PlayersApi;
+  recordings: RecordingsApi;
+  originSite: OriginSiteApi;
+  /** The endpoints a call tries, in order. */
+  readonly endpoints: readonly Endpoint[];
+  /** The state of this project's rate limiters (shared with other clients of the App ID). */
+  limiterStats(): LimiterStats[];
+  /** Fails calls still waiting, ends connections. */
+  close(): Promise<void>;
+}
+
+export function createAgoraClient(options: AgoraClientOptions): AgoraClient {
+  for (const key of ['appId', 'customerId', 'customerSecret'] as const) {
+    if (!options[key]) throw new TypeError(`${key} is required`);
+  }
+  const clock = options.clock ?? systemClock;
+  const limits = resolveLimits(options.limits);
+  const limiters = projectLimiters(clock, options.appId, limits);
+  const chain = failoverChain(options);
+  const closing = new AbortController();
+  // Every waiting call (in a limiter's line or a back-off) listens for close: no fixed cap.
+  setMaxListeners(0, closing.signal);
+  const transport = new HttpTransport({ timeouts: options.timeouts, lookup: options.lookup });
+  const basic = Buffer.from(`${options.customerId}:${options.customerSecret}`).toString('base64');
+
+  const ctx: CallContext = {
+    appId: options.appId,
+    customerId: options.customerId,
+    customerSecret: options.customerSecret,
+    transport,
+    router: new EndpointRouter(chain, () => clock.now(), options.stickyFailoverMs),
+    limiters,
+    policy: retryPolicy(options.retry),
+    clock,
+    random: options.random ?? Math.random,
+    logger: clientLogger(options.logger),
+    redactor: new Redactor([options.customerSecret, basic]),
+    signal: closing.signal,
+    onCall: options.onCall,
+  };
+
+  let closed: Promise<void> | undefined;
+  return {
+    players: playersApi(ctx),
+    recordings: recordingsApi(ctx),
+    originSite: originSiteApi(ctx),
+    endpoints: chain,
+    limiterStats: () => Object.values(limiters).map((limiter) => limiter.stats()),
+    close() {
+      closed ??= (async () => {
+        closing.abort(new AgoraClientClosedError());
+        await transport.close();
+      })();
+      return closed;
+    },
+  };
+}

@@ -1,0 +1,228 @@
+// Pacing under Agora's documented rate limits (agora-facts.md, the limit table), so agoractl
+// stays under them instead of discovering them through 429s.
+//
+// Agora counts a request when it arrives. The client cannot see that moment, but it is never
+// later than the answer: so each attempt holds its place in the window from the moment it is
+// released until its answer (or failure) comes back, and only then starts the window's clock.
+// A late release, slow network or retry can then never put more requests into any server-side
+// window than the limit, without guessing at jitter. Both windows (per second and per minute)
+// must admit a request. Sliding windows also satisfy fixed (calendar-second) counting.
+//
+// p-queue's interval caps count a task when it starts, hold one window per queue and run on the
+// global timers; this needs two windows, completion-time stamps and the injected Clock, so the
+// windows are kept here.
+import type { Clock } from '../clock.ts';
+import { LIMIT_KEYS, type LimitKey, type RateLimit, type RateLimits } from './limits.ts';
+
+/** Window lengths with a small margin for clock granularity and boundary rounding. */
+export const WINDOW_SPANS_MS = { perSecond: 1_000 + 10, perMinute: 60_000 + 100 } as const;
+
+/** After a 429 the class runs at half its rate, recovering linearly to full over this time. */
+export const PENALTY_RECOVERY_MS = 60_000;
+const MIN_FACTOR = 0.1;
+/** While slowed down, waiters re-check at least this often, as the rate recovers. */
+const RECOVERY_RECHECK_MS = 1_000;
+
+export interface Slot {
+  /** Marks the attempt finished (answered or failed); its window time starts now. */
+  release(): void;
+}
+
+export interface LimiterStats {
+  key: LimitKey;
+  inFlight: number;
+  waiting: number;
+  /** Share (0.1..1) of the configured rate currently used, below 1 after a 429. */
+  factor: number;
+  penalties: number;
+}
+
+interface Window {
+  limit: number;
+  spanMs: number;
+  /** Completion times, oldest first; entries older than the span are dropped lazily. */
+  stamps: number[];
+}
+
+interface Waiter {
+  resolve: (slot: Slot) => void;
+  reject: (reason: unknown) => void;
+  signal?: AbortSignal;
+  onAbort?: () => void;
+}
+
+export class EndpointLimiter {
+  #windows: Window[] = [];
+  #inFlight = 0;
+  #waiters: Waiter[] = [];
+  #timer?: { at: number; abort: AbortController };
+  #factor = 1;
+  #penalizedAt = 0;
+  #penalties = 0;
+  #blockedUntil = 0;
+
+  constructor(
+    readonly key: LimitKey,
+    private readonly clock: Clock,
+    rate: RateLimit | null,
+  ) {
+    this.configure(rate);
+  }
+
+  /** Replaces the limits; the history of recent requests is kept. */
+  configure(rate: RateLimit | null): void {
+    const previous = new Map(this.#windows.map((w) => [w.spanMs, w.stamps]));
+    this.#windows = [];
+    for (const name of ['perSecond', 'perMinute'] as const) {
+      const limit = rate?.[name];
+      if (limit === undefined || limit === null) continue;
+      if (!Number.isFinite(limit) || limit <= 0) throw new RangeError(`${this.key}.${name} must be a positive number`);
+      const spanMs = WINDOW_SPANS_MS[name];
+      this.#windows.push({ limit, spanMs, stamps: previous.get(spanMs) ?? [] });
+    }
+    this.#pump();
+  }
+
+  /** Resolves when one more request of this class may be sent. */
+  acquire(signal?: AbortSignal): Promise<Slot> {
+    if (signal?.aborted) return Promise.reject(signal.reason);
+    return new Promise<Slot>((resolve, reject) => {
+      const waiter: Waiter = { resolve, reject, signal };
+      if (signal) {
+        waiter.onAbort = () => {
+          this.#waiters = this.#waiters.filter((w) => w !== waiter);
+          reject(signal.reason);
+          this.#pump();
+        };
+        signal.addEventListener('abort', waiter.onAbort, { once: true });
+      }
+      this.#waiters.push(waiter);
+      this.#pump();
+    });
+  }
+
+  /**
+   * Another client of the project used up the budget (a 429 came anyway): slow this class down,
+   * and hold it entirely until Retry-After when the server named a time.
+   */
+  penalize(retryAfterMs?: number): void {
+    const now = this.clock.now();
+    this.#factor = Math.max(MIN_FACTOR, this.#currentFactor(now) / 2);
+    this.#penalizedAt = now;
+    this.#penalties += 1;
+    if (retryAfterMs !== undefined && retryAfterMs > 0) this.#blockedUntil = Math.max(this.#blockedUntil, now + retryAfterMs);
+    this.#pump();
+  }
+
+  stats(): LimiterStats {
+    return {
+      key: this.key,
+      inFlight: this.#inFlight,
+      waiting: this.#waiters.length,
+      factor: this.#currentFactor(this.clock.now()),
+      penalties: this.#penalties,
+    };
+  }
+
+  #currentFactor(now: number): number {
+    if (this.#factor >= 1) return 1;
+    const recovered = this.#factor + (now - this.#penalizedAt) / PENALTY_RECOVERY_MS;
+    if (recovered >= 1) this.#factor = 1;
+    return Math.min(1, recovered);
+  }
+
+  /** Milliseconds until one more request may go: 0 now, Infinity until an attempt finishes. */
+  #waitMs(now: number): number {
+    let wait = Math.max(0, this.#blockedUntil - now);
+    const factor = this.#currentFactor(now);
+    for (const window of this.#windows) {
+      const stamps = window.stamps;
+      let expired = 0;
+      while (expired < stamps.length && (stamps[expired] ?? 0) <= now - window.spanMs) expired += 1;
+      if (expired > 0) stamps.splice(0, expired);
+      const limit = Math.max(1, Math.floor(window.limit * factor));
+      const over = this.#inFlight + stamps.length - limit + 1;
+      if (over <= 0) continue;
+      if (over > stamps.length) return Infinity;
+      const freeAt = (stamps[over - 1] ?? now) + window.spanMs;
+      wait = Math.max(wait, freeAt - now);
+    }
+    if (wait > 0 && factor < 1) wait = Math.min(wait, RECOVERY_RECHECK_MS);
+    return wait;
+  }
+
+  #pump(): void {
+    while (this.#waiters.length > 0) {
+      const now = this.clock.now();
+      const wait = this.#waitMs(now);
+      if (wait === Infinity) return; // an attempt's release() pumps again
+      if (wait > 0) {
+        this.#wakeIn(now, wait);
+        return;
+      }
+      const waiter = this.#waiters.shift();
+      if (!waiter) return;
+      if (waiter.signal && waiter.onAbort) waiter.signal.removeEventListener('abort', waiter.onAbort);
+      this.#inFlight += 1;
+      waiter.resolve(this.#slot());
+    }
+  }
+
+  #slot(): Slot {
+    let released = false;
+    return {
+      release: () => {
+        if (released) return;
+        released = true;
+        this.#inFlight -= 1;
+        const now = this.clock.now();
+        for (const window of this.#windows) window.stamps.push(now);
+        this.#pump();
+      },
+    };
+  }
+
+  #wakeIn(now: number, ms: number): void {
+    const at = now + ms;
+    if (this.#timer && this.#timer.at <= at) return;
+    this.#timer?.abort.abort();
+    const abort = new AbortController();
+    this.#timer = { at, abort };
+    this.clock.sleep(ms, abort.signal).then(
+      () => {
+        if (this.#timer?.abort === abort) this.#timer = undefined;
+        this.#pump();
+      },
+      () => undefined, // replaced by an earlier wake-up
+    );
+  }
+}
+
+/**
+ * The limiters of every App ID, shared by all clients of the process that use the same clock,
+ * so two clients of one project never exceed one budget together. The last client created for
+ * an App ID sets its limits (they come from the same Project manifest).
+ */
+const registry = new WeakMap<Clock, Map<string, EndpointLimiter>>();
+
+export type ProjectLimiters = Record<LimitKey, EndpointLimiter>;
+
+export function projectLimiters(clock: Clock, appId: string, limits: RateLimits): ProjectLimiters {
+  let byKey = registry.get(clock);
+  if (!byKey) {
+    byKey = new Map();
+    registry.set(clock, byKey);
+  }
+  const limiters = {} as ProjectLimiters;
+  for (const key of LIMIT_KEYS) {
+    const id = `${appId}\u0000${key}`;
+    let limiter = byKey.get(id);
+    if (limiter) limiter.configure(limits[key]);
+    else {
+      limiter = new EndpointLimiter(key, clock, limits[key]);
+      byKey.set(id, limiter);
+    }
+    limiters[key] = limiter;
+  }
+  return limiters;
+}
