@@ -15,7 +15,7 @@ export interface WebhookConfig {
   delayMs?: number;
   /** Share (0..1) of events sent twice, with the same noticeId. */
   duplicate?: number;
-  /** Delivers events in a random order: each is held a random time up to delayMs (or a default window). */
+  /** Delivers events in a random order: each is held a further random time up to delayMs (or a default window). */
   reorder?: boolean;
 }
 
@@ -143,9 +143,10 @@ export class WebhookNotifier implements Notifier {
     await this.#closing;
   }
 
+  /** Late by delayMs; reordering then spreads events over another delayMs (or the default window). */
   #holdFor(config: WebhookConfig): number {
-    if (config.reorder) return this.#random() * (config.delayMs || this.#reorderWindowMs);
-    return config.delayMs ?? 0;
+    const delay = config.delayMs ?? 0;
+    return config.reorder ? delay + this.#random() * (delay || this.#reorderWindowMs) : delay;
   }
 
   #dropPending(): void {
