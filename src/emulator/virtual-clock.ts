@@ -64,8 +64,26 @@ export class EmulatorClock implements VirtualClock {
 
   advance(ms: number): void {
     if (!Number.isFinite(ms) || ms < 0) throw new RangeError(`cannot advance the clock by ${ms} ms`);
-    this.#offsetMs += ms;
+    const target = this.now() + ms;
+    // Step from one due time to the next, so a timer that reads the clock sees the time it was
+    // due at, and what it schedules lands in order (a 1 s step chained to a 2 s step).
+    while (!this.#running && !this.#closed) {
+      const next = this.#nextLive();
+      if (!next || next.atMs > target) break;
+      if (next.atMs > this.now()) this.#offsetMs += next.atMs - this.now();
+      this.#runDue();
+    }
+    if (target > this.now()) this.#offsetMs += target - this.now();
     this.#runDue();
+  }
+
+  #nextLive(): Timer | undefined {
+    for (;;) {
+      const next = this.#heap[0];
+      if (!next || !next.cancelled) return next;
+      this.#pop();
+      this.#cancelled -= 1;
+    }
   }
 
   at(atMs: number, fn: () => void): () => void {
