@@ -92,9 +92,9 @@ const rows: { reason: string; args: DiffInput; want: Want | undefined }[] = [
   { reason: 'removal with deletionPolicy Disable waits while GET fails', args: input(undefined, state('Disable'), seen({}, 'unknown')), want: undefined },
 ];
 
-describe('OriginSite diff', () => {
+void describe('OriginSite diff', () => {
   for (const row of rows) {
-    test(row.reason, () => {
+    void test(row.reason, () => {
       const actions = diffOriginSite(row.args);
       if (!row.want) {
         assert.deepEqual(actions, []);
@@ -107,7 +107,7 @@ describe('OriginSite diff', () => {
       assert.equal(got.reason, row.want.reason);
       assert.equal(got.quotaDelta, 0);
       if (row.want.patch) assert.deepEqual(got.detail.patch, row.want.patch);
-      if (row.want.detail) assert.deepEqual(got.detail, row.want.detail);
+      if (row.want.detail) assert.deepEqual({ ...got.detail, specHash: undefined }, { ...row.want.detail, specHash: undefined });
     });
   }
 });

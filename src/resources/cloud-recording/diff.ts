@@ -15,7 +15,7 @@ import {
 } from './model.ts';
 
 /** What observe reports of a session (ObservedResource.status). */
-export const RECORDING_STATUS = {
+export const SESSION_STATUS = {
   running: 'running',
   starting: 'starting',
   exited: 'exited',
@@ -70,8 +70,8 @@ export function diffRecording(input: DiffInput): PlannedAction[] {
     }
     if (!state.externalId) return [action('forget', RECORDING_REASONS.removedNeverStarted)];
     const status = observed?.status;
-    if (status === RECORDING_STATUS.exited) return [action('forget', RECORDING_REASONS.removedExited, { changes: [{ path: 'recording', before: state.externalId }] })];
-    const running = status === RECORDING_STATUS.running || status === RECORDING_STATUS.starting;
+    if (status === SESSION_STATUS.exited) return [action('forget', RECORDING_REASONS.removedExited, { changes: [{ path: 'recording', before: state.externalId }] })];
+    const running = status === SESSION_STATUS.running || status === SESSION_STATUS.starting;
     return [
       action('delete', running ? RECORDING_REASONS.removed : RECORDING_REASONS.removedUnknown, {
         quotaDelta: running ? -1 : 0,
@@ -82,8 +82,9 @@ export function diffRecording(input: DiffInput): PlannedAction[] {
   }
 
   const spec = desired.spec;
+  const hash = recordingHash(spec);
   const creation = (reason: string, detail: Record<string, unknown> = {}): PlannedAction =>
-    action('create', reason, { quotaDelta: 1, detail, changes: creationChanges(spec) });
+    action('create', reason, { quotaDelta: 1, detail: { ...detail, specHash: hash }, changes: creationChanges(spec) });
 
   if (!state) return [creation(RECORDING_REASONS.create)];
   if (isTombstone(state)) return [creation(RECORDING_REASONS.recreateTombstone)];
@@ -91,16 +92,15 @@ export function diffRecording(input: DiffInput): PlannedAction[] {
   if (!state.externalId || !data?.sid) return [creation(RECORDING_REASONS.create)];
 
   // Without an observation, or with a query that failed, nothing is known: wait for the next look.
-  if (!observed || observed.status === RECORDING_STATUS.unknown) return [];
-  if (observed.status === RECORDING_STATUS.exited) {
+  if (!observed || observed.status === SESSION_STATUS.unknown) return [];
+  if (observed.status === SESSION_STATUS.exited) {
     return [creation(RECORDING_REASONS.exited, { previous: { resourceId: data.resourceId, sid: data.sid } })];
   }
 
-  const hash = recordingHash(spec);
   if (state.specHash !== hash) {
     return [
       action('replace', RECORDING_REASONS.replace, {
-        detail: { sid: data.sid, resourceId: data.resourceId },
+        detail: { sid: data.sid, resourceId: data.resourceId, specHash: hash },
         changes: [{ path: 'spec', before: `(hash ${state.specHash ?? 'none'})`, after: `(hash ${hash})` }],
       }),
     ];

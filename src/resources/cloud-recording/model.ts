@@ -93,7 +93,7 @@ export function recordingData(data: Record<string, unknown> | undefined): Record
 }
 
 /** A removed recording's record, kept for its final file list; diff ignores it. */
-export function isTombstone(state: { externalId?: string; data: Record<string, unknown> } | undefined): boolean {
+export function isTombstone(state: { externalId?: string; data: Record<string, unknown>; pending?: unknown } | undefined): boolean {
   return !!state && state.externalId === undefined && state.data.stopped !== undefined && !state.pending;
 }
 

@@ -1,7 +1,7 @@
 // Deciding what an entry point's pull-from-origin settings need. Pure. An origin site is never
 // replaced: every field is set in place by PATCH (fls-pull-from-origin.txt).
 import type { DiffInput, FieldChange, PlannedAction } from '../kind.ts';
-import { KIND, deletionPolicy, desiredSettings, observedSettings, originSiteData, settingsPatch, type OriginSettings } from './model.ts';
+import { KIND, deletionPolicy, desiredSettings, observedSettings, originSiteData, originSiteHash, settingsPatch, type OriginSettings } from './model.ts';
 
 /** observe's status of an entry point whose GET failed with something other than 404. */
 export const ORIGIN_UNKNOWN = 'unknown';
@@ -45,20 +45,21 @@ export function diffOriginSite(input: DiffInput): PlannedAction[] {
 
   const want = desiredSettings(desired.spec);
   const policy = deletionPolicy(desired.spec.deletionPolicy);
+  const specHash = originSiteHash(desired.spec);
   if (!observed) {
     const patch = settingsPatch(want, undefined);
-    return [action('create', ORIGIN_REASONS.create, { detail: { createEntryPoint: true, patch, deletionPolicy: policy }, changes: patchChanges(patch, undefined) })];
+    return [action('create', ORIGIN_REASONS.create, { detail: { createEntryPoint: true, patch, deletionPolicy: policy, specHash }, changes: patchChanges(patch, undefined) })];
   }
   if (observed.status === ORIGIN_UNKNOWN) return [];
 
   const have = observedSettings(observed.fields);
   const patch = settingsPatch(want, have);
   if (Object.keys(patch).length > 0) {
-    return [action('update', state ? ORIGIN_REASONS.update : ORIGIN_REASONS.takeOver, { detail: { patch, deletionPolicy: policy }, changes: patchChanges(patch, have) })];
+    return [action('update', state ? ORIGIN_REASONS.update : ORIGIN_REASONS.takeOver, { detail: { patch, deletionPolicy: policy, specHash }, changes: patchChanges(patch, have) })];
   }
-  if (!state) return [action('adopt', ORIGIN_REASONS.adopt, { detail: { patch: {}, deletionPolicy: policy } })];
+  if (!state) return [action('adopt', ORIGIN_REASONS.adopt, { detail: { patch: {}, deletionPolicy: policy, specHash } })];
   if (data?.deletionPolicy !== policy) {
-    return [action('update', ORIGIN_REASONS.policy, { detail: { patch: {}, deletionPolicy: policy }, changes: [{ path: 'deletionPolicy', before: data?.deletionPolicy, after: policy }] })];
+    return [action('update', ORIGIN_REASONS.policy, { detail: { patch: {}, deletionPolicy: policy, specHash }, changes: [{ path: 'deletionPolicy', before: data?.deletionPolicy, after: policy }] })];
   }
   return [];
 }

@@ -28,8 +28,8 @@ export type DeletionPolicy = 'Orphan' | 'Disable';
 /** Kept in state: what removal must do once the manifest (and its deletionPolicy) is gone. */
 export interface OriginSiteData {
   deletionPolicy: DeletionPolicy;
-  /** The settings as last applied or adopted. */
-  applied: Partial<OriginSettings>;
+  /** The fields agoractl last sent (or found already right), for people reading the state. */
+  applied: Partial<Record<OriginField, unknown>>;
 }
 
 export function deletionPolicy(value: unknown): DeletionPolicy {

@@ -1,0 +1,236 @@
+// Starting and stopping one recording session, with every intent written to state before the
+// call that carries it out. The vendor's sequences (cloud-recording-rest-api.txt, "common
+// errors"; agora-facts.md codes) decide what a repeated or refused call means:
+//   acquire → start → start       201 + code 7: already started with this resourceId
+//   acquire → start → acquire → start  400 + code 53: this cname + uid is already recording
+//   start later than 5 minutes after acquire: code 433, the resourceId expired
+//   stop together with query: 206 without fileList; stop of an exited one: 404
+import type { ExecuteContext, PlannedAction } from '../kind.ts';
+import type { PendingIntent, ResourceState } from '../../state/types.ts';
+import type { StartResult } from '../../agora/client.ts';
+import { RECORDING_CODES } from '../../agora/recordings.ts';
+import { acquireBody, identity, startBody, stopBody } from './bodies.ts';
+import { RECORDING_ERROR, RecordingActionError, vendorCode } from './errors.ts';
+import { statusOf } from './observe.ts';
+import { SESSION_STATUS } from './diff.ts';
+import {
+  RESOURCE_ID_MAX_AGE_MS,
+  inPlaceValues,
+  recordingData,
+  recordingMode,
+  withSession,
+  type RecordingData,
+  type SessionRecord,
+} from './model.ts';
+
+/** Acquires in one start: each 433 costs one, and three in a row means something else is wrong. */
+const MAX_ACQUIRES = 3;
+/** Starts or stops repeated after an unknown outcome before the next run is left to resolve it. */
+const MAX_UNKNOWN = 3;
+
+/** start's answers as execute tells them apart; `alreadyStarted` is code 7 (sid if Agora said it). */
+export type StartAnswer = StartResult | { outcome: 'alreadyStarted'; sid?: string; requestId: string };
+
+/** A session that may still be running: the one that seemed to exit, to adopt again on code 53. */
+export interface SessionRef {
+  resourceId: string;
+  sid: string;
+}
+
+export interface StartOptions {
+  /** An earlier start with an unknown outcome: repeating it with its resourceId finds its session. */
+  resumeResourceId?: string;
+  /** The session that exited before this start. */
+  previous?: SessionRef;
+  /** The hash of the desired spec (secret references, never values), from the plan. */
+  specHash: string;
+}
+
+export function requireSpec(action: PlannedAction, ctx: ExecuteContext): Record<string, unknown> {
+  const spec = ctx.resolvedSpec(action.key);
+  if (!spec) throw new RecordingActionError(`${action.key} is not in the manifests`, RECORDING_ERROR.notDesired);
+  return spec;
+}
+
+export function currentState(action: PlannedAction, ctx: ExecuteContext): ResourceState {
+  return ctx.state.get(action.key) ?? { key: action.key, project: action.project, kind: action.kind, name: action.name, data: {}, updatedAt: ctx.clock.now() };
+}
+
+/** Writes the recording's state; durable when it resolves. */
+export async function saveRecording(
+  action: PlannedAction,
+  ctx: ExecuteContext,
+  data: RecordingData,
+  fields: { externalId?: string; specHash?: string; pending?: PendingIntent },
+): Promise<void> {
+  const base = currentState(action, ctx);
+  await ctx.state.put({ key: base.key, project: base.project, kind: base.kind, name: base.name, ...fields, data: { ...data }, updatedAt: ctx.clock.now() });
+}
+
+function intent(ctx: ExecuteContext, name: string, detail?: Record<string, unknown>): PendingIntent {
+  return detail ? { action: name, startedAt: ctx.clock.now(), detail } : { action: name, startedAt: ctx.clock.now() };
+}
+
+/** acquire + start, re-acquiring an expired resourceId and resolving ambiguous answers. */
+export async function startSession(action: PlannedAction, ctx: ExecuteContext, options: StartOptions): Promise<void> {
+  const spec = requireSpec(action, ctx);
+  const mode = recordingMode(spec);
+  const { cname, uid } = identity(spec);
+  const old = recordingData(currentState(action, ctx).data);
+  let sessions = old?.sessions;
+  // A tombstone's final session and a session that exited become history of this recording.
+  if (old?.stopped) sessions = withSession(sessions, old.stopped);
+  // The file list of an exited session is the one query last showed while it ran (refreshRecording).
+  if (options.previous) {
+    sessions = withSession(sessions, { ...options.previous, fileList: old?.fileList, fileListMode: old?.fileListMode, startedAt: old?.startedAt, endedAt: ctx.clock.now(), end: 'exited' });
+  }
+  let data: RecordingData = { cname, uid, mode, sessions, acquiredAt: old?.acquiredAt };
+
+  let resourceId = options.resumeResourceId;
+  let trustResourceId = resourceId !== undefined;
+  let acquires = 0;
+  let unknowns = 0;
+  for (;;) {
+    // A resumed resourceId is tried whatever its age: only Agora knows whether its start worked.
+    const expired = data.acquiredAt === undefined || ctx.clock.now() - data.acquiredAt > RESOURCE_ID_MAX_AGE_MS;
+    if (!resourceId || (!trustResourceId && expired)) {
+      if (acquires >= MAX_ACQUIRES) {
+        await saveRecording(action, ctx, data, {});
+        throw new RecordingActionError(`${action.name}: ${MAX_ACQUIRES} resourceIds in a row expired before start; check the clock and the rate limits`, RECORDING_ERROR.expiredRepeatedly);
+      }
+      await saveRecording(action, ctx, data, { pending: intent(ctx, 'acquire') });
+      const acquired = await ctx.client.recordings.acquire(acquireBody(spec));
+      acquires += 1;
+      resourceId = acquired.resourceId;
+      data = { ...data, resourceId, acquiredAt: ctx.clock.now() };
+    }
+    trustResourceId = false;
+    data = { ...data, resourceId };
+    await saveRecording(action, ctx, data, { pending: intent(ctx, 'start', { resourceId }) });
+
+    let answer: StartAnswer;
+    try {
+      answer = await ctx.client.recordings.start(resourceId, mode, startBody(spec, ctx.project, ctx.clock.now()));
+    } catch (err) {
+      const code = vendorCode(err);
+      const requestId = (err as { requestId?: string }).requestId;
+      if (code === RECORDING_CODES.resourceExpired) {
+        ctx.logger.warn({ event: 'recording_resource_expired', key: action.key, requestId }, 'resourceId expired before start; acquiring another');
+        resourceId = undefined;
+        continue;
+      }
+      if (code === RECORDING_CODES.alreadyStarted) {
+        answer = { outcome: 'alreadyStarted', requestId: requestId ?? '' };
+      } else if (code === RECORDING_CODES.alreadyRecording) {
+        return adoptRunning(action, ctx, data, options, requestId);
+      } else {
+        // A clear refusal: nothing started, and this resourceId is spent.
+        await saveRecording(action, ctx, { ...data, resourceId: undefined, acquiredAt: undefined }, {});
+        if (code === RECORDING_CODES.paramsMismatch) {
+          throw new RecordingActionError(
+            `${action.name}: Agora refused the start (code 432): its channel, uid or mode do not match the acquired resourceId`,
+            RECORDING_ERROR.paramsMismatch,
+            requestId,
+          );
+        }
+        throw err;
+      }
+    }
+
+    if (answer.outcome === 'started') return recordStarted(action, ctx, data, answer.sid, resourceId, options.specHash);
+    if (answer.outcome === 'alreadyStarted') {
+      if (answer.sid) return recordStarted(action, ctx, data, answer.sid, resourceId, options.specHash);
+      throw new RecordingActionError(
+        `${action.name}: a recording runs with resourceId ${resourceId} (code 7) but Agora did not say its sid; agoractl keeps the start pending`,
+        RECORDING_ERROR.sidUnknown,
+        answer.requestId,
+      );
+    }
+    // Outcome unknown: repeat the start with the same resourceId. If the first one arrived,
+    // Agora answers code 7 instead of starting a second recording.
+    unknowns += 1;
+    ctx.logger.warn({ event: 'recording_start_outcome_unknown', key: action.key, requestId: answer.requestId, cause: answer.cause }, 'start outcome unknown; repeating it with the same resourceId');
+    if (unknowns >= MAX_UNKNOWN) {
+      throw new RecordingActionError(
+        `${action.name}: the outcome of starting with resourceId ${resourceId} stayed unknown after ${MAX_UNKNOWN} attempts; the next run resolves it`,
+        RECORDING_ERROR.outcomeUnknown,
+        answer.requestId,
+      );
+    }
+    trustResourceId = true;
+  }
+}
+
+/**
+ * Code 53: this channel and uid are recording already. If it is the session that seemed to
+ * exit (Agora's own failover answers 404 for about a minute, agora-facts.md), query shows it
+ * running and agoractl keeps it; otherwise it belongs to someone else.
+ */
+async function adoptRunning(action: PlannedAction, ctx: ExecuteContext, data: RecordingData, options: StartOptions, requestId: string | undefined): Promise<void> {
+  const previous = options.previous;
+  if (previous) {
+    const result = await ctx.client.recordings.query(previous.resourceId, previous.sid, data.mode);
+    const status = statusOf(result);
+    if (status === SESSION_STATUS.running || status === SESSION_STATUS.starting) {
+      ctx.logger.info({ event: 'recording_readopted', key: action.key, sid: previous.sid }, 'the recording that seemed to exit is still running; keeping it');
+      const sessions = (data.sessions ?? []).filter((s) => s.sid !== previous.sid);
+      return recordStarted(action, ctx, { ...data, sessions, acquiredAt: undefined }, previous.sid, previous.resourceId, options.specHash);
+    }
+  }
+  await saveRecording(action, ctx, { ...data, resourceId: undefined, acquiredAt: undefined }, {});
+  const mine = options.resumeResourceId ? ` It may be the one an earlier start with resourceId ${options.resumeResourceId} began; its sid is unknown.` : '';
+  throw new RecordingActionError(
+    `${action.name}: channel ${data.cname} already has a recording by uid ${data.uid} (code 53) that agoractl cannot identify.${mine} Stop it, or give this recording another uid.`,
+    RECORDING_ERROR.conflict,
+    requestId,
+  );
+}
+
+async function recordStarted(action: PlannedAction, ctx: ExecuteContext, data: RecordingData, sid: string, resourceId: string, specHash: string): Promise<void> {
+  const spec = requireSpec(action, ctx);
+  const started: RecordingData = { ...data, resourceId, sid, startedAt: ctx.clock.now(), applied: inPlaceValues(spec), lastStatus: undefined, fileList: undefined, fileListMode: undefined, stopped: undefined };
+  await saveRecording(action, ctx, started, { externalId: sid, specHash });
+}
+
+/**
+ * Stops the session in state and returns what it produced. A 206 (no file list, or code 435
+ * no recorded data) keeps the upload status "unknown" and the files known so far; a 404
+ * means it had already exited.
+ */
+export async function stopSession(action: PlannedAction, ctx: ExecuteContext, data: RecordingData & SessionRef): Promise<SessionRecord> {
+  const known = { fileList: data.fileList, fileListMode: data.fileListMode };
+  const base: SessionRecord = { resourceId: data.resourceId, sid: data.sid, startedAt: data.startedAt, endedAt: ctx.clock.now(), end: 'stopped' };
+  const state = currentState(action, ctx);
+  await saveRecording(action, ctx, data, { externalId: state.externalId, specHash: state.specHash, pending: intent(ctx, 'stop', { resourceId: data.resourceId, sid: data.sid }) });
+  for (let attempt = 1; ; attempt++) {
+    let result;
+    try {
+      result = await ctx.client.recordings.stop(data.resourceId, data.sid, data.mode, stopBody(data.cname, data.uid));
+    } catch (err) {
+      // Code 49: a stop is already under way (an earlier, lost one): the session is ending.
+      if (vendorCode(err) === RECORDING_CODES.alreadyStopping) return { ...base, ...known, uploadingStatus: 'unknown' };
+      throw err;
+    }
+    switch (result.outcome) {
+      case 'stopped': {
+        const response = result.serverResponse;
+        return {
+          ...base,
+          uploadingStatus: response.uploadingStatus ?? 'unknown',
+          fileListMode: response.fileListMode ?? known.fileListMode,
+          fileList: response.fileList ?? known.fileList,
+        };
+      }
+      case 'noData':
+        return { ...base, ...known, uploadingStatus: 'unknown' };
+      case 'notFound':
+        return { ...base, ...known, end: 'exited' };
+      case 'unknown':
+        // A repeated stop is safe: it answers 404 or code 49 if the first one arrived.
+        ctx.logger.warn({ event: 'recording_stop_outcome_unknown', key: action.key, requestId: result.requestId, cause: result.cause }, 'stop outcome unknown; stopping again');
+        if (attempt >= MAX_UNKNOWN) {
+          throw new RecordingActionError(`${action.name}: stopping sid ${data.sid} stayed unknown after ${MAX_UNKNOWN} attempts; the next run stops it again`, RECORDING_ERROR.outcomeUnknown, result.requestId);
+        }
+    }
+  }
+}

@@ -1,0 +1,80 @@
+// Carrying out a planned origin site action: PATCH only the fields that differ (the plan holds
+// them), then record what was applied. A PATCH sets values, so repeating one after a lost
+// answer is harmless and the client retries it itself.
+import type { ExecuteContext, PlannedAction } from '../kind.ts';
+import type { OriginSitePatch } from '../../agora/client.ts';
+import type { ResourceState } from '../../state/types.ts';
+import { deletionPolicy, originSiteData, type OriginSiteData } from './model.ts';
+
+export const ORIGIN_ERROR = {
+  noEntryPointCreate: 'EntryPointCreateUnsupported',
+  conflict: 'Conflict',
+} as const;
+
+export class OriginSiteActionError extends Error {
+  constructor(
+    message: string,
+    readonly code: (typeof ORIGIN_ERROR)[keyof typeof ORIGIN_ERROR],
+  ) {
+    super(message);
+    this.name = 'OriginSiteActionError';
+  }
+}
+
+export async function executeOriginSite(action: PlannedAction, ctx: ExecuteContext): Promise<void> {
+  switch (action.type) {
+    case 'create':
+      // FLS can create entry points (POST entry_points?id=, agora-facts.md "FLS"), but the
+      // client has no such call: say so rather than PATCH an entry point that does not exist.
+      throw new OriginSiteActionError(
+        `entry point ${action.name} does not exist in FLS; create it in Agora Console (or rename the OriginSite to an existing entry point such as live), then apply again`,
+        ORIGIN_ERROR.noEntryPointCreate,
+      );
+    case 'update':
+    case 'adopt':
+      return applySettings(action, ctx);
+    case 'delete':
+      // deletionPolicy Disable: turn pull-from-origin off, then stop managing the entry point.
+      await patch(action, ctx);
+      return ctx.state.remove(action.key);
+    case 'forget':
+      return ctx.state.remove(action.key);
+    case 'replace':
+    case 'conflict':
+      throw new OriginSiteActionError(action.reason, ORIGIN_ERROR.conflict);
+  }
+}
+
+async function applySettings(action: PlannedAction, ctx: ExecuteContext): Promise<void> {
+  const before = ctx.state.get(action.key);
+  const previous = originSiteData(before?.data);
+  const body = planned(action);
+  if (Object.keys(body).length > 0) await patch(action, ctx);
+  const data: OriginSiteData = {
+    deletionPolicy: deletionPolicy(action.detail.deletionPolicy),
+    applied: { ...previous?.applied, ...body },
+  };
+  const state: ResourceState = {
+    key: action.key,
+    project: action.project,
+    kind: action.kind,
+    name: action.name,
+    externalId: action.name,
+    specHash: typeof action.detail.specHash === 'string' ? action.detail.specHash : undefined,
+    data: { ...data },
+    updatedAt: ctx.clock.now(),
+  };
+  await ctx.state.put(state);
+}
+
+async function patch(action: PlannedAction, ctx: ExecuteContext): Promise<void> {
+  const existing = ctx.state.get(action.key);
+  const now = ctx.clock.now();
+  if (existing) await ctx.state.put({ ...existing, pending: { action: 'patch', startedAt: now }, updatedAt: now });
+  await ctx.client.originSite.patch(action.name, planned(action));
+}
+
+function planned(action: PlannedAction): OriginSitePatch {
+  const body = action.detail.patch;
+  return body && typeof body === 'object' ? (body as OriginSitePatch) : {};
+}
