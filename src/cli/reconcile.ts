@@ -34,6 +34,7 @@ export interface ReconcileCommandOptions {
   allowMassDelete?: boolean;
   lockTimeout: string;
   shutdownGrace: string;
+  listLag?: string;
 }
 
 export function register(program: Command): void {
@@ -50,6 +51,7 @@ export function register(program: Command): void {
     .option('--log-level <level>', 'log level', 'info')
     .option('--allow-mass-delete', "allow deleting more than half of a kind's managed resources")
     .option('--lock-timeout <seconds>', 'wait this long for another apply to release the state lock', '0')
+    .option('--list-lag <seconds>', 'how long List may not yet show a new player (Agora: about 10 s)', '15')
     .option('--shutdown-grace <seconds>', 'on SIGTERM, how long calls in flight may take to finish', '20')
     .action(async (options: ReconcileCommandOptions) => {
       process.exitCode = await runReconcile(options, processIo);
@@ -97,7 +99,7 @@ export async function runReconcile(options: ReconcileCommandOptions, io: Io): Pr
     return 1;
   }
   const scopeOf = (d: LoadedDesired, projects: Map<string, ProjectRuntime>): ReconcileScope => ({
-    modules: allModules(),
+    modules: allModules(options),
     desired: d.desired,
     resolvedSpecs: d.resolvedSpecs,
     projects,

@@ -20,6 +20,7 @@ export interface SessionOptions {
   state?: string;
   emulator?: boolean;
   logLevel?: string;
+  listLag?: string;
 }
 
 export interface Io {
@@ -44,8 +45,9 @@ export interface Session {
   close(): Promise<void>;
 }
 
-export function allModules(): KindModule[] {
-  return [createCloudPlayerModule(), createCloudRecordingModule(), createOriginSiteModule()];
+export function allModules(options: { listLag?: string } = {}): KindModule[] {
+  const listLagMs = options.listLag === undefined ? undefined : Number(options.listLag) * 1000;
+  return [createCloudPlayerModule({ listLagMs }), createCloudRecordingModule(), createOriginSiteModule()];
 }
 
 /** Adds the options every command that talks to Agora takes. */
@@ -54,7 +56,8 @@ export function sessionOptions(command: Command): Command {
     .requiredOption('-f, --file <path...>', 'manifest files, folders or globs (repeatable)')
     .option('--state <path>', 'state file (default: .agoractl/state.json in the manifest folder)')
     .option('--emulator', 'start the Agora emulator in-process and point every project at it')
-    .option('--log-level <level>', 'log level of the JSON logs on stderr', 'warn');
+    .option('--log-level <level>', 'log level of the JSON logs on stderr', 'warn')
+    .option('--list-lag <seconds>', 'how long List may not yet show a new player (Agora: about 10 s)', '15');
 }
 
 export class ManifestErrors extends Error {
@@ -147,7 +150,7 @@ export async function openSession(options: SessionOptions, io: Io, clock: Clock 
   const statePath = resolveStatePath({ state: options.state, manifests: options.file[0] });
   const store = await openFileStateStore(statePath, { clock });
   return {
-    scope: { modules: allModules(), desired: loaded.desired, resolvedSpecs: loaded.resolvedSpecs, projects, clock, logger },
+    scope: { modules: allModules(options), desired: loaded.desired, resolvedSpecs: loaded.resolvedSpecs, projects, clock, logger },
     store,
     statePath,
     emulator,

@@ -151,7 +151,8 @@ function massDeleteErrors(input: PlanInput, actions: PlannedAction[]): PlanError
   if (input.allowMassDelete) return [];
   const share = input.massDeleteShare ?? 0.5;
   const managed = new Map<string, number>();
-  for (const s of input.state) managed.set(`${s.project}/${s.kind}`, (managed.get(`${s.project}/${s.kind}`) ?? 0) + 1);
+  // Only records with an external id are live (a stopped recording's tombstone is history).
+  for (const s of input.state) if (s.externalId !== undefined) managed.set(`${s.project}/${s.kind}`, (managed.get(`${s.project}/${s.kind}`) ?? 0) + 1);
   const deletes = new Map<string, number>();
   for (const a of actions) {
     if (a.type === 'delete') deletes.set(`${a.project}/${a.kind}`, (deletes.get(`${a.project}/${a.kind}`) ?? 0) + 1);

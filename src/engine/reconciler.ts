@@ -157,12 +157,24 @@ export class Reconciler {
         if (failure) waiter.reject(new ResourceNotConverged(key, failure));
         else waiter.resolve();
       }
+      await this.#scheduleRechecks(scope, keys);
       this.#report({ keys: keys.length, plan: planned.plan, failed: failures.size, durationMs: this.#options.clock.now() - started });
     } catch (err) {
       // Observation failed (Agora unreachable, a limit exhausted): every key tries again later.
       for (const waiter of batch.values()) waiter.reject(err);
       this.#options.logger.warn({ event: 'reconcile.pass_failed', keys: keys.length, err: err instanceof Error ? err.message : String(err) }, 'reconcile pass failed');
       this.#report({ keys: keys.length, plan: emptyPlan(), failed: keys.length, durationMs: this.#options.clock.now() - started, error: String(err) });
+    }
+  }
+
+  async #scheduleRechecks(scope: ReconcileScope, keys: string[]): Promise<void> {
+    const snapshot = await this.#options.store.load();
+    const now = this.#options.clock.now();
+    for (const key of keys) {
+      const state = snapshot.resources[key];
+      const module = state && scope.modules.find((m) => m.kind === state.kind);
+      const after = state && module?.recheckAfter?.(state, now);
+      if (after !== undefined) this.queue.add(key, { after });
     }
   }
 

@@ -120,4 +120,9 @@ export interface KindModule {
    * decides restartPolicy OnFailure later); undefined when nothing changed.
    */
   refresh?(state: ResourceState, observed: ObservedResource | undefined, now: number): ResourceState | undefined;
+  /**
+   * Pure. Milliseconds after which observing this resource again may tell more than now (e.g.
+   * List's lag after a create); the daemon queues the key again then. Undefined: no need.
+   */
+  recheckAfter?(state: ResourceState, now: number): number | undefined;
 }

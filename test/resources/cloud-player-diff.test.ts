@@ -82,6 +82,7 @@ const cases: Record<string, { reason: string; d?: DesiredResource; o?: ObservedR
   'failed, Never': { reason: 'runs once: a failed player is left to its idleTimeout', d: desired({ restartPolicy: 'Never' }), o: observed({ status: 'failed' }), s: state(), want: [] },
   'three failed updates': { reason: 'Agora counts three 404/5xx in a row as failed', d: desired(), o: observed(), s: state({}, { updateFailures: 3 }), want: ['replace'] },
   'just created, not listed yet': { reason: 'List lags about 10 s behind creates: no duplicate', d: desired(), s: state({}, { createdAt: NOW - 5_000 }), want: [] },
+  'listed once, now gone': { reason: 'List showed it after its create, so its absence is no lag: recreated at once', d: desired(), s: state({}, { createdAt: NOW - 2_000, seen: true }), want: ['create'] },
   'destroyed, Always': { reason: 'recreated past the List lag', d: desired(), s: state({}, { createdAt: NOW - DEFAULT_LIST_LAG_MS - 1 }), want: ['create'] },
   'destroyed after failing, OnFailure': { reason: 'recreated: it had failed', d: desired({ restartPolicy: 'OnFailure' }), s: state({}, { lastStatus: 'failed' }), want: ['create'] },
   'ended, OnFailure': { reason: 'an on-demand player that ended is not replayed', d: desired({ restartPolicy: 'OnFailure' }), s: state({}, { lastStatus: 'running' }), want: [] },
@@ -110,6 +111,14 @@ describe('CloudPlayer diff', () => {
       c.check?.(actions);
     });
   }
+
+  test('every recording action carries the hash of the manifest spec, never of resolved secrets', () => {
+    const withKey = desired({ encryptMode: 'aes-128-gcm2', encryptKey: { env: 'KEY' }, encryptKdfSalt: { env: 'SALT' } });
+    const [create] = diffPlayer({ key, project: 'prod', name: 'class32-101', desired: withKey, now: NOW });
+    assert.equal(create?.detail.specHash, playerHash(withKey.spec));
+    const applied = state({ specHash: playerHash(withKey.spec) });
+    assert.deepEqual(diffPlayer({ key, project: 'prod', name: 'class32-101', desired: withKey, observed: observed(), state: applied, now: NOW }), []);
+  });
 
   test('a create shows secret fields masked, never their references or values', () => {
     const [a] = diffPlayer({ key, project: 'prod', name: 'class32-101', desired: desired({ encryptKey: { env: 'KEY' } }), now: NOW });

@@ -13,14 +13,17 @@ const SECRET_FIELDS = new Set(['encryptKey', 'encryptKdfSalt', 'token']);
 export function diffPlayer(input: DiffInput, listLagMs = DEFAULT_LIST_LAG_MS): PlannedAction[] {
   const { desired, observed, state } = input;
   const base = { key: input.key, project: input.project, kind: KIND, name: input.name };
+  // The hash of the manifest spec (secret references, never values) goes with every action
+  // that records the player, so execute stores exactly what the next diff compares with.
+  const hash = desired ? playerHash(desired.spec) : undefined;
   const action = (type: PlannedAction['type'], reason: string, extra: Partial<PlannedAction> = {}): PlannedAction => ({
     ...base,
     type,
     reason,
     changes: [],
-    detail: {},
     quotaDelta: 0,
     ...extra,
+    detail: hash ? { ...extra.detail, specHash: hash } : { ...extra.detail },
   });
   const data = playerData(state?.data);
 
@@ -39,7 +42,6 @@ export function diffPlayer(input: DiffInput, listLagMs = DEFAULT_LIST_LAG_MS): P
 
   const spec = desired.spec;
   const region = String(spec.region);
-  const hash = playerHash(spec);
 
   if (!state) {
     if (!observed) return [action('create', 'in the manifests, not in Agora', { quotaDelta: 1, detail: { region }, changes: creationChanges(spec) })];
@@ -65,8 +67,8 @@ export function diffPlayer(input: DiffInput, listLagMs = DEFAULT_LIST_LAG_MS): P
   }
 
   if (!observed) {
-    const createdAt = data?.createdAt ?? state.updatedAt;
-    if (input.now - createdAt < listLagMs) return [];
+    // Until List has shown a new player once, its absence may be List's lag, not a destroy.
+    if (!data?.seen && input.now - createdAtOf(state, data) < listLagMs) return [];
     const policy = restartPolicy(spec);
     const failed = data?.lastStatus === 'failed';
     if (policy === 'Never' || (policy === 'OnFailure' && !failed)) return [];
@@ -146,6 +148,10 @@ function creationChanges(spec: Record<string, unknown>): FieldChange[] {
   };
   for (const [k, v] of Object.entries(spec)) walk(v, k);
   return changes;
+}
+
+export function createdAtOf(state: { updatedAt: number }, data: PlayerData | undefined): number {
+  return data?.createdAt ?? state.updatedAt;
 }
 
 /** When a replacement should start playing: where the old one started, if Agora still allows it. */

@@ -7,7 +7,7 @@ import type { ResourceState } from '../../state/types.ts';
 import { mintRtcToken } from '../../agora/tokens.ts';
 import type { PlayerCreateBody } from '../../agora/client.ts';
 import { LIST_PAGE_SIZE } from './observe.ts';
-import { get, playerHash, updatableValues, type PlayerData, type UpdatablePath } from './model.ts';
+import { get, updatableValues, type PlayerData, type UpdatablePath } from './model.ts';
 
 const MAX_RESOLVE_ATTEMPTS = 3;
 
@@ -117,7 +117,7 @@ async function updateWithSequence(action: PlannedAction, ctx: ExecuteContext, pa
   const spec = requireSpec(action, ctx);
   await ctx.state.put({
     ...state,
-    specHash: playerHash(spec),
+    specHash: specHashOf(action),
     data: { ...data, sequence, applied: updatableValues(spec), updateFailures: 0 },
     pending: undefined,
     updatedAt: ctx.clock.now(),
@@ -150,7 +150,7 @@ async function recordPlayer(action: PlannedAction, ctx: ExecuteContext, id: stri
     playStartedAt: startedAt,
     lastStatus: 'connecting',
   };
-  await ctx.state.put({ ...baseState(action, ctx), externalId: id, specHash: playerHash(spec), data: { ...data }, pending: undefined, updatedAt: now });
+  await ctx.state.put({ ...baseState(action, ctx), externalId: id, specHash: specHashOf(action), data: { ...data }, pending: undefined, updatedAt: now });
 }
 
 async function findByName(ctx: ExecuteContext, channelName: string, name: string): Promise<{ id: string; createTs?: number } | undefined> {
@@ -213,6 +213,11 @@ function requireSpec(action: PlannedAction, ctx: ExecuteContext): Record<string,
 function baseState(action: PlannedAction, ctx: ExecuteContext): ResourceState {
   const existing = ctx.state.get(action.key);
   return existing ?? { key: action.key, project: action.project, kind: action.kind, name: action.name, data: {}, updatedAt: ctx.clock.now() };
+}
+
+/** The hash diff computed from the manifest (references, not resolved secrets). */
+function specHashOf(action: PlannedAction): string | undefined {
+  return typeof action.detail.specHash === 'string' ? action.detail.specHash : undefined;
 }
 
 function numberOr(value: unknown): number | undefined {

@@ -24,6 +24,8 @@ export interface PlayerData {
   /** Unix seconds the player started playing, for playTs continuity when it is replaced. */
   playStartedAt?: number;
   lastStatus?: string;
+  /** List has shown this player since it was created: from then on, its absence means it is gone. */
+  seen?: boolean;
   updateFailures?: number;
 }
 
@@ -60,6 +62,8 @@ export function restartPolicy(spec: Record<string, unknown>): 'Always' | 'OnFail
 /** Records the status List reported, so a player that failed and was then destroyed is known to have failed. */
 export function refreshPlayer(state: ResourceState, observed: ObservedResource | undefined, now: number): ResourceState | undefined {
   const data = playerData(state.data);
-  if (!data || !observed?.status || observed.status === data.lastStatus || observed.externalId !== state.externalId) return undefined;
-  return { ...state, data: { ...state.data, lastStatus: observed.status }, updatedAt: now };
+  if (!data || !observed || observed.externalId !== state.externalId) return undefined;
+  const status = observed.status ?? data.lastStatus;
+  if (data.seen && status === data.lastStatus) return undefined;
+  return { ...state, data: { ...state.data, lastStatus: status, seen: true }, updatedAt: now };
 }
