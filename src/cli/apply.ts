@@ -40,8 +40,12 @@ export async function runApply(options: ApplyCommandOptions, io: Io, signal?: Ab
   }
   const interrupt = new AbortController();
   const onSignal = (): void => {
-    if (!interrupt.signal.aborted) io.err('agoractl: interrupted; finishing the calls in flight and recording them');
+    if (interrupt.signal.aborted) return;
+    io.err('agoractl: interrupted; finishing the calls in flight and recording them');
     interrupt.abort();
+    // Calls still waiting for the rate limiter were never sent: fail them now (their intent
+    // stays in state and the next run resolves it); calls already sent finish.
+    for (const p of session.scope.projects.values()) void p.client.close();
   };
   signal?.addEventListener('abort', onSignal, { once: true });
   process.on('SIGINT', onSignal).on('SIGTERM', onSignal);

@@ -203,7 +203,11 @@ export async function runReconcile(options: ReconcileCommandOptions, io: Io): Pr
     });
     clearInterval(resync);
     await watcher.close();
-    await reconciler.drain(Number(options.shutdownGrace) * 1000);
+    // Closing the clients fails the calls still waiting for the rate limiter (never sent: their
+    // write-ahead intent is resolved by name on the next start); calls already sent finish.
+    const draining = reconciler.drain(Number(options.shutdownGrace) * 1000);
+    await Promise.all([...runtimes.values()].map((p) => p.client.close()));
+    await draining;
     await server.close();
     logger.info({ event: 'reconcile.stopped' }, 'stopped');
     return 0;
