@@ -53,7 +53,7 @@ export class Reconciler {
   #scope: ReconcileScope | undefined;
   readonly #options: ReconcilerOptions;
   #batch = new Map<string, Waiter>();
-  #batchTimer: ReturnType<typeof setTimeout> | undefined;
+  #batchScheduled = false;
   #passing: Promise<void> = Promise.resolve();
   #signal: AbortSignal | undefined;
   #passes = 0;
@@ -123,8 +123,10 @@ export class Reconciler {
     this.#signal = signal;
     return new Promise<void>((resolve, reject) => {
       this.#batch.set(key, { resolve, reject });
-      this.#batchTimer ??= setTimeout(() => {
-        this.#batchTimer = undefined;
+      if (this.#batchScheduled) return;
+      this.#batchScheduled = true;
+      setTimeout(() => {
+        this.#batchScheduled = false;
         const batch = this.#batch;
         this.#batch = new Map();
         this.#passing = this.#passing.then(() => this.#pass(batch));
