@@ -163,7 +163,7 @@ export function verifyNotificationSignature(rawBody: string, headers: HeaderBag,
   const expected = notificationSignatures(rawBody, secret);
   const v2 = header(headers, 'agora-signature-v2');
   const v1 = header(headers, 'agora-signature');
-  const v2ok = v2 !== undefined && safeEqual(v2.toLowerCase(), expected['Agora-Signature-V2']);
-  const v1ok = v1 !== undefined && safeEqual(v1.toLowerCase(), expected['Agora-Signature']);
-  return v2ok || v1ok;
+  // The SHA-256 signature decides whenever it is sent: a wrong V2 must not fall back to SHA-1.
+  if (v2 !== undefined) return safeEqual(v2.toLowerCase(), expected['Agora-Signature-V2']);
+  return v1 !== undefined && safeEqual(v1.toLowerCase(), expected['Agora-Signature']);
 }

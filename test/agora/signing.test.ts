@@ -43,6 +43,11 @@ void describe('notification signatures', () => {
       want: false,
     },
     'rejects a request without signature headers': { headers: {}, secret: 'secret', want: false },
+    'rejects a forged V2 even when the SHA-1 header is right (no downgrade)': {
+      headers: { 'Agora-Signature-V2': '00'.repeat(32), 'Agora-Signature': '033c62f40f687675f17f0f41f91a40c71c0f134c' },
+      secret: 'secret',
+      want: false,
+    },
   };
   for (const [reason, { headers, secret, want }] of Object.entries(cases)) {
     void test(reason, () => {
