@@ -23,6 +23,8 @@ export type OriginSitePatch = { [K in keyof OriginSiteSettings]?: OriginSiteSett
 export interface OriginSiteApi {
   get(entryPoint: string): Promise<OriginSiteSettings>;
   patch(entryPoint: string, body: OriginSitePatch): Promise<void>;
+  /** Creates an entry point (POST entry_points?id=, agora-facts.md "FLS"); one that exists already is fine. */
+  createEntryPoint(entryPoint: string): Promise<void>;
 }
 
 const settingsAnswer = object({ enabled: optional(bool), domain: optional(str), app: optional(str), callbackUrl: optional(str) });
@@ -59,6 +61,21 @@ export function originSiteApi(ctx: CallContext): OriginSiteApi {
       } satisfies CallSpec;
       const answer = await callIdempotent(ctx, spec);
       if (!isSuccess(answer)) throw answerError(spec, answer);
+    },
+
+    async createEntryPoint(entryPoint) {
+      const spec = {
+        family: 'fls',
+        // Creating a name that exists answers 409, which is the outcome wanted: safe to repeat.
+        safety: 'idempotent',
+        limitKey: 'fls',
+        method: 'POST',
+        endpoint: 'POST /v1/projects/{appId}/fls/entry_points',
+        path: `/v1/projects/${encodeURIComponent(ctx.appId)}/fls/entry_points`,
+        query: { id: entryPoint },
+      } satisfies CallSpec;
+      const answer = await callIdempotent(ctx, spec);
+      if (!isSuccess(answer) && answer.status !== 409) throw answerError(spec, answer);
     },
   };
 }

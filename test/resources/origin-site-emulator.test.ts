@@ -138,16 +138,15 @@ void describe('OriginSite against the emulator', () => {
     }
   });
 
-  void test('an entry point that does not exist is reported with a clear error and nothing is changed', async () => {
+  void test('an entry point that does not exist is created with its pull-from-origin settings', async () => {
     const world = await FlsWorld.open();
     try {
       world.desired.set('sports', direct);
       const { plan, result } = await world.pass();
       assert.deepEqual(plan.actions.map((a) => a.type), ['create']);
-      assert.deepEqual(result.failed.map((f) => f.error.code), ['EntryPointCreateUnsupported']);
-      assert.match(result.failed[0]?.error.message ?? '', /entry point sports does not exist/);
-      assert.equal(await world.site('sports'), undefined);
-      assert.deepEqual(await world.managed(), []);
+      assert.deepEqual(result.failed, []);
+      assert.deepEqual(await world.site('sports'), { appId: APP_ID, entryPoint: 'sports', ...direct });
+      assert.deepEqual((await world.pass()).plan.actions, []);
     } finally {
       await world.close();
     }

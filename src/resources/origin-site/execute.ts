@@ -7,7 +7,6 @@ import type { ResourceState } from '../../state/types.ts';
 import { deletionPolicy, originSiteData, type OriginSiteData } from './model.ts';
 
 export const ORIGIN_ERROR = {
-  noEntryPointCreate: 'EntryPointCreateUnsupported',
   conflict: 'Conflict',
 } as const;
 
@@ -23,13 +22,14 @@ export class OriginSiteActionError extends Error {
 
 export async function executeOriginSite(action: PlannedAction, ctx: ExecuteContext): Promise<void> {
   switch (action.type) {
-    case 'create':
-      // FLS can create entry points (POST entry_points?id=, agora-facts.md "FLS"), but the
-      // client has no such call: say so rather than PATCH an entry point that does not exist.
-      throw new OriginSiteActionError(
-        `entry point ${action.name} does not exist in FLS; create it in Agora Console (or rename the OriginSite to an existing entry point such as live), then apply again`,
-        ORIGIN_ERROR.noEntryPointCreate,
-      );
+    case 'create': {
+      // FLS creates entry points (POST entry_points?id=, agora-facts.md "FLS"); the intent is
+      // recorded first, and repeating the create is harmless (an existing name answers 409).
+      const now = ctx.clock.now();
+      await ctx.state.put({ key: action.key, project: action.project, kind: action.kind, name: action.name, data: {}, pending: { action: 'create', startedAt: now }, updatedAt: now });
+      await ctx.client.originSite.createEntryPoint(action.name);
+      return applySettings(action, ctx);
+    }
     case 'update':
     case 'adopt':
       return applySettings(action, ctx);
