@@ -5,7 +5,7 @@ import { createInterface } from 'node:readline/promises';
 import type { Command } from 'commander';
 import { applyPass, planPass } from '../engine/reconcile.ts';
 import { renderPlan } from '../engine/render-plan.ts';
-import { ManifestErrors, openSession, processIo, reportManifestErrors, sessionOptions, type Io, type SessionOptions } from './session.ts';
+import { ManifestErrors, openSession, planningOptions, processIo, reportManifestErrors, sessionOptions, type Io, type SessionOptions } from './session.ts';
 import { progressReporter } from './progress.ts';
 import { describeFailure } from './failure.ts';
 
@@ -18,11 +18,9 @@ export interface ApplyCommandOptions extends SessionOptions {
 }
 
 export function register(program: Command): void {
-  sessionOptions(program.command('apply').description('make Agora match the manifests'))
-    .option('--target <kind/name...>', 'apply only these resources (kind/name or project/kind/name)')
+  planningOptions(sessionOptions(program.command('apply').description('make Agora match the manifests')))
     .option('-o, --output <format>', 'text or json (the result as JSON; implies no prompt)', 'text')
     .option('--auto-approve', 'do not ask for confirmation (pipelines)')
-    .option('--allow-mass-delete', 'allow deleting more than half of a kind\'s managed resources')
     .option('--lock-timeout <seconds>', 'wait this long for another apply to release the state lock', '0')
     .action(async (options: ApplyCommandOptions) => {
       process.exitCode = await runApply(options, processIo);

@@ -2,7 +2,7 @@
 import type { Command } from 'commander';
 import { planPass } from '../engine/reconcile.ts';
 import { renderPlan } from '../engine/render-plan.ts';
-import { ManifestErrors, openSession, processIo, reportManifestErrors, sessionOptions, type Io, type SessionOptions } from './session.ts';
+import { ManifestErrors, openSession, planningOptions, processIo, reportManifestErrors, sessionOptions, type Io, type SessionOptions } from './session.ts';
 import { describeFailure } from './failure.ts';
 
 export interface PlanCommandOptions extends SessionOptions {
@@ -13,11 +13,9 @@ export interface PlanCommandOptions extends SessionOptions {
 }
 
 export function register(program: Command): void {
-  sessionOptions(program.command('plan').description('show what apply would change, and why'))
-    .option('--target <kind/name...>', 'plan only these resources (kind/name or project/kind/name)')
+  planningOptions(sessionOptions(program.command('plan').description('show what apply would change, and why')))
     .option('-o, --output <format>', 'text or json', 'text')
     .option('--detailed-exitcode', 'exit 0 when there are no changes, 2 when there are, 1 on error')
-    .option('--allow-mass-delete', 'allow deleting more than half of a kind\'s managed resources')
     .action(async (options: PlanCommandOptions) => {
       process.exitCode = await runPlan(options, processIo);
     });

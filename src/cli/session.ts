@@ -60,6 +60,13 @@ export function sessionOptions(command: Command): Command {
     .option('--list-lag <seconds>', 'how long List may not yet show a new player (Agora: about 10 s)', '15');
 }
 
+/** The options plan and apply share beyond the session's. */
+export function planningOptions(command: Command): Command {
+  return command
+    .option('--target <kind/name...>', 'only these resources (kind/name or project/kind/name)')
+    .option('--allow-mass-delete', "allow deleting more than half of a kind's managed resources");
+}
+
 export class ManifestErrors extends Error {
   constructor(readonly errors: ManifestError[]) {
     super(`${errors.length} manifest error(s)`);

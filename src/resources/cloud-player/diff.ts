@@ -1,5 +1,6 @@
 // Deciding what a cloud player needs. Pure: the time is an input.
 import type { DiffInput, FieldChange, PlannedAction } from '../kind.ts';
+import { actionFactory } from '../action.ts';
 import { UPDATABLE, playerData, playerHash, restartPolicy, updatableValues, type PlayerData } from './model.ts';
 
 export const KIND = 'CloudPlayer';
@@ -12,19 +13,10 @@ const SECRET_FIELDS = new Set(['encryptKey', 'encryptKdfSalt', 'token']);
 
 export function diffPlayer(input: DiffInput, listLagMs = DEFAULT_LIST_LAG_MS): PlannedAction[] {
   const { desired, observed, state } = input;
-  const base = { key: input.key, project: input.project, kind: KIND, name: input.name };
   // The hash of the manifest spec (secret references, never values) goes with every action
   // that records the player, so execute stores exactly what the next diff compares with.
   const hash = desired ? playerHash(desired.spec) : undefined;
-  const action = (type: PlannedAction['type'], reason: string, extra: Partial<PlannedAction> = {}): PlannedAction => ({
-    ...base,
-    type,
-    reason,
-    changes: [],
-    quotaDelta: 0,
-    ...extra,
-    detail: hash ? { ...extra.detail, specHash: hash } : { ...extra.detail },
-  });
+  const action = actionFactory(input, KIND, hash ? { specHash: hash } : {});
   const data = playerData(state?.data);
 
   if (!desired) {

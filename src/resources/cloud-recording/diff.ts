@@ -2,6 +2,7 @@
 // state remembers (query returns neither the spec nor the ids; cloud-recording-rest-api.txt).
 import type { DiffInput, FieldChange, PlannedAction } from '../kind.ts';
 import { isSecretLikeName } from '../../state/secrets.ts';
+import { actionFactory } from '../action.ts';
 import {
   KIND,
   inPlaceValues,
@@ -48,18 +49,7 @@ export const RECORDING_REASONS = {
 
 export function diffRecording(input: DiffInput): PlannedAction[] {
   const { desired, observed, state } = input;
-  const action = (type: PlannedAction['type'], reason: string, extra: Partial<PlannedAction> = {}): PlannedAction => ({
-    key: input.key,
-    project: input.project,
-    kind: KIND,
-    name: input.name,
-    type,
-    reason,
-    changes: [],
-    detail: {},
-    quotaDelta: 0,
-    ...extra,
-  });
+  const action = actionFactory(input, KIND);
   const data = recordingData(state?.data);
   const pendingResourceId = ambiguousStart(state);
 

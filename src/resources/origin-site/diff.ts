@@ -2,6 +2,7 @@
 // replaced: every field is set in place by PATCH (fls-pull-from-origin.txt).
 import type { DiffInput, FieldChange, PlannedAction } from '../kind.ts';
 import { KIND, deletionPolicy, desiredSettings, observedSettings, originSiteData, originSiteHash, settingsPatch, type OriginSettings } from './model.ts';
+import { actionFactory } from '../action.ts';
 
 /** observe's status of an entry point whose GET failed with something other than 404. */
 export const ORIGIN_UNKNOWN = 'unknown';
@@ -20,18 +21,7 @@ export const ORIGIN_REASONS = {
 
 export function diffOriginSite(input: DiffInput): PlannedAction[] {
   const { desired, observed, state } = input;
-  const action = (type: PlannedAction['type'], reason: string, extra: Partial<PlannedAction> = {}): PlannedAction => ({
-    key: input.key,
-    project: input.project,
-    kind: KIND,
-    name: input.name,
-    type,
-    reason,
-    changes: [],
-    detail: {},
-    quotaDelta: 0,
-    ...extra,
-  });
+  const action = actionFactory(input, KIND);
   const data = originSiteData(state?.data);
 
   if (!desired) {
