@@ -1,0 +1,67 @@
+// Validates one document against its kind's schema and fills in agoractl's own defaults.
+import { ErrorCode } from './errors.ts';
+import { explainErrors } from './explain.ts';
+import type { Issue } from './explain.ts';
+import { isRecord } from './paths.ts';
+import { isSchemaNode } from './schemas.ts';
+import type { ManifestSchemas } from './schemas.ts';
+
+/** The problems of one document; empty when it is valid. */
+export function validateDocument(value: unknown, schemas: ManifestSchemas): Issue[] {
+  if (!isRecord(value)) {
+    return [
+      {
+        path: [],
+        location: { segments: [], at: 'value' },
+        message: 'a manifest document must be a mapping with apiVersion, kind, metadata and spec',
+        code: ErrorCode.InvalidType,
+      },
+    ];
+  }
+  const kind = value.kind;
+  const validate = typeof kind === 'string' ? schemas.validatorFor(kind) : undefined;
+  if (validate) return validate(value) ? [] : explainErrors(validate.errors ?? [], value, schemas);
+  // No kind, or one we do not know: what every document shares says what is wrong.
+  const envelope = schemas.envelope();
+  return envelope(value) ? [] : explainErrors(envelope.errors ?? [], value, schemas);
+}
+
+/**
+ * Fields agoractl itself acts on, whose schema default is filled in when absent so the engine
+ * and the spec hashes see one value: a project's domain, a player's restartPolicy, an origin
+ * site's deletionPolicy. Vendor defaults stay with the vendor (Agora applies them).
+ */
+const AGORACTL_DEFAULTS: Readonly<Record<string, readonly string[]>> = {
+  Project: ['domain'],
+  CloudPlayer: ['restartPolicy'],
+  OriginSite: ['deletionPolicy'],
+};
+
+const defaultsByKind = new WeakMap<ManifestSchemas, Map<string, Array<[string, unknown]>>>();
+
+/** The [field, default] pairs of a kind, read from its schema once. */
+function agoractlDefaults(kind: string, schemas: ManifestSchemas): Array<[string, unknown]> {
+  let byKind = defaultsByKind.get(schemas);
+  if (!byKind) {
+    byKind = new Map();
+    defaultsByKind.set(schemas, byKind);
+  }
+  let defaults = byKind.get(kind);
+  if (!defaults) {
+    defaults = [];
+    const id = schemas.schemaIdOf(kind);
+    const documentProperties = id === undefined ? undefined : schemas.schemaById(id).properties;
+    const specRef = isSchemaNode(documentProperties) && isSchemaNode(documentProperties.spec) ? documentProperties.spec : undefined;
+    const specProperties = specRef ? schemas.deref(specRef).properties : undefined;
+    for (const field of AGORACTL_DEFAULTS[kind] ?? []) {
+      const property = isSchemaNode(specProperties) ? specProperties[field] : undefined;
+      if (isSchemaNode(property) && property.default !== undefined) defaults.push([field, property.default]);
+    }
+    byKind.set(kind, defaults);
+  }
+  return defaults;
+}
+
+export function applyAgoractlDefaults(kind: string, spec: Record<string, unknown>, schemas: ManifestSchemas): void {
+  for (const [field, value] of agoractlDefaults(kind, schemas)) if (spec[field] === undefined) spec[field] = value;
+}

@@ -1,0 +1,93 @@
+// loadManifests: files, folders and globs in; the desired state and every error of the run out.
+// Structure and references only: no secret is read, so validation runs without credentials.
+import { readFile } from 'node:fs/promises';
+import { applyAgoractlDefaults, validateDocument } from './document.ts';
+import { ErrorCode, sortErrors } from './errors.ts';
+import type { ManifestError } from './errors.ts';
+import { displayPath, expandPaths } from './files.ts';
+import { formatPath, isRecord } from './paths.ts';
+import { checkReferences } from './references.ts';
+import type { Entry } from './references.ts';
+import { manifestSchemas } from './schemas.ts';
+import { ManifestFile } from './source.ts';
+import type { SourceDocument } from './source.ts';
+import { resourceKey } from './types.ts';
+import type { DesiredState, LoadResult, ManifestDoc, ProjectDoc, ResourceDoc } from './types.ts';
+
+/** Where each loaded document came from, for errors found later (resolveSecrets). */
+export const documentOrigins = new WeakMap<object, { file: ManifestFile; document: SourceDocument }>();
+
+export async function loadManifests(paths: string[]): Promise<LoadResult> {
+  const schemas = manifestSchemas();
+  const expanded = await expandPaths(paths);
+  const errors: ManifestError[] = [...expanded.errors];
+  const fileOrder = expanded.errors.map((error) => error.file);
+
+  const texts = await Promise.all(
+    expanded.files.map(async (absolute) => {
+      try {
+        return { absolute, text: await readFile(absolute, 'utf8') };
+      } catch (error) {
+        return { absolute, error: error instanceof Error ? error.message : String(error) };
+      }
+    }),
+  );
+
+  const entries: Entry[] = [];
+  for (const read of texts) {
+    const file = displayPath(read.absolute);
+    fileOrder.push(file);
+    if (read.text === undefined) {
+      errors.push({ file, line: 1, column: 1, path: '', message: `cannot read file: ${read.error ?? 'unknown error'}`, code: ErrorCode.FileUnreadable });
+      continue;
+    }
+    const source = new ManifestFile(file, read.absolute, read.text);
+    errors.push(...source.syntaxErrors);
+    for (const document of source.documents) {
+      const issues = validateDocument(document.value, schemas);
+      const value = isRecord(document.value) ? document.value : {};
+      const entry = identify(source, document, value, issues.length === 0);
+      for (const issue of issues) {
+        const position = source.locate(document, issue.location.segments, issue.location.at);
+        errors.push({ file, ...position, path: formatPath(issue.path), message: issue.message, code: issue.code });
+      }
+      entries.push(entry);
+    }
+  }
+
+  const refusals = checkReferences(entries);
+  errors.push(...refusals.map((refusal) => refusal.error));
+  const refused = new Set(refusals.map((refusal) => refusal.entry));
+  const desired: DesiredState = { projects: [], resources: [] };
+  for (const entry of entries) {
+    // Only documents without any error are desired: nothing may act on a refused one.
+    if (!entry.valid || refused.has(entry)) continue;
+    const doc = toDoc(entry, schemas);
+    documentOrigins.set(doc, { file: entry.file, document: entry.document });
+    if (doc.kind === 'Project') desired.projects.push(doc);
+    else desired.resources.push(doc);
+  }
+  return { desired, errors: sortErrors(errors, fileOrder) };
+}
+
+function identify(file: ManifestFile, document: SourceDocument, value: Record<string, unknown>, valid: boolean): Entry {
+  const metadata = isRecord(value.metadata) ? value.metadata : {};
+  const kind = typeof value.kind === 'string' ? value.kind : undefined;
+  const name = typeof metadata.name === 'string' ? metadata.name : undefined;
+  const project = kind === 'Project' ? name : typeof metadata.project === 'string' ? metadata.project : undefined;
+  return { file, document, value, kind, name, project, valid };
+}
+
+function toDoc(entry: Entry, schemas: ReturnType<typeof manifestSchemas>): ManifestDoc {
+  const value = entry.value;
+  const spec = isRecord(value.spec) ? value.spec : {};
+  applyAgoractlDefaults(entry.kind ?? '', spec, schemas);
+  // The document passed its kind's schema, so it has the generated type of that kind.
+  const placed = {
+    ...value,
+    source: { file: entry.file.file, line: entry.document.line, column: entry.document.column },
+  } as unknown as ProjectDoc | ResourceDoc;
+  placed.key = resourceKey(placed);
+  return placed;
+}
+
