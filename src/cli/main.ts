@@ -1,18 +1,27 @@
 // The agoractl command line. Each command lives in its own module and adds itself to the
-// program through `register`.
+// program through `register`. Only the module of the command being run is loaded (all of them
+// for help), so `validate` on a pull request does not pay for the HTTP stack, the emulator or
+// the daemon.
 import { Command } from 'commander';
-import { register as registerValidate } from './validate.ts';
-import { register as registerEmulator } from './emulator.ts';
-import { register as registerState } from './state.ts';
-import { register as registerPlan } from './plan.ts';
-import { register as registerApply } from './apply.ts';
-import { register as registerReconcile } from './reconcile.ts';
+
+type CommandModule = { register(program: Command): void };
+
+const COMMANDS: Record<string, () => Promise<CommandModule>> = {
+  validate: () => import('./validate.ts'),
+  plan: () => import('./plan.ts'),
+  apply: () => import('./apply.ts'),
+  reconcile: () => import('./reconcile.ts'),
+  emulator: () => import('./emulator.ts'),
+  state: () => import('./state.ts'),
+};
 
 const program = new Command()
   .name('agoractl')
   .description("Make an Agora project look like its manifests: cloud players, cloud recordings, FLS origin sites.")
   .showHelpAfterError();
 
-for (const register of [registerValidate, registerPlan, registerApply, registerReconcile, registerEmulator, registerState]) register(program);
+const requested = process.argv[2];
+const load = requested !== undefined ? COMMANDS[requested] : undefined;
+for (const module of await Promise.all(load ? [load()] : Object.values(COMMANDS).map((l) => l()))) module.register(program);
 
 await program.parseAsync(process.argv);
