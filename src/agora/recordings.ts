@@ -80,6 +80,8 @@ export interface AcquireResult {
 
 export type StartResult =
   | { outcome: 'started'; cname: string; uid: string; resourceId: string; sid: string; requestId: string }
+  /** 201 + code 7: this resourceId already started a recording (sid when the answer names it). */
+  | { outcome: 'alreadyStarted'; sid?: string; requestId: string }
   | { outcome: 'unknown'; requestId: string; cause: string };
 
 export type QueryResult =
@@ -214,7 +216,12 @@ export function recordingsApi(ctx: CallContext): RecordingsApi {
       };
       const outcome = await callAgora(ctx, spec);
       if (outcome.kind === 'unknown') return { outcome: 'unknown', requestId: outcome.requestId, cause: outcome.cause };
-      // A repeated start answers 201 with code 7: a 2XX that is an error.
+      // A repeated start answers 201 with code 7 (cloud-recording-rest-api.txt): the session of
+      // an earlier start whose answer was lost, not an error for the caller.
+      if (outcome.status === 201 && outcome.vendorCode === RECORDING_CODES.alreadyStarted) {
+        const sid = typeof (outcome.body as { sid?: unknown } | undefined)?.sid === 'string' ? (outcome.body as { sid: string }).sid : undefined;
+        return { outcome: 'alreadyStarted', sid, requestId: outcome.requestId };
+      }
       if (!isSuccess(outcome) || hasErrorCode(outcome)) throw answerError(spec, outcome);
       try {
         const parsed = startAnswer(outcome.body, '');

@@ -7,7 +7,7 @@ import { createAgoraClient, type ApiCallRecord } from '../agora/client.ts';
 import { endpointsFromEnv } from '../agora/domains.ts';
 import { resolveLimits, type LimitOverrides } from '../agora/limits.ts';
 import { openFileStateStore, resolveStatePath, type StateStore } from '../state/index.ts';
-import { startEmulator, type EmulatorHandle } from '../emulator/server.ts';
+import type { EmulatorHandle } from '../emulator/server.ts';
 import { systemClock, type Clock } from '../clock.ts';
 import type { DesiredResource, KindModule } from '../resources/kind.ts';
 import type { ProjectRuntime, ReconcileScope } from '../engine/reconcile.ts';
@@ -139,6 +139,8 @@ export function projectRuntimes(projects: readonly ResolvedProjectDoc[], options
 export async function embeddedEmulator(enabled: boolean | undefined, projects: readonly ResolvedProjectDoc[], io: Io): Promise<EmulatorHandle | undefined> {
   const first = projects[0];
   if (!enabled || !first) return undefined;
+  // Loaded only when asked for: the emulator's HTTP stack is no part of a normal run.
+  const { startEmulator } = await import('../emulator/server.ts');
   const emulator = await startEmulator({ customerId: first.spec.customerId, customerSecret: first.spec.customerSecret });
   io.err(`agoractl: using the embedded Agora emulator at ${emulator.url}`);
   return emulator;

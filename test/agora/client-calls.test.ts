@@ -243,13 +243,13 @@ void describe('Cloud Recording', () => {
     assert.equal(server.requests[1]?.url, `/v1/apps/${appId}/cloud_recording/resourceid/rid-1/mode/mix/start`);
   });
 
-  void test('the vendor codes reach the caller: 7 and 53 as errors, 404 and 435 as results', async () => {
+  void test('the vendor codes reach the caller: 53 as an error; 7, 404 and 435 as results', async () => {
     const cases: { reason: string; script: Script; run: (c: AgoraClient) => Promise<unknown>; want: unknown }[] = [
       {
-        reason: 'a repeated start answers 201 + code 7',
-        script: status(201, { code: 7, reason: 'already started' }),
-        run: (c) => c.recordings.start('rid', 'mix', body).catch((e: AgoraApiError) => [e.status, e.code]),
-        want: [201, 7],
+        reason: 'a repeated start answers 201 + code 7, naming the session it started',
+        script: status(201, { code: 7, reason: 'already started', resourceId: 'rid', sid: 'sid-1' }),
+        run: (c) => c.recordings.start('rid', 'mix', body).then((r) => (r.outcome === 'alreadyStarted' ? [r.outcome, r.sid] : r.outcome)),
+        want: ['alreadyStarted', 'sid-1'],
       },
       {
         reason: 'the same cname and uid already recording answers 400 + code 53',

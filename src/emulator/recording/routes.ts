@@ -149,7 +149,9 @@ export function registerRecordingRoutes(
       const resource = store.resource(params.resourceid);
       // A well-formed ID this world no longer knows (issued before a reset) is as good as expired.
       if (!resource) fail(RECORDING_ERRORS.resourceExpired);
-      if (resource.sid !== null) return sendRecordingError(reply, RECORDING_ERRORS.alreadyStarted);
+      // Like Agora's other recording error bodies, it names the session the resourceId started,
+      // which is how a client whose first start answer was lost learns the sid.
+      if (resource.sid !== null) return sendRecordingError(reply, RECORDING_ERRORS.alreadyStarted, { cname: fields.cname, uid: fields.uid, resourceId: params.resourceid, sid: resource.sid });
       const now = ctx.clock.now();
       if (now - resource.acquiredAtMs > RESOURCE_START_WINDOW_MS) fail(RECORDING_ERRORS.resourceExpired);
       const config = checkStartConfig(clientRequest, mode);
