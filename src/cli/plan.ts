@@ -34,7 +34,8 @@ export async function runPlan(options: PlanCommandOptions, io: Io): Promise<numb
     const snapshot = await session.store.load();
     const pass = await planPass(session.scope, Object.values(snapshot.resources), { targets: options.target, allowMassDelete: options.allowMassDelete });
     io.out(options.output === 'json' ? JSON.stringify(pass.plan, null, 2) : renderPlan(pass.plan));
-    if (pass.plan.errors.length > 0) return 1;
+    // A conflict is never carried out: until someone resolves it, apply cannot converge.
+    if (pass.plan.errors.length > 0 || pass.plan.actions.some((a) => a.blocked)) return 1;
     if (options.detailedExitcode) return pass.plan.actions.length > 0 ? 2 : 0;
     return 0;
   } catch (err) {

@@ -123,7 +123,7 @@ void describe('CloudPlayer against the emulator', { timeout: 120_000 }, () => {
       assert.equal(await s.stateOf('CloudPlayer', 'taken'), undefined, 'the conflicting one is not');
 
       const again = await s.plan(['--detailed-exitcode']);
-      assertExit(again, 2, 'plan still reports the conflict');
+      assertExit(again, 1, 'plan still reports the conflict, as an error');
       assert.match(again.stdout, /prod\/CloudPlayer\/taken is in conflict/);
       assert.doesNotMatch(again.stdout, /adopt-me/);
     }));
