@@ -1,0 +1,47 @@
+// `npm run bench`: the benchmarks of issues 4 and 5 in one run, in about three minutes.
+//   1. the client's pacing per endpoint class (bench/client.ts): throughput as a share of the
+//      limit (target ≥ 0.95) and 429s (target 0);
+//   2. convergence against the rate-limit floor (bench/converge.ts): agoractl's time as a ratio
+//      of the floor (target ≤ 1.10), its 429s (target 0), and the speed-up over a serial client
+//      (target ≥ 5×);
+//   3. the plan of 100,000 desired vs 100,000 observed players (bench/plan-scale.ts): < 1 s, < 300 MB.
+// It exits 1 when a target is missed, after printing everything.
+import { cpus, loadavg } from 'node:os';
+import { runClientBench } from './client.ts';
+import { runConvergeBench } from './converge.ts';
+import { formatConvergeTable, missedConvergeTargets } from './converge-report.ts';
+import { PLAN_TARGETS, formatPlanScale, planMemoryMb, runPlanScale } from './plan-scale.ts';
+
+const log = (line: string): void => console.log(line);
+const missed: string[] = [];
+
+log(`agoractl benchmarks — Node ${process.version}, ${cpus().length} CPUs, load average ${loadavg()[0]?.toFixed(1)} at start`);
+log('(the machine is shared: times are wall-clock, and a busy machine lengthens the runs that are CPU-bound)\n');
+
+log('1. Client pacing: each endpoint class driven at about twice its (scaled) limit, latency 0');
+const classes = await runClientBench({ durationMs: 2_000, log: (line) => log(`   ${line}`) });
+for (const c of classes) {
+  if (c.ratio < 0.95) missed.push(`client ${c.limitKey}: ${c.ratio.toFixed(3)} of its limit (target ≥ 0.95)`);
+  if (c.tooManyRequests > 0) missed.push(`client ${c.limitKey}: ${c.tooManyRequests} 429s (target 0)`);
+}
+
+log('\n2. Convergence against the rate-limit floor (agoractl vs a serial client)');
+const scenarios = await runConvergeBench({ log: (line) => log(`   ${line}`) });
+log('');
+for (const line of formatConvergeTable(scenarios)) log(line);
+missed.push(...missedConvergeTargets(scenarios));
+
+log('\n3. Plan at scale');
+const scale = await runPlanScale(100_000);
+for (const line of formatPlanScale(scale)) log(`   ${line}`);
+if (scale.firstMs >= PLAN_TARGETS.maxMs) missed.push(`plan of 100k vs 100k took ${scale.firstMs.toFixed(0)} ms (target < ${PLAN_TARGETS.maxMs} ms)`);
+if (planMemoryMb(scale) >= PLAN_TARGETS.maxMb) missed.push(`plan of 100k vs 100k used ${planMemoryMb(scale).toFixed(0)} MB (target < ${PLAN_TARGETS.maxMb} MB)`);
+
+log('');
+if (missed.length === 0) {
+  log('All targets met.');
+} else {
+  log(`Targets missed (${missed.length}):`);
+  for (const line of missed) log(`  - ${line}`);
+  process.exitCode = 1;
+}
