@@ -69,6 +69,14 @@ interface MemorySample {
   heapMb?: number;
 }
 
+interface OriginSiteView {
+  appId: string;
+  entryPoint: string;
+  enabled: boolean;
+  domain?: string;
+  app?: string;
+}
+
 interface Check {
   ok: boolean;
   problems: string[];
@@ -420,9 +428,13 @@ class Soak {
   /** The world against the manifests and the state file. */
   async check(): Promise<Check> {
     const problems: string[] = [];
-    const world = await this.worldPlayers();
+    const snapshot = (await this.emulator.control('GET', '/state')).body as { players: StatePlayer[]; originSites: OriginSiteView[] };
+    const world = snapshot.players.filter((p) => p.appId === APP_ID);
     const byName = new Map<string, StatePlayer[]>();
-    for (const p of world) byName.set(p.name ?? `(unnamed ${p.id})`, [...(byName.get(p.name ?? `(unnamed ${p.id})`) ?? []), p]);
+    for (const p of world) {
+      const name = p.name ?? `(unnamed ${p.id})`;
+      byName.set(name, [...(byName.get(name) ?? []), p]);
+    }
     let duplicates = 0;
     let orphans = 0;
     for (const [name, found] of byName) {
@@ -457,7 +469,7 @@ class Soak {
       if (record?.pending) problems.push(`state has a pending ${record.pending.action} for ${name}`);
     }
     for (const name of recorded.keys()) if (!byName.has(name)) problems.push(`state records ${name}, which does not exist`);
-    const site = ((await this.emulator.control('GET', '/state')).body as { originSites: { appId: string; entryPoint: string; enabled: boolean; domain?: string; app?: string }[] }).originSites.find((s) => s.appId === APP_ID && s.entryPoint === 'live');
+    const site = snapshot.originSites.find((s) => s.appId === APP_ID && s.entryPoint === 'live');
     if (!site?.enabled || site.domain !== 'origin.example.com' || site.app !== this.manifests.originApp) problems.push(`origin site live is ${JSON.stringify(site)}`);
     const ids = world.map((p) => `${p.name ?? ''}=${p.id}`).sort().join(',');
     return { ok: problems.length === 0, problems, duplicates, orphans, ids };

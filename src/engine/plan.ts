@@ -80,9 +80,15 @@ export function buildPlan(input: PlanInput): Plan {
     }
   }
 
-  actions.sort((a, b) => ORDER[a.type] - ORDER[b.type] || a.key.localeCompare(b.key));
+  // Code-unit order, not locale order: the same on every machine, and fast for 100,000 keys.
+  actions.sort((a, b) => ORDER[a.type] - ORDER[b.type] || compareKeys(a.key, b.key));
+  unmanaged.sort((a, b) => compareKeys(`${a.project}/${a.kind}/${a.name}`, `${b.project}/${b.kind}/${b.name}`));
   errors.push(...quotaErrors(input, modules, actions), ...massDeleteErrors(input, actions));
   return { formatVersion: 1, actions, unmanaged, errors, summary: summarise(actions) };
+}
+
+function compareKeys(a: string, b: string): number {
+  return a < b ? -1 : a > b ? 1 : 0;
 }
 
 interface IdentityGroup {
@@ -110,9 +116,9 @@ function groupIdentities(input: PlanInput): IdentityGroup[] {
   for (const g of groups.values()) {
     const names = new Set([...g.desired.keys(), ...g.state.keys()]);
     for (const name of input.observed.get(g.project)?.get(g.kind)?.resources.keys() ?? []) names.add(name);
-    g.names = [...names].sort();
+    g.names = [...names];
   }
-  return [...groups.values()].sort((a, b) => `${a.project}/${a.kind}`.localeCompare(`${b.project}/${b.kind}`));
+  return [...groups.values()];
 }
 
 function selected(targets: readonly string[] | undefined, key: string): boolean {

@@ -29,13 +29,29 @@ export interface PlayerData {
   updateFailures?: number;
 }
 
+const HASH_OMITS = [...UPDATABLE, ...NOT_HASHED];
+// Desired specs are immutable once loaded: the daemon plans the same objects again and again.
+const hashes = new WeakMap<Record<string, unknown>, string>();
+
 export function playerHash(spec: Record<string, unknown>): string {
-  return specHash(spec, [...UPDATABLE, ...NOT_HASHED]);
+  let hash = hashes.get(spec);
+  if (hash === undefined) {
+    hash = specHash(spec, HASH_OMITS);
+    hashes.set(spec, hash);
+  }
+  return hash;
 }
 
+const SPLIT_PATHS = new Map<string, string[]>();
+
 export function get(obj: Record<string, unknown>, path: string): unknown {
+  let parts = SPLIT_PATHS.get(path);
+  if (!parts) {
+    parts = path.split('.');
+    SPLIT_PATHS.set(path, parts);
+  }
   let node: unknown = obj;
-  for (const part of path.split('.')) node = node && typeof node === 'object' ? (node as Record<string, unknown>)[part] : undefined;
+  for (const part of parts) node = node && typeof node === 'object' ? (node as Record<string, unknown>)[part] : undefined;
   return node;
 }
 

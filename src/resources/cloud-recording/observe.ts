@@ -23,28 +23,32 @@ export async function observeRecordings(input: ObserveInput): Promise<KindObserv
   const resources = new Map<string, ObservedResource>();
   let calls = 0;
   let running = 0;
-  for (const state of input.state) {
-    const data = recordingData(state.data);
-    if (isTombstone(state) || !data?.sid || !data.resourceId || !state.externalId) continue;
-    calls += 1;
-    let observed: ObservedResource;
-    try {
-      const result = await input.client.recordings.query(data.resourceId, data.sid, data.mode);
-      const status = statusOf(result);
-      const fields: Record<string, unknown> = {};
-      if (result.outcome === 'found') {
-        const response = result.serverResponse;
-        for (const key of ['status', 'fileListMode', 'fileList', 'sliceStartTime'] as const) if (response[key] !== undefined) fields[key] = response[key];
+  // Every query is sent at once: the client's recording limiter (10/s per App ID) paces them,
+  // so observing N recordings costs N/10 s, not N round trips.
+  await Promise.all(
+    input.state.map(async (state) => {
+      const data = recordingData(state.data);
+      if (isTombstone(state) || !data?.sid || !data.resourceId || !state.externalId) return;
+      calls += 1;
+      let observed: ObservedResource;
+      try {
+        const result = await input.client.recordings.query(data.resourceId, data.sid, data.mode);
+        const status = statusOf(result);
+        const fields: Record<string, unknown> = {};
+        if (result.outcome === 'found') {
+          const response = result.serverResponse;
+          for (const key of ['status', 'fileListMode', 'fileList', 'sliceStartTime'] as const) if (response[key] !== undefined) fields[key] = response[key];
+        }
+        observed = { name: state.name, externalId: data.sid, status, fields };
+        if (status === SESSION_STATUS.running || status === SESSION_STATUS.starting) running += 1;
+      } catch (err) {
+        // A query that failed after the client's retries says nothing about the recording; diff
+        // leaves an unknown one alone rather than start a second one next to it.
+        observed = { name: state.name, externalId: data.sid, status: SESSION_STATUS.unknown, fields: { error: err instanceof Error ? err.message : String(err) } };
       }
-      observed = { name: state.name, externalId: data.sid, status, fields };
-      if (status === SESSION_STATUS.running || status === SESSION_STATUS.starting) running += 1;
-    } catch (err) {
-      // A query that failed after the client's retries says nothing about the recording; diff
-      // leaves an unknown one alone rather than start a second one next to it.
-      observed = { name: state.name, externalId: data.sid, status: SESSION_STATUS.unknown, fields: { error: err instanceof Error ? err.message : String(err) } };
-    }
-    resources.set(state.name, observed);
-  }
+      resources.set(state.name, observed);
+    }),
+  );
   // Only recordings agoractl started can be seen, so this is a lower bound of the App ID's
   // concurrent recordings: others' recordings count against Agora's quota too.
   return { resources, quotaUsed: running, calls };
