@@ -2,7 +2,6 @@
 // network round trip on every API call, and the control API calls the benchmark needs (world
 // state, request log, limits). 429s are counted from the emulator's request log, i.e. as the
 // server answered them, whatever the client believes it sent.
-import { EventEmitter } from 'node:events';
 import type { LimitOverrides, Limits } from '../src/agora/limits.ts';
 import { startEmulator } from '../src/emulator/server.ts';
 import type { EmulatorHandle } from '../src/emulator/server.ts';
@@ -46,10 +45,6 @@ export class BenchEmulator {
   static async start(limits: Limits, latencyMs = 0): Promise<BenchEmulator> {
     // List shows a new player at once: the benchmark measures pacing, not the documented ~10 s
     // List lag (which agoractl's plan already tolerates, cloud-player/diff.ts).
-    // Every delayed answer waits on the emulator's shutdown signal (src/emulator/pipeline.ts,
-    // the "delay" fault), so hundreds of answers in flight would trip Node's listener-leak
-    // warning; the signal is created inside startEmulator, hence the default is raised here.
-    EventEmitter.defaultMaxListeners = Math.max(EventEmitter.defaultMaxListeners, 10_000);
     const handle = await startEmulator({ limits, behaviour: { listDelayMs: 0 }, seed: 1 });
     const emulator = new BenchEmulator(handle);
     try {

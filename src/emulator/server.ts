@@ -14,6 +14,7 @@ import { DomainListeners } from './listeners.ts';
 import { createApiModules } from './modules.ts';
 import { installPipeline } from './pipeline.ts';
 import { World } from './world.ts';
+import { setMaxListeners } from 'node:events';
 
 export const DEFAULT_DOMAINS: readonly string[] = ['api.agora.io'];
 
@@ -75,6 +76,8 @@ export async function startEmulator(options: EmulatorOptions = {}): Promise<Emul
     ...(options.frozenClock ? { frozenClock: true } : {}),
   });
   const shutdown = new AbortController();
+  // Every delayed answer waits on this one signal: any number may be in flight.
+  setMaxListeners(0, shutdown.signal);
 
   // Fastify routes, the listeners serve: Fastify never listens itself, it only lends its handler.
   let handler: RequestListener | null = null;
