@@ -1,25 +1,14 @@
 // Fault injection through the control API (DESIGN.md "The emulator"): the failures
 // media-pull-best-practices.txt tells clients to survive, on demand.
-import { after, before, beforeEach, describe, test } from 'node:test';
+import { describe, test } from 'node:test';
 import assert from 'node:assert/strict';
-import { player, startTestEmulator } from './helpers.ts';
-import type { TestEmulator } from './helpers.ts';
+import { player, useEmulator } from './helpers.ts';
 
 const APP = 'app-faults';
 const CREATE_PATH = `/na/v1/projects/${APP}/cloud-player/players`;
 
 void describe('fault injection', () => {
-  let emu: TestEmulator;
-  before(async () => {
-    emu = await startTestEmulator({ frozenClock: true });
-  });
-  after(async () => {
-    await emu.close();
-  });
-  beforeEach(async () => {
-    await emu.control('POST', '/reset');
-    await emu.unlimited();
-  });
+  const emu = useEmulator({ frozenClock: true });
 
   const fault = async (spec: Record<string, unknown>) => {
     const answer = await emu.control('POST', '/faults', spec);

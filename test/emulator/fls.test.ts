@@ -1,11 +1,11 @@
 // FLS conformance over real HTTP: origin_site GET / PATCH with the documented validation,
 // entry points (list, create, delete), and HMAC-SHA256 request signing checked exactly
 // (fls-pull-from-origin.txt; agora-facts.md "FLS"; Agora's fusion-cdn OpenAPI document).
-import { after, before, beforeEach, describe, test } from 'node:test';
+import { describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { flsSignatureHeaders } from '../../src/agora/signing.ts';
-import { startTestEmulator } from './helpers.ts';
-import type { Answer, TestEmulator } from './helpers.ts';
+import { useEmulator } from './helpers.ts';
+import type { Answer } from './helpers.ts';
 
 const APP = 'app-fls';
 
@@ -22,17 +22,7 @@ interface SignedCall {
 }
 
 void describe('FLS API', () => {
-  let emu: TestEmulator;
-  before(async () => {
-    emu = await startTestEmulator({ frozenClock: true });
-  });
-  after(async () => {
-    await emu.close();
-  });
-  beforeEach(async () => {
-    await emu.control('POST', '/reset');
-    await emu.unlimited();
-  });
+  const emu = useEmulator({ frozenClock: true });
 
   /** An FLS request signed as Agora's reference code signs it, over the Host header fetch sends. */
   async function fls(method: string, path: string, options: SignedCall = {}): Promise<Answer> {

@@ -1,5 +1,6 @@
 // Talks to a real emulator over HTTP on 127.0.0.1, as a client of Agora would.
 import { createServer } from 'node:http';
+import { after, before, beforeEach } from 'node:test';
 import type { AddressInfo } from 'node:net';
 import { startEmulator } from '../../src/emulator/server.ts';
 import type { EmulatorHandle, EmulatorOptions } from '../../src/emulator/server.ts';
@@ -22,7 +23,20 @@ export interface CallOptions {
 }
 
 export class TestEmulator {
-  constructor(readonly handle: EmulatorHandle) {}
+  #handle: EmulatorHandle | undefined;
+
+  constructor(handle?: EmulatorHandle) {
+    this.#handle = handle;
+  }
+
+  get handle(): EmulatorHandle {
+    if (!this.#handle) throw new Error('the emulator has not started (use it inside a test)');
+    return this.#handle;
+  }
+
+  async start(options: EmulatorOptions = {}): Promise<void> {
+    this.#handle = await startEmulator({ customerId: 'test-customer', customerSecret: 'test-secret', ...options });
+  }
 
   get auth(): string {
     const { customerId, customerSecret } = this.handle.credentials;
@@ -120,7 +134,24 @@ export interface StatePlayer {
 }
 
 export async function startTestEmulator(options: EmulatorOptions = {}): Promise<TestEmulator> {
-  return new TestEmulator(await startEmulator({ customerId: 'test-customer', customerSecret: 'test-secret', ...options }));
+  const emulator = new TestEmulator();
+  await emulator.start(options);
+  return emulator;
+}
+
+/**
+ * One emulator for the enclosing describe block: started before its tests, closed after them,
+ * and reset before each test with the rate limits lifted (tests of limits set their own).
+ */
+export function useEmulator(options: EmulatorOptions = {}): TestEmulator {
+  const emulator = new TestEmulator();
+  before(() => emulator.start(options));
+  after(() => emulator.close());
+  beforeEach(async () => {
+    await emulator.control('POST', '/reset');
+    await emulator.unlimited();
+  });
+  return emulator;
 }
 
 async function toAnswer(response: Response): Promise<Answer> {

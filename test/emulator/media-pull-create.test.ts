@@ -1,23 +1,12 @@
 // Conformance of Create (media-pull-rest-api.txt "Create"; agora-facts.md "Media Pull").
-import { after, before, beforeEach, describe, test } from 'node:test';
+import { describe, test } from 'node:test';
 import assert from 'node:assert/strict';
-import { player, startTestEmulator } from './helpers.ts';
-import type { TestEmulator } from './helpers.ts';
+import { player, useEmulator } from './helpers.ts';
 
 const APP = 'app-create';
 
 void describe('Media Pull Create', () => {
-  let emu: TestEmulator;
-  before(async () => {
-    emu = await startTestEmulator();
-  });
-  after(async () => {
-    await emu.close();
-  });
-  beforeEach(async () => {
-    await emu.control('POST', '/reset');
-    await emu.unlimited();
-  });
+  const emu = useEmulator();
 
   void test('creates a player and answers its uid, id, createTs, status "connecting" and the fields mask', async () => {
     const before = Math.floor((await emu.now()) / 1000);

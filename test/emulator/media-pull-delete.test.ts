@@ -1,24 +1,13 @@
 // Conformance of Delete (media-pull-rest-api.txt "Delete"; agora-facts.md: deleting a
 // destroyed player answers 2XX).
-import { after, before, beforeEach, describe, test } from 'node:test';
+import { describe, test } from 'node:test';
 import assert from 'node:assert/strict';
-import { player, startTestEmulator } from './helpers.ts';
-import type { TestEmulator } from './helpers.ts';
+import { player, useEmulator } from './helpers.ts';
 
 const APP = 'app-delete';
 
 void describe('Media Pull Delete', () => {
-  let emu: TestEmulator;
-  before(async () => {
-    emu = await startTestEmulator();
-  });
-  after(async () => {
-    await emu.close();
-  });
-  beforeEach(async () => {
-    await emu.control('POST', '/reset');
-    await emu.unlimited();
-  });
+  const emu = useEmulator();
 
   const createdId = async (fields: Record<string, unknown> = {}) =>
     ((await emu.createPlayer(APP, player(fields))).body as { player: { id: string } }).player.id;

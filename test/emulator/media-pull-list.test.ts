@@ -1,8 +1,7 @@
 // Conformance of List (media-pull-rest-api.txt "List" and "Considerations"; agora-facts.md).
-import { after, before, beforeEach, describe, test } from 'node:test';
+import { describe, test } from 'node:test';
 import assert from 'node:assert/strict';
-import { player, startTestEmulator } from './helpers.ts';
-import type { TestEmulator } from './helpers.ts';
+import { player, useEmulator } from './helpers.ts';
 
 const APP = 'app-list';
 
@@ -14,17 +13,7 @@ interface ListBody {
 }
 
 void describe('Media Pull List', () => {
-  let emu: TestEmulator;
-  before(async () => {
-    emu = await startTestEmulator({ frozenClock: true });
-  });
-  after(async () => {
-    await emu.close();
-  });
-  beforeEach(async () => {
-    await emu.control('POST', '/reset');
-    await emu.unlimited();
-  });
+  const emu = useEmulator({ frozenClock: true });
 
   const create = async (fields: Record<string, unknown>, appId = APP) => {
     const answer = await emu.createPlayer(appId, player(fields));

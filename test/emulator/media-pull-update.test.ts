@@ -1,25 +1,14 @@
 // Conformance of Update (agora-facts.md "Update exists"; Agora's OpenAPI for media-pull):
 // PATCH .../players/{id}?sequence=N with streamUrl, audioOptions.volume, isPause, seekPosition
 // and tempo; the highest sequence wins.
-import { after, before, beforeEach, describe, test } from 'node:test';
+import { describe, test } from 'node:test';
 import assert from 'node:assert/strict';
-import { player, startTestEmulator } from './helpers.ts';
-import type { TestEmulator } from './helpers.ts';
+import { player, useEmulator } from './helpers.ts';
 
 const APP = 'app-update';
 
 void describe('Media Pull Update', () => {
-  let emu: TestEmulator;
-  before(async () => {
-    emu = await startTestEmulator({ frozenClock: true });
-  });
-  after(async () => {
-    await emu.close();
-  });
-  beforeEach(async () => {
-    await emu.control('POST', '/reset');
-    await emu.unlimited();
-  });
+  const emu = useEmulator({ frozenClock: true });
 
   const create = async (fields: Record<string, unknown> = {}) =>
     ((await emu.createPlayer(APP, player(fields))).body as { player: { id: string } }).player.id;
