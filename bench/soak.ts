@@ -359,11 +359,16 @@ class Soak {
   async deleteBehindBack(): Promise<string | undefined> {
     const victim = this.pick(await this.worldPlayers());
     if (!victim) return undefined;
-    const answer = await this.emulator.call('DELETE', `/${victim.region}/v1/projects/${APP_ID}/cloud-player/players/${victim.id}`, {
-      headers: { 'x-request-id': `${OWN_REQUEST}${++this.#ownRequests}` },
-    });
-    // An injected fault may hit this call too; the player then may or may not be gone.
-    return answer.status === 200 ? 'chaos:player deleted behind its back' : `chaos:delete behind its back answered ${answer.status}`;
+    // An injected fault may hit this call too (a 5xx, a dropped connection); the player then
+    // may or may not be gone, which is just more chaos for the daemon.
+    try {
+      const answer = await this.emulator.call('DELETE', `/${victim.region}/v1/projects/${APP_ID}/cloud-player/players/${victim.id}`, {
+        headers: { 'x-request-id': `${OWN_REQUEST}${++this.#ownRequests}` },
+      });
+      return answer.status === 200 ? 'chaos:player deleted behind its back' : `chaos:delete behind its back answered ${answer.status}`;
+    } catch {
+      return 'chaos:delete behind its back lost its connection';
+    }
   }
 
   async makeUnplayable(): Promise<string | undefined> {
@@ -523,6 +528,7 @@ async function main(): Promise<number> {
   }
   await manifests.writeAll();
   let daemon: Daemon | undefined;
+  let code = 1;
   try {
     daemon = await startSoakDaemon(dir, statePath, emulator);
     await emulator.control('PUT', '/webhook', { url: `${daemon.url}/webhooks/agora`, secret: NOTIFICATION_SECRET });
@@ -530,11 +536,17 @@ async function main(): Promise<number> {
     await waitFor(async () => ((await fetch(`${d.url}/readyz`)).status === 200 ? true : undefined), 120_000, () => `daemon never ready: ${d.stderr}`);
     const soak = new Soak(options, emulator, manifests, daemon, statePath);
     console.log(`soak: ${options.minutes} min, seed ${options.seed}, ${manifests.players.size} players in ${CHANNELS.length} channels, resync ${RESYNC_S} s, limits ${JSON.stringify(options.limits)}; folder ${root}`);
-    return await run(soak);
+    code = await run(soak);
+    return code;
   } finally {
     if (daemon && daemon.child.exitCode === null && daemon.child.signalCode === null) daemon.child.kill('SIGKILL');
     await emulator.close();
-    if (!options.keep) await rm(root, { recursive: true, force: true });
+    if (options.keep || code !== 0) {
+      if (daemon) await writeFile(join(root, 'daemon.log'), `${daemon.logs.map((l) => (l.event === 'unparsed' ? String(l.line) : JSON.stringify(l))).join('\n')}\n${daemon.stderr}`);
+      console.log(`kept ${root} (manifests, state.json, daemon.log)`);
+    } else {
+      await rm(root, { recursive: true, force: true });
+    }
   }
 }
 
@@ -594,7 +606,7 @@ async function run(soak: Soak): Promise<number> {
   const exitCode = soak.daemon.child.exitCode === null ? await stopDaemon(soak.daemon) : soak.daemon.child.exitCode;
   const afterStop = error ? undefined : await soak.check();
   await soak.pollRequests(true);
-  printSummary(soak, { error, converged, last, afterStop, exitCode });
+  printSummary(soak, { error, calmAt, converged, last, afterStop, exitCode });
   const final = afterStop ?? last;
   return converged && final && final.duplicates === 0 && final.orphans === 0 && afterStop?.ok && exitCode === 0 ? 0 : 1;
 }
@@ -610,6 +622,7 @@ async function stopDaemon(daemon: Daemon): Promise<number | null> {
 
 interface Outcome {
   error: unknown;
+  calmAt: number;
   converged?: { check: Check; afterMs: number };
   last?: Check;
   afterStop?: Check;
@@ -622,7 +635,7 @@ function printSummary(soak: Soak, outcome: Outcome): void {
     lines.push(`${label.padEnd(40)} ${value}`);
   };
   const sum = (prefix: string): number => [...soak.counts].filter(([k]) => k.startsWith(prefix)).reduce((s, [, v]) => s + v, 0);
-  put('minutes', soak.options.minutes);
+  put('minutes (asked / disturbing)', `${soak.options.minutes} / ${((outcome.calmAt - soak.startedAt) / 60_000).toFixed(1)}`);
   put('seed', soak.options.seed);
   put('manifest edits', sum('edit:'));
   put('fault rules injected', sum('fault:'));
