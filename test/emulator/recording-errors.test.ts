@@ -1,9 +1,8 @@
 // Cloud Recording conformance, part 2: the documented error answers over real HTTP
 // (cloud-recording-rest-api.txt "common errors"; agora-facts.md error codes, limits).
-import { after, before, beforeEach, describe, test } from 'node:test';
+import { describe, test } from 'node:test';
 import assert from 'node:assert/strict';
-import { startTestEmulator } from './helpers.ts';
-import type { TestEmulator } from './helpers.ts';
+import { useEmulator } from './helpers.ts';
 import { Recordings, assertCode, clientRequestFor, paths } from './recording-helpers.ts';
 
 const APP = 'app-recording-errors';
@@ -11,19 +10,8 @@ const CNAME = 'class32';
 const UID = '900001';
 
 void describe('Cloud Recording errors', () => {
-  let emu: TestEmulator;
-  let rec: Recordings;
-  before(async () => {
-    emu = await startTestEmulator({ frozenClock: true });
-    rec = new Recordings(emu, APP);
-  });
-  after(async () => {
-    await emu.close();
-  });
-  beforeEach(async () => {
-    await emu.control('POST', '/reset');
-    await emu.unlimited();
-  });
+  const emu = useEmulator({ frozenClock: true });
+  const rec = new Recordings(emu, APP);
 
   const badUids: Record<string, unknown> = {
     'a string account': 'teacher101',

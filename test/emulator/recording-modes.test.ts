@@ -1,10 +1,9 @@
 // Cloud Recording conformance, part 3: the three modes and the calls that change a running
 // recording (cloud-recording.en.yaml: query-serverResponse, stop-serverResponse, update,
 // updateLayout), over real HTTP.
-import { after, before, beforeEach, describe, test } from 'node:test';
+import { describe, test } from 'node:test';
 import assert from 'node:assert/strict';
-import { startTestEmulator } from './helpers.ts';
-import type { TestEmulator } from './helpers.ts';
+import { useEmulator } from './helpers.ts';
 import { Recordings, assertCode, clientRequestFor, serverResponse } from './recording-helpers.ts';
 
 const APP = 'app-recording-modes';
@@ -12,19 +11,8 @@ const CNAME = 'class32';
 const UID = '900001';
 
 void describe('Cloud Recording modes', () => {
-  let emu: TestEmulator;
-  let rec: Recordings;
-  before(async () => {
-    emu = await startTestEmulator({ frozenClock: true });
-    rec = new Recordings(emu, APP);
-  });
-  after(async () => {
-    await emu.close();
-  });
-  beforeEach(async () => {
-    await emu.control('POST', '/reset');
-    await emu.unlimited();
-  });
+  const emu = useEmulator({ frozenClock: true });
+  const rec = new Recordings(emu, APP);
 
   void test('an individual recording lists an audio and a video playlist per subscribed user, in json mode, with sliceStartTime', async () => {
     await rec.users(CNAME, 2);

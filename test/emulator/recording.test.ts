@@ -1,10 +1,9 @@
 // Cloud Recording conformance, part 1: the life of a recording over real HTTP
 // (cloud-recording-rest-api.txt; agora-facts.md "Cloud Recording"; agora-usage-notes-zh.txt on
 // empty channels and the recorder being a hidden audience).
-import { after, before, beforeEach, describe, test } from 'node:test';
+import { describe, test } from 'node:test';
 import assert from 'node:assert/strict';
-import { startTestEmulator } from './helpers.ts';
-import type { TestEmulator } from './helpers.ts';
+import { useEmulator } from './helpers.ts';
 import { Recordings, STORAGE, assertCode, clientRequestFor, serverResponse } from './recording-helpers.ts';
 
 const APP = 'app-recording';
@@ -12,19 +11,8 @@ const CNAME = 'class32';
 const UID = '900001';
 
 void describe('Cloud Recording lifecycle', () => {
-  let emu: TestEmulator;
-  let rec: Recordings;
-  before(async () => {
-    emu = await startTestEmulator({ frozenClock: true });
-    rec = new Recordings(emu, APP);
-  });
-  after(async () => {
-    await emu.close();
-  });
-  beforeEach(async () => {
-    await emu.control('POST', '/reset');
-    await emu.unlimited();
-  });
+  const emu = useEmulator({ frozenClock: true });
+  const rec = new Recordings(emu, APP);
 
   void test('acquire answers the cname, the uid and a resourceId', async () => {
     const answer = await rec.acquire(CNAME, UID, { scene: 0, resourceExpiredHour: 24 });
