@@ -670,6 +670,9 @@ function printSummary(soak: Soak, outcome: Outcome): void {
     const rssSlope = slope(steady.map((s) => ({ minute: s.minute, value: s.rssMb })));
     const heap = steady.filter((s) => s.heapMb !== undefined).map((s) => ({ minute: s.minute, value: s.heapMb ?? 0 }));
     put(`RSS slope after ${warmup.toFixed(1)} min warm-up`, `${rssSlope.toFixed(2)} MB/min (${rssSlope < 1 ? 'no growth' : 'GROWING'}; ${steady.length} samples)`);
+    // RSS climbs while V8 grows its heap to its working size, then plateaus: the second half tells which.
+    const lateHalf = mem.filter((s) => s.minute >= end.minute / 2).map((s) => ({ minute: s.minute, value: s.rssMb }));
+    put('RSS slope over the second half', `${slope(lateHalf).toFixed(2)} MB/min (${lateHalf.length} samples)`);
     if (heap.length > 1) put('heap used slope after warm-up', `${slope(heap).toFixed(2)} MB/min (${heap[0]?.value.toFixed(1)} → ${heap.at(-1)?.value.toFixed(1)} MB)`);
     // Daemon minutes count from its start, a little before the soak's first minute.
     const gc = soak.fullGcHeap();

@@ -164,7 +164,9 @@ export class Reconciler {
     } catch (err) {
       // Observation failed (Agora unreachable, a limit exhausted): every key tries again later.
       for (const waiter of batch.values()) waiter.reject(err);
-      this.#options.logger.warn({ event: 'reconcile.pass_failed', keys: keys.length, err: err instanceof Error ? err.message : String(err) }, 'reconcile pass failed');
+      // During shutdown, passes still waiting for the rate limiter fail by design.
+      const level = this.#signal?.aborted ? 'info' : 'warn';
+      this.#options.logger[level]({ event: 'reconcile.pass_failed', keys: keys.length, err: err instanceof Error ? err.message : String(err) }, 'reconcile pass failed');
       this.#report({ keys: keys.length, plan: emptyPlan(), failed: keys.length, durationMs: this.#options.clock.now() - started, error: String(err) });
     }
   }
@@ -172,8 +174,15 @@ export class Reconciler {
   async #scheduleRechecks(scope: ReconcileScope, keys: string[]): Promise<void> {
     const snapshot = await this.#options.store.load();
     const now = this.#options.clock.now();
+    const desired = new Set(scope.desired.map((d) => d.key));
     for (const key of keys) {
       const state = snapshot.resources[key];
+      // Gone from the manifests and from state: forget its queue status too, or a daemon that
+      // runs for months keeps one entry for every name it ever saw.
+      if (!state && !desired.has(key)) {
+        this.queue.remove(key);
+        continue;
+      }
       const module = state && scope.modules.find((m) => m.kind === state.kind);
       const after = state && module?.recheckAfter?.(state, now);
       if (after !== undefined) this.queue.add(key, { after });
