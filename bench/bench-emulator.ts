@@ -5,14 +5,9 @@
 import type { LimitOverrides, Limits } from '../src/agora/limits.ts';
 import { startEmulator } from '../src/emulator/server.ts';
 import type { EmulatorHandle } from '../src/emulator/server.ts';
+import type { RequestLogEntry as LoggedRequest } from '../src/emulator/request-log.ts';
 
-export interface LoggedRequest {
-  index: number;
-  time: number;
-  method: string;
-  path: string;
-  status: number | null;
-}
+export type { LoggedRequest };
 
 export interface WorldPlayer {
   appId: string;

@@ -11,6 +11,7 @@ import type { AgoraClient } from '../src/agora/client.ts';
 import type { LimitKey, LimitOverrides } from '../src/agora/limits.ts';
 import { startEmulator } from '../src/emulator/server.ts';
 import type { EmulatorHandle } from '../src/emulator/server.ts';
+import type { RequestLogEntry as LoggedRequest } from '../src/emulator/request-log.ts';
 
 /** Scaled limits: per-second only, so a few seconds measure the steady rate. */
 export const BENCH_LIMITS = {
@@ -49,12 +50,6 @@ export interface ClientBenchOptions {
   log?: (line: string) => void;
 }
 
-interface LoggedRequest {
-  time: number;
-  method: string;
-  path: string;
-  status: number | null;
-}
 
 interface Workload {
   key: BenchedKey;

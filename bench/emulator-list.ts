@@ -10,6 +10,7 @@ import { once } from 'node:events';
 import { parseArgs } from 'node:util';
 import { Pool } from 'undici';
 import { startEmulator } from '../src/emulator/server.ts';
+import { NO_RATE_LIMITS } from '../src/agora/limits.ts';
 
 const APP = 'bench-app';
 
@@ -37,15 +38,7 @@ if (values.serve) {
 /** Child mode: an emulator with no rate limits or quota; its URL and credentials go to the parent. */
 async function serve(): Promise<void> {
   const emulator = await startEmulator({
-    limits: {
-      playerCreateNamed: null,
-      playerCreateUnnamed: null,
-      playerUpdate: null,
-      playerDelete: null,
-      playerListFiltered: null,
-      playerListUnfiltered: null,
-      playersPerProject: null,
-    },
+    limits: { ...NO_RATE_LIMITS, playersPerProject: null },
   });
   process.send?.({ url: emulator.url, ...emulator.credentials });
   process.once('disconnect', () => {

@@ -18,7 +18,7 @@ import type { LimitOverrides } from '../src/agora/limits.ts';
 import { seededRandom } from '../src/emulator/random.ts';
 import type { StateSnapshot } from '../src/state/types.ts';
 import { startTestEmulator, type StatePlayer, type TestEmulator } from '../test/emulator/helpers.ts';
-import { APP_ID, Daemon, NOTIFICATION_SECRET, daemonEnv, waitFor } from '../test/e2e/daemon-harness.ts';
+import { APP_ID, Daemon, NOTIFICATION_SECRET, daemonEnv, projectDocument, waitFor } from '../test/e2e/daemon-harness.ts';
 
 const REPO = resolve(dirname(fileURLToPath(import.meta.url)), '..');
 const PROJECT = 'prod';
@@ -143,7 +143,7 @@ class ManifestFolder {
 
   /** The text a manifest file holds now; '' when no document lives in it. */
   render(file: string): string {
-    if (file === 'project.yaml') return JSON.stringify(projectDoc(this.limits));
+    if (file === 'project.yaml') return JSON.stringify(projectDocument(this.limits as Record<string, unknown>));
     if (file === 'origin.yaml') {
       return JSON.stringify({ apiVersion: 'agoractl/v1', kind: 'OriginSite', metadata: { name: 'live', project: PROJECT }, spec: { enabled: true, domain: 'origin.example.com', app: this.originApp } });
     }
@@ -170,21 +170,6 @@ function channelFile(channel: string): string {
   return `players-${channel}.yaml`;
 }
 
-function projectDoc(limits: LimitOverrides): Record<string, unknown> {
-  return {
-    apiVersion: 'agoractl/v1',
-    kind: 'Project',
-    metadata: { name: PROJECT },
-    spec: {
-      appId: { env: 'AGORA_APP_ID' },
-      customerId: { env: 'AGORA_CUSTOMER_ID' },
-      customerSecret: { env: 'AGORA_CUSTOMER_SECRET' },
-      appCertificate: { env: 'AGORA_APP_CERTIFICATE' },
-      notifications: { secret: { env: 'AGORA_NOTIFICATION_SECRET' } },
-      ...(Object.keys(limits).length > 0 ? { limits } : {}),
-    },
-  };
-}
 
 // ---- the run ----------------------------------------------------------------------------------
 

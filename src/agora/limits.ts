@@ -45,6 +45,11 @@ export const DOCUMENTED_LIMITS: Readonly<Limits> = Object.freeze({
   recordingsPerApp: 50,
 });
 
+/** Every rate limit lifted (quotas untouched): for tests and benchmarks about something else. */
+export const NO_RATE_LIMITS: Readonly<Record<LimitKey, null>> = Object.freeze(
+  Object.fromEntries(LIMIT_KEYS.map((key) => [key, null])) as Record<LimitKey, null>,
+);
+
 /** The documented limits with overrides applied key by key. */
 export function resolveLimits(overrides: LimitOverrides = {}): Limits {
   return { ...DOCUMENTED_LIMITS, ...overrides };

@@ -1,18 +1,10 @@
 // The emulator for the client's over-HTTP tests, with typed access to its control API.
 import { startEmulator } from '../../src/emulator/server.ts';
 import type { EmulatorHandle, EmulatorOptions } from '../../src/emulator/server.ts';
+import type { RequestLogEntry as LoggedRequest } from '../../src/emulator/request-log.ts';
 
-export interface LoggedRequest {
-  index: number;
-  time: number;
-  method: string;
-  path: string;
-  query: string;
-  status: number | null;
-  requestId: string;
-  domain: string;
-  fault?: string;
-}
+export type { LoggedRequest };
+
 
 export interface EmulatedPlayer {
   id: string;

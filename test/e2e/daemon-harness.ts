@@ -23,7 +23,12 @@ export function daemonEnv(emulator: TestEmulator): Record<string, string> {
 }
 
 export function projectYaml(limits?: Record<string, unknown>): string {
-  return JSON.stringify({
+  return JSON.stringify(projectDocument(limits));
+}
+
+/** A Project whose credentials and notification secret come from daemonEnv. */
+export function projectDocument(limits?: Record<string, unknown>): Record<string, unknown> {
+  return {
     apiVersion: 'agoractl/v1',
     kind: 'Project',
     metadata: { name: 'prod' },
@@ -33,9 +38,9 @@ export function projectYaml(limits?: Record<string, unknown>): string {
       customerSecret: { env: 'AGORA_CUSTOMER_SECRET' },
       appCertificate: { env: 'AGORA_APP_CERTIFICATE' },
       notifications: { secret: { env: 'AGORA_NOTIFICATION_SECRET' } },
-      ...(limits ? { limits } : {}),
+      ...(limits && Object.keys(limits).length > 0 ? { limits } : {}),
     },
-  });
+  };
 }
 
 export function playerYaml(name: string, uid: number, extra: Record<string, unknown> = {}): string {

@@ -1,6 +1,7 @@
 // Talks to a real emulator over HTTP on 127.0.0.1, as a client of Agora would.
 import { createServer } from 'node:http';
 import { after, before, beforeEach } from 'node:test';
+import { NO_RATE_LIMITS } from '../../src/agora/limits.ts';
 import type { AddressInfo } from 'node:net';
 import { startEmulator } from '../../src/emulator/server.ts';
 import type { EmulatorHandle, EmulatorOptions } from '../../src/emulator/server.ts';
@@ -103,16 +104,7 @@ export class TestEmulator {
   }
 }
 
-export const NO_RATE_LIMITS = {
-  playerCreateNamed: null,
-  playerCreateUnnamed: null,
-  playerUpdate: null,
-  playerDelete: null,
-  playerListFiltered: null,
-  playerListUnfiltered: null,
-  recording: null,
-  fls: null,
-};
+export { NO_RATE_LIMITS };
 
 export interface StatePlayer {
   id: string;
