@@ -50,8 +50,11 @@ function seeded(seed: number): () => number {
   };
 }
 
+// Deliveries are real HTTP posts: the deadline only bounds a broken run, so it is generous
+// enough for a loaded CI machine.
 async function until(condition: () => boolean, what: string): Promise<void> {
-  for (let i = 0; i < 500; i++) {
+  const deadline = Date.now() + 20_000;
+  while (Date.now() < deadline) {
     if (condition()) return;
     await new Promise((resolve) => setTimeout(resolve, 5));
   }

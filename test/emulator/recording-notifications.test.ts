@@ -53,7 +53,9 @@ class Receiver {
   }
 
   async until(what: string, condition: () => boolean, step?: () => Promise<unknown>): Promise<void> {
-    for (let i = 0; i < 400; i++) {
+    // Deliveries are real HTTP posts: the deadline only bounds a broken run.
+    const deadline = Date.now() + 20_000;
+    while (Date.now() < deadline) {
       if (condition()) return;
       await step?.();
       await new Promise((resolve) => setTimeout(resolve, 5));
