@@ -36,7 +36,7 @@ export class BenchEmulator {
 
   private constructor(readonly handle: EmulatorHandle) {}
 
-  /** An emulator with `limits`, answering every API call `latencyMs` after handling it. */
+  /** An emulator with `limits`, behind a network of round trip `latencyMs`. */
   static async start(limits: Limits, latencyMs = 0): Promise<BenchEmulator> {
     // List shows a new player at once: the benchmark measures pacing, not the documented ~10 s
     // List lag (which agoractl's plan already tolerates, cloud-player/diff.ts).
@@ -74,10 +74,13 @@ export class BenchEmulator {
     await this.control('PUT', '/limits', overrides);
   }
 
-  /** Every API answer is held this long after the emulator handled the call (its "delay" fault). */
+  /**
+   * A network of this round trip between the clients and the emulated Agora: each request
+   * arrives (is counted against the limits) half of it after it was sent, and its answer
+   * takes the other half to come back (behaviour `networkDelayMs`).
+   */
   async setLatency(latencyMs: number): Promise<void> {
-    await this.control('DELETE', '/faults');
-    if (latencyMs > 0) await this.control('POST', '/faults', { match: {}, effect: 'delay', delayMs: latencyMs });
+    await this.control('PUT', '/behaviour', { networkDelayMs: latencyMs / 2 });
   }
 
   async state(): Promise<WorldState> {

@@ -67,6 +67,12 @@ export interface EmulatorBehaviour {
    * Optional so that contexts built before it existed stay valid.
    */
   connectDelayMs?: number;
+  /**
+   * Real milliseconds each API call's request spends on the way to the emulated Agora, and its
+   * answer on the way back: a network of round trip 2 × networkDelayMs. A request is logged,
+   * counted against the rate limits and handled when it arrives, as at Agora. Default 0.
+   */
+  networkDelayMs?: number;
 }
 
 /** One stream of the emulated internet; without durationMs it is live and never ends. */

@@ -10,7 +10,7 @@
 //   GET|PUT streams {url, playable, durationMs?}
 //   GET|PUT limits (the keys of src/agora/limits.ts; null: no limit)
 //   PUT|DELETE webhook {url, secret, delayMs?, duplicate?, reorder?}
-//   GET|PUT behaviour {listDelayMs?, partialListShare?, connectDelayMs?}
+//   GET|PUT behaviour {listDelayMs?, partialListShare?, connectDelayMs?, networkDelayMs?}
 //   GET  domains; PUT domains/{name} {up}
 import type { ServerResponse } from 'node:http';
 import type { FastifyInstance, FastifyReply } from 'fastify';
@@ -168,6 +168,7 @@ const BEHAVIOUR_RANGES: Record<keyof EmulatorBehaviour, { min: number; max: numb
   listDelayMs: { min: 0, max: Number.MAX_SAFE_INTEGER },
   partialListShare: { min: 0, max: 1 },
   connectDelayMs: { min: 0, max: Number.MAX_SAFE_INTEGER },
+  networkDelayMs: { min: 0, max: 60_000 },
 };
 
 function parseBehaviour(body: unknown): { behaviour: Partial<EmulatorBehaviour> } | { error: string } {

@@ -28,6 +28,8 @@ export interface PipelineOptions {
   domainOf(raw: IncomingMessage): string;
   /** Aborted when the emulator closes, so a "delay" fault does not hold shutdown. */
   shutdown: AbortSignal;
+  /** The one-way network delay of API calls now (behaviour `networkDelayMs`). */
+  networkDelayMs(): number;
 }
 
 interface Pending {
@@ -36,7 +38,11 @@ interface Pending {
 }
 
 export function installPipeline(app: FastifyInstance, options: PipelineOptions): void {
-  const { faults, log, basicAuth, controlToken, requireControlToken, domainOf, shutdown } = options;
+  const { faults, log, basicAuth, controlToken, requireControlToken, domainOf, shutdown, networkDelayMs } = options;
+  const hold = (ms: number, then: () => void, fail: (error: Error) => void): void => {
+    if (ms <= 0) return then();
+    sleep(ms, undefined, { signal: shutdown }).then(then, fail);
+  };
   const pending = new WeakMap<IncomingMessage, Pending>();
 
   app.addHook('onRequest', (request, reply, done) => {
@@ -54,13 +60,18 @@ export function installPipeline(app: FastifyInstance, options: PipelineOptions):
       return;
     }
 
+    // The request is still on its way: Agora sees it (logs, counts, limits it) on arrival.
+    hold(networkDelayMs(), () => arrive(request, reply, done, path, q < 0 ? '' : url.slice(q + 1)), done);
+  });
+
+  const arrive = (request: FastifyRequest, reply: FastifyReply, done: (error?: Error) => void, path: string, query: string): void => {
     reply.header('x-request-id', request.id);
     const domain = domainOf(request.raw);
     const entry = log.add({
       time: Date.now(),
       method: request.method,
       path,
-      query: q < 0 ? '' : url.slice(q + 1),
+      query,
       status: null,
       requestId: request.id,
       domain,
@@ -90,30 +101,29 @@ export function installPipeline(app: FastifyInstance, options: PipelineOptions):
     }
     acceptEmptyBody(request);
     done();
-  });
+  };
 
   app.addHook('onSend', (request, reply, payload, done) => {
-    const fault = pending.get(request.raw)?.fault;
-    if (!fault || !AFTER_EFFECTS.has(fault.effect)) {
-      done(null, payload);
+    const api = pending.get(request.raw);
+    if (!api) {
+      done(null, payload); // the control API is not behind the emulated network
       return;
     }
-    if (fault.effect === '504-after') {
+    const fault = api.fault && AFTER_EFFECTS.has(api.fault.effect) ? api.fault : null;
+    if (fault?.effect === 'drop') {
+      dropAfterHandler(request, reply);
+      return;
+    }
+    let answer = payload;
+    if (fault?.effect === '504-after') {
       // The change is made but the caller learns nothing about it, not even the player id.
       reply.code(504);
       reply.removeHeader('x-resource-id');
       reply.header('content-type', 'application/json; charset=utf-8');
-      done(null, JSON.stringify({ message: AGORA_MESSAGES.gatewayTimeout }));
-      return;
+      answer = JSON.stringify({ message: AGORA_MESSAGES.gatewayTimeout });
     }
-    if (fault.effect === 'drop') {
-      dropAfterHandler(request, reply);
-      return;
-    }
-    sleep(fault.delayMs, undefined, { signal: shutdown }).then(
-      () => done(null, payload),
-      (error: unknown) => done(error as Error),
-    );
+    const heldMs = (fault?.effect === 'delay' ? fault.delayMs : 0) + networkDelayMs();
+    hold(heldMs, () => done(null, answer), (error) => done(error));
   });
 
   app.addHook('onResponse', (request, reply, done) => {

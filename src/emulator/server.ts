@@ -101,6 +101,7 @@ export async function startEmulator(options: EmulatorOptions = {}): Promise<Emul
     requireControlToken: options.requireControlToken ?? !isLoopbackHost(host),
     domainOf: (request) => listeners.domainOf(request),
     shutdown: shutdown.signal,
+    networkDelayMs: () => world.behaviour.networkDelayMs,
   });
   registerControlApi(app, world, listeners);
   for (const module of modules) module.register(app, world.ctx);

@@ -21,6 +21,7 @@ export const DEFAULT_BEHAVIOUR: Readonly<Required<EmulatorBehaviour>> = Object.f
   listDelayMs: 0,
   partialListShare: 0,
   connectDelayMs: 1000,
+  networkDelayMs: 0,
 });
 
 /** Used when no seed is given, so two runs of the same scenario behave alike. */

@@ -66,7 +66,7 @@ void describe('control API', () => {
     assert.equal((await emu.control('PUT', '/streams', { playable: false })).status, 400);
     assert.equal((await emu.control('PUT', '/streams', { url: 'rtmp://a.example/x', durationMs: -1 })).status, 400);
     const behaviour = await emu.control('PUT', '/behaviour', { listDelayMs: 10_000 });
-    assert.deepEqual(behaviour.body, { listDelayMs: 10_000, partialListShare: 0, connectDelayMs: 1000 });
+    assert.deepEqual(behaviour.body, { listDelayMs: 10_000, partialListShare: 0, connectDelayMs: 1000, networkDelayMs: 0 });
     assert.equal((await emu.control('PUT', '/behaviour', { partialListShare: 2 })).status, 400);
     assert.equal((await emu.control('PUT', '/behaviour', { listDelay: 5 })).status, 400);
   });

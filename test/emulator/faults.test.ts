@@ -62,6 +62,20 @@ void describe('fault injection', () => {
     assert.equal(log[0]?.fault, 'delay');
   });
 
+  void test('networkDelayMs puts a network between client and Agora: the request arrives (is logged) late, the answer comes back as late', async () => {
+    const oneWay = 60;
+    await emu.control('PUT', '/behaviour', { networkDelayMs: oneWay });
+    const sent = Date.now();
+    const answer = await emu.list(APP);
+    const answered = Date.now();
+    assert.equal(answer.status, 200);
+    const [entry] = (await emu.control('GET', '/requests')).body as { time: number; status: number }[];
+    assert.ok(entry, 'the call was logged');
+    // Timers may fire a millisecond early against Date.now(); anything earlier is a missing delay.
+    assert.ok(entry.time >= sent + oneWay - 1, `arrived ${entry.time - sent} ms after it was sent, not ≥ ${oneWay}`);
+    assert.ok(answered >= entry.time + oneWay - 1, `answered ${answered - entry.time} ms after it arrived, not ≥ ${oneWay}`);
+  });
+
   void test('answers 404 for a player in failover, though Delete of a missing player is otherwise 2XX', async () => {
     const id = ((await emu.createPlayer(APP, player())).body as { player: { id: string } }).player.id;
     await fault({ match: { method: 'DELETE', path: `/players/${id}$` }, effect: '404', count: 2 });
