@@ -22,7 +22,7 @@ export function tempPathFor(target: string): string {
   return join(dirname(target), `${basename(target)}.${process.pid}.${randomBytes(6).toString('hex')}.tmp`);
 }
 
-export async function writeFileAtomic(target: string, content: string, options: AtomicWriteOptions = {}): Promise<void> {
+export async function writeFileAtomic(target: string, content: string | Uint8Array, options: AtomicWriteOptions = {}): Promise<void> {
   const folder = dirname(target);
   await mkdir(folder, { recursive: true });
   const tempPath = tempPathFor(target);

@@ -10,11 +10,13 @@ import { GroupCommit } from './group-commit.ts';
 import { checkedResourceCopy } from './resource-check.ts';
 import {
   applyMutations,
-  cloneSnapshot,
-  emptySnapshot,
+  emptyStoredState,
+  encodeStoredState,
   parseSnapshot,
-  serializeSnapshot,
+  snapshotOf,
+  storedStateOf,
   type StateMutation,
+  type StoredState,
 } from './snapshot.ts';
 import type { LockOptions, StateLock, StateStore } from './store.ts';
 import { STATE_VERSION, type ResourceState, type StateSnapshot } from './types.ts';
@@ -38,7 +40,7 @@ class FileStateStore implements StateStore {
   readonly location: string;
   readonly #clock: Clock;
   readonly #writer: GroupCommit<StateMutation>;
-  #committed: StateSnapshot = emptySnapshot();
+  #committed: StoredState = emptyStoredState();
   #lock: HeldFileLock | undefined;
   #closed = false;
 
@@ -52,7 +54,7 @@ class FileStateStore implements StateStore {
     this.#assertOpen();
     // Without the lock another process may have written since; with it, memory is the truth.
     if (!this.#lock && this.#writer.pending().length === 0) await this.refresh();
-    return cloneSnapshot(applyMutations(this.#committed, this.#writer.pending()));
+    return snapshotOf(applyMutations(this.#committed, this.#writer.pending()));
   }
 
   put(resource: ResourceState): Promise<void> {
@@ -124,7 +126,7 @@ class FileStateStore implements StateStore {
       if (!isErrno(error, ['ENOENT'])) throw stateUnreadable(this.location, error);
     }
     if (this.#committed !== before || this.#writer.pending().length > 0) return;
-    this.#committed = text === undefined ? emptySnapshot(before.lineage) : parseSnapshot(text, this.location);
+    this.#committed = text === undefined ? emptyStoredState(before.lineage) : storedStateOf(parseSnapshot(text, this.location));
   }
 
   async #write(mutations: readonly StateMutation[]): Promise<void> {
@@ -132,7 +134,7 @@ class FileStateStore implements StateStore {
     const next = { ...applyMutations(base, mutations), serial: base.serial + 1 };
     try {
       await this.#checkUnchangedOnDisk(base);
-      await writeFileAtomic(this.location, serializeSnapshot(next));
+      await writeFileAtomic(this.location, encodeStoredState(next));
     } catch (error) {
       throw error instanceof StateError ? error : stateWriteFailed(this.location, error);
     }
@@ -144,7 +146,7 @@ class FileStateStore implements StateStore {
    * another lineage, or another writer's serial. Writing would silently drop their changes.
    * Only the head of the file is read: this backend writes version, lineage and serial first.
    */
-  async #checkUnchangedOnDisk(base: StateSnapshot): Promise<void> {
+  async #checkUnchangedOnDisk(base: StoredState): Promise<void> {
     const head = await readHead(this.location, 512);
     if (head === undefined) return; // no file yet, or removed by hand: writing recreates it
     const match = /^\{\s*"version":\s*(-?\d+),\s*"lineage":\s*"([^"\\]*)",\s*"serial":\s*(\d+),/.exec(head);

@@ -4,6 +4,12 @@
 // most one write is in progress and every change submitted meanwhile joins the single queued
 // batch, written as soon as the current write ends. Each submitter resolves when a write that
 // contains its change is durable, or rejects with that write's error.
+//
+// A write does not start from idle at the first change, but once the current macrotask ends
+// (setImmediate): an apply submits the write-ahead intents of all its actions in one tick, and
+// starting at once would write the first intent alone while the rest wait a whole atomic write
+// and fsync behind it. Not at the end of the microtask: each action submits from async code,
+// after awaits of its own.
 
 interface Batch<M> {
   mutations: M[];
@@ -23,10 +29,12 @@ export class GroupCommit<M> {
   }
 
   submit(mutation: M): Promise<void> {
+    // From idle, the first change schedules the write; a batch queued while nothing is being
+    // written always has its start scheduled already.
+    if (!this.#writing && !this.#queued) setImmediate(() => this.#writeNext());
     this.#queued ??= newBatch<M>();
     const batch = this.#queued;
     batch.mutations.push(mutation);
-    if (!this.#writing) this.#writeNext();
     return batch.done;
   }
 
@@ -37,8 +45,8 @@ export class GroupCommit<M> {
 
   /** Resolves once nothing is being written or queued; write errors are left to the submitters. */
   async idle(): Promise<void> {
-    while (this.#writing) {
-      await this.#writing.done.catch(() => undefined);
+    for (let batch = this.#writing ?? this.#queued; batch; batch = this.#writing ?? this.#queued) {
+      await batch.done.catch(() => undefined);
     }
   }
 

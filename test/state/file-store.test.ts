@@ -85,6 +85,29 @@ void describe('file state store', () => {
     });
   });
 
+  void test('makes puts issued in one tick durable with one file write, and still writes a put issued once idle', async () => {
+    await withStatePath(async (path) => {
+      const serialOnDisk = async () => (JSON.parse(await readFile(path, 'utf8')) as { serial: number }).serial;
+      const store = await openFileStateStore(path);
+      const lock = await store.lock();
+      await store.put(player('first'));
+      const before = await serialOnDisk();
+      await Promise.all(Array.from({ length: 1000 }, (_, index) => store.put(player(`p${index}`, { pending: { action: 'create', startedAt: index } }))));
+      assert.equal(await serialOnDisk(), before + 1, 'one write for the whole tick');
+
+      await new Promise<void>((resolve) => setImmediate(resolve));
+      await store.put(player('later'));
+      assert.equal(await serialOnDisk(), before + 2);
+      await lock.release();
+      await store.close();
+      const reopened = await openFileStateStore(path);
+      const resources = (await reopened.load()).resources;
+      assert.equal(Object.keys(resources).length, 1002);
+      assert.ok(resources['prod/CloudPlayer/later']);
+      await reopened.close();
+    });
+  });
+
   void test('a failed write rejects the puts it carried and leaves the state as it was', async () => {
     await withStatePath(async (path) => {
       const store = await openFileStateStore(path);

@@ -25,10 +25,28 @@ function track(promise: Promise<void>): { state: 'pending' | 'resolved' | 'rejec
 }
 
 void describe('GroupCommit', () => {
-  void test('writes the first change at once and every change submitted meanwhile in one next write', async () => {
+  void test('writes every change submitted in one macrotask together, once that macrotask ends', async () => {
+    const { writes, commit } = controlledWrites();
+    const group = new GroupCommit<string>(commit);
+    const changes = ['a', 'b'].map((change) => track(group.submit(change)));
+    await Promise.resolve();
+    changes.push(track(group.submit('c')));
+    assert.equal(writes.length, 0, 'nothing is written while the macrotask still runs');
+    assert.deepEqual(group.pending(), ['a', 'b', 'c']);
+
+    await settle();
+    assert.deepEqual(writes.map((write) => write.batch), [['a', 'b', 'c']]);
+    writes[0]?.finish();
+    await settle();
+    assert.deepEqual(changes.map((change) => change.state), ['resolved', 'resolved', 'resolved']);
+    assert.deepEqual(group.pending(), []);
+  });
+
+  void test('writes every change submitted during a write in one next write', async () => {
     const { writes, commit } = controlledWrites();
     const group = new GroupCommit<string>(commit);
     const a = track(group.submit('a'));
+    await settle();
     const rest = ['b', 'c', 'd'].map((change) => track(group.submit(change)));
     assert.deepEqual(writes.map((write) => write.batch), [['a']]);
     assert.deepEqual(group.pending(), ['a', 'b', 'c', 'd']);
@@ -46,10 +64,28 @@ void describe('GroupCommit', () => {
     await group.idle();
   });
 
+  void test('writes a change submitted after the group went idle', async () => {
+    const { writes, commit } = controlledWrites();
+    const group = new GroupCommit<string>(commit);
+    const first = group.submit('a');
+    await settle();
+    writes[0]?.finish();
+    await first;
+    await group.idle();
+
+    const later = track(group.submit('b'));
+    await settle();
+    assert.deepEqual(writes.map((write) => write.batch), [['a'], ['b']]);
+    writes[1]?.finish();
+    await settle();
+    assert.equal(later.state, 'resolved');
+  });
+
   void test('a failed write rejects only the changes it carried, and the next batch is still written', async () => {
     const { writes, commit } = controlledWrites();
     const group = new GroupCommit<string>(commit);
     const failed = group.submit('a');
+    await settle();
     const next = track(group.submit('b'));
     writes[0]?.fail(new Error('disk full'));
     await assert.rejects(failed, /disk full/);
@@ -60,11 +96,14 @@ void describe('GroupCommit', () => {
     assert.equal(next.state, 'resolved');
   });
 
-  void test('idle waits for the write in progress and the queued one', async () => {
+  void test('idle waits for a write not started yet, the write in progress and the queued one', async () => {
     const { writes, commit } = controlledWrites();
     const group = new GroupCommit<string>(commit);
-    const changes = [group.submit('a'), group.submit('b')];
+    const changes = [group.submit('a')];
     const idle = track(group.idle());
+    await settle();
+    changes.push(group.submit('b'));
+    assert.equal(idle.state, 'pending');
     writes[0]?.finish();
     await settle();
     assert.equal(idle.state, 'pending');
