@@ -107,7 +107,9 @@ export interface ApplyPassOptions {
 }
 
 export async function applyPass(scope: ReconcileScope, store: StateStore, pass: PlannedPass, options: ApplyPassOptions = {}): Promise<ApplyResult> {
-  await Promise.all(pass.refreshed.map((s) => store.put(s)));
+  // Queued, not awaited: the actions' write-ahead intents, queued after them in the same tick,
+  // share their write. A failed write fails those intents (and their actions) too.
+  const refreshing = Promise.all(pass.refreshed.map((s) => store.put(s)));
   const records = new Map(pass.state.map((s) => [s.key, s]));
   const writer: StateWriter = {
     get: (key) => records.get(key),
@@ -140,5 +142,8 @@ export async function applyPass(scope: ReconcileScope, store: StateStore, pass: 
       quotaFree.set(`${project.name}/${module.kind}`, quota === null ? null : Math.max(0, quota - used));
     }
   }
-  return applyPlan({ plan: pass.plan, modules: scope.modules, contexts, quotaFree, clock: scope.clock, onEvent: options.onEvent, signal: options.signal });
+  refreshing.catch(() => undefined); // awaited once the actions have finished
+  const result = await applyPlan({ plan: pass.plan, modules: scope.modules, contexts, quotaFree, clock: scope.clock, onEvent: options.onEvent, signal: options.signal });
+  await refreshing;
+  return result;
 }
