@@ -147,7 +147,7 @@ export class Reconciler {
       const planned = await planPass(scope, Object.values(snapshot.resources), { targets: keys, allowMassDelete: this.#options.allowMassDelete });
       const failures = new Map<string, ActionError | string>();
       for (const error of planned.plan.errors) {
-        for (const key of keys) if (!error.project || key.startsWith(`${error.project}/${error.kind ?? ''}`)) failures.set(key, error.message);
+        for (const key of keys) if (!error.project || key.startsWith(error.kind ? `${error.project}/${error.kind}/` : `${error.project}/`)) failures.set(key, error.message);
       }
       if (planned.plan.errors.length === 0) {
         const result = await applyPass(scope, this.#options.store, planned, { onEvent: this.#options.onAction, signal: this.#signal });
