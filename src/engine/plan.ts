@@ -65,60 +65,92 @@ export function buildPlan(input: PlanInput): Plan {
       errors.push({ code: PLAN_ERROR.unknownKind, message: `no module for kind ${group.kind}`, kind: group.kind });
       continue;
     }
-    const observation = input.observed.get(group.project)?.get(group.kind);
-    for (const name of group.names) {
-      const key = `${group.project}/${group.kind}/${name}`;
-      const desired = group.desired.get(name);
-      const state = group.state.get(name);
-      const observed = observation?.resources.get(name);
-      if (!desired && !state) {
-        if (observed) unmanaged.push({ project: group.project, kind: group.kind, name, externalId: observed.externalId });
-        continue;
-      }
-      if (!selected(input.targets, key)) continue;
-      actions.push(...module.diff({ key, project: group.project, name, desired, observed, state, now: input.now }));
-    }
+    const { project, kind, identities } = group;
+    const observed = input.observed.get(project)?.get(kind)?.resources;
+    const prefix = `${project}/${kind}/`;
+    // forEach rather than for-of: no entry array per name, for 100,000 names.
+    identities.forEach((identity, name) => {
+      const key = prefix + name;
+      if (!selected(input.targets, key)) return;
+      const found = module.diff({ key, project, name, desired: identity.desired, observed: observed?.get(name), state: identity.state, now: input.now });
+      for (let i = 0; i < found.length; i++) actions.push(found[i] as PlannedAction);
+    });
+    // Observed, neither desired nor in state: not agoractl's to touch.
+    observed?.forEach((resource, name) => {
+      if (!identities.has(name)) unmanaged.push({ project, kind, name, externalId: resource.externalId });
+    });
   }
 
   // Code-unit order, not locale order: the same on every machine, and fast for 100,000 keys.
   actions.sort((a, b) => ORDER[a.type] - ORDER[b.type] || compareKeys(a.key, b.key));
-  unmanaged.sort((a, b) => compareKeys(`${a.project}/${a.kind}/${a.name}`, `${b.project}/${b.kind}/${b.name}`));
-  errors.push(...quotaErrors(input, modules, actions), ...massDeleteErrors(input, actions));
-  return { formatVersion: 1, actions, unmanaged, errors, summary: summarise(actions) };
+  return {
+    formatVersion: 1,
+    actions,
+    unmanaged: sortUnmanaged(unmanaged),
+    errors: [...errors, ...quotaErrors(input, modules, actions), ...massDeleteErrors(input, actions)],
+    summary: summarise(actions),
+  };
+}
+
+/** By identity key; each key is built once, not once per comparison. */
+function sortUnmanaged(unmanaged: UnmanagedResource[]): UnmanagedResource[] {
+  const keyed = unmanaged.map((u) => ({ key: `${u.project}/${u.kind}/${u.name}`, u }));
+  keyed.sort((a, b) => compareKeys(a.key, b.key));
+  return keyed.map((k) => k.u);
 }
 
 function compareKeys(a: string, b: string): number {
   return a < b ? -1 : a > b ? 1 : 0;
 }
 
+/** What the manifests and the state hold of one identity. */
+interface Identity {
+  desired: DesiredResource | undefined;
+  state: ResourceState | undefined;
+}
+
 interface IdentityGroup {
   project: string;
   kind: string;
-  names: string[];
-  desired: Map<string, DesiredResource>;
-  state: Map<string, ResourceState>;
+  /** By name: the desired ones first, then the ones only in state. One map, so each name is looked up once. */
+  identities: Map<string, Identity>;
 }
 
+/** Desired and recorded resources by project and kind, in the order each pair first appears (desired, state, observed). */
 function groupIdentities(input: PlanInput): IdentityGroup[] {
-  const groups = new Map<string, IdentityGroup>();
+  const groups = new Map<string, Map<string, IdentityGroup>>();
+  const ordered: IdentityGroup[] = [];
   const group = (project: string, kind: string): IdentityGroup => {
-    const id = `${project}/${kind}`;
-    let g = groups.get(id);
+    let kinds = groups.get(project);
+    if (!kinds) {
+      kinds = new Map();
+      groups.set(project, kinds);
+    }
+    let g = kinds.get(kind);
     if (!g) {
-      g = { project, kind, names: [], desired: new Map(), state: new Map() };
-      groups.set(id, g);
+      g = { project, kind, identities: new Map() };
+      kinds.set(kind, g);
+      ordered.push(g);
     }
     return g;
   };
-  for (const d of input.desired) group(d.project, d.kind).desired.set(d.name, d);
-  for (const s of input.state) group(s.project, s.kind).state.set(s.name, s);
-  for (const [project, kinds] of input.observed) for (const kind of kinds.keys()) group(project, kind);
-  for (const g of groups.values()) {
-    const names = new Set([...g.desired.keys(), ...g.state.keys()]);
-    for (const name of input.observed.get(g.project)?.get(g.kind)?.resources.keys() ?? []) names.add(name);
-    g.names = [...names];
+  // Manifests and state list a project's resources of one kind together: reuse the last group.
+  let last: IdentityGroup | undefined;
+  for (let i = 0; i < input.desired.length; i++) {
+    const d = input.desired[i] as DesiredResource;
+    if (last?.project !== d.project || last.kind !== d.kind) last = group(d.project, d.kind);
+    // A name given twice: the last document wins (no state is attached yet).
+    last.identities.set(d.name, { desired: d, state: undefined });
   }
-  return [...groups.values()];
+  for (let i = 0; i < input.state.length; i++) {
+    const s = input.state[i] as ResourceState;
+    if (last?.project !== s.project || last.kind !== s.kind) last = group(s.project, s.kind);
+    const known = last.identities.get(s.name);
+    if (known) known.state = s;
+    else last.identities.set(s.name, { desired: undefined, state: s });
+  }
+  for (const [project, kinds] of input.observed) for (const kind of kinds.keys()) group(project, kind);
+  return ordered;
 }
 
 function selected(targets: readonly string[] | undefined, key: string): boolean {
@@ -156,19 +188,29 @@ function quotaErrors(input: PlanInput, modules: Map<string, KindModule>, actions
 function massDeleteErrors(input: PlanInput, actions: PlannedAction[]): PlanError[] {
   if (input.allowMassDelete) return [];
   const share = input.massDeleteShare ?? 0.5;
-  const managed = new Map<string, number>();
-  // Only records with an external id are live (a stopped recording's tombstone is history).
-  for (const s of input.state) if (s.externalId !== undefined) managed.set(`${s.project}/${s.kind}`, (managed.get(`${s.project}/${s.kind}`) ?? 0) + 1);
   const deletes = new Map<string, number>();
   for (const a of actions) {
     if (a.type === 'delete') deletes.set(`${a.project}/${a.kind}`, (deletes.get(`${a.project}/${a.kind}`) ?? 0) + 1);
   }
+  if (deletes.size === 0) return [];
+  // Counted by project, then kind: a key string per state record would cost more than the count.
+  const managed = new Map<string, Map<string, number>>();
+  // Only records with an external id are live (a stopped recording's tombstone is history).
+  for (const s of input.state) {
+    if (s.externalId === undefined) continue;
+    let kinds = managed.get(s.project);
+    if (!kinds) {
+      kinds = new Map();
+      managed.set(s.project, kinds);
+    }
+    kinds.set(s.kind, (kinds.get(s.kind) ?? 0) + 1);
+  }
   const errors: PlanError[] = [];
   for (const [id, count] of deletes) {
-    const total = managed.get(id) ?? 0;
+    const [project = '', kind = ''] = id.split('/');
+    const total = managed.get(project)?.get(kind) ?? 0;
     // One resource of one is not a mass delete; more than the share of several is.
     if (total > 1 && count > total * share) {
-      const [project, kind] = id.split('/');
       errors.push({
         code: PLAN_ERROR.massDelete,
         project,

@@ -1,7 +1,7 @@
 // Deciding what a cloud player needs. Pure: the time is an input.
-import type { DiffInput, FieldChange, PlannedAction } from '../kind.ts';
+import type { ActionType, DiffInput, FieldChange, PlannedAction } from '../kind.ts';
 import { actionFactory } from '../action.ts';
-import { UPDATABLE, playerData, playerHash, restartPolicy, updatableValues, type PlayerData } from './model.ts';
+import { UPDATABLE, playerData, playerHash, restartPolicy, updatableValue, type PlayerData, type UpdatablePath } from './model.ts';
 
 export const KIND = 'CloudPlayer';
 /** List shows a new player only after about 10 s (media-pull-rest-api.txt); wait a margin more. */
@@ -16,46 +16,53 @@ export function diffPlayer(input: DiffInput, listLagMs = DEFAULT_LIST_LAG_MS): P
   // The hash of the manifest spec (secret references, never values) goes with every action
   // that records the player, so execute stores exactly what the next diff compares with.
   const hash = desired ? playerHash(desired.spec) : undefined;
-  const action = actionFactory(input, KIND, hash ? { specHash: hash } : {});
   const data = playerData(state?.data);
 
   if (!desired) {
     if (!state) return [];
     const id = observed?.externalId ?? state.externalId;
-    if (!id) return [action('forget', 'removed from the manifests; it was never created')];
-    return [
-      action('delete', 'removed from the manifests', {
-        detail: { id, region: data?.region },
-        quotaDelta: observed ? -1 : 0,
-        changes: [{ path: 'player', before: id }],
-      }),
-    ];
+    if (!id) return playerAction(input, hash, 'forget', 'removed from the manifests; it was never created');
+    return playerAction(input, hash, 'delete', 'removed from the manifests', {
+      detail: { id, region: data?.region },
+      quotaDelta: observed ? -1 : 0,
+      changes: [{ path: 'player', before: id }],
+    });
   }
 
   const spec = desired.spec;
   const region = String(spec.region);
 
   if (!state) {
-    if (!observed) return [action('create', 'in the manifests, not in Agora', { quotaDelta: 1, detail: { region }, changes: creationChanges(spec) })];
-    const mismatch = observableMismatch(spec, observed.fields);
-    if (observed.partial || mismatch.length > 0) {
-      return [
-        action('conflict', observed.partial
+    if (!observed) return playerAction(input, hash, 'create', 'in the manifests, not in Agora', { quotaDelta: 1, detail: { region }, changes: creationChanges(spec) });
+    const mismatch = observableMismatch(spec, observed.fields, OBSERVABLE);
+    if (observed.partial || mismatch) {
+      return playerAction(
+        input,
+        hash,
+        'conflict',
+        observed.partial
           ? `a player named ${input.name} exists (id ${observed.externalId}) and List did not return its fields to compare; delete it or rename the manifest`
-          : `a player named ${input.name} exists (id ${observed.externalId}) with other ${mismatch.map((c) => c.path).join(', ')}; delete it or rename the manifest`, {
-          blocked: true,
-          changes: mismatch,
-          detail: { id: observed.externalId },
-        }),
-      ];
+          : `a player named ${input.name} exists (id ${observed.externalId}) with other ${(mismatch ?? []).map((c) => c.path).join(', ')}; delete it or rename the manifest`,
+        { blocked: true, changes: mismatch ?? [], detail: { id: observed.externalId } },
+      );
     }
-    return [action('adopt', `a player named ${input.name} already exists with the same channel, user and stream`, { detail: { id: observed.externalId, region, createTs: observed.fields.createTs } })];
+    return playerAction(input, hash, 'adopt', `a player named ${input.name} already exists with the same channel, user and stream`, {
+      detail: { id: observed.externalId, region, createTs: observed.fields.createTs },
+    });
   }
 
   // An earlier create whose answer was lost: the name is deterministic, so observe it.
   if (state.pending?.action === 'create' && !state.externalId) {
-    if (observed) return [action('adopt', 'an earlier create succeeded although its answer was lost', { detail: { id: observed.externalId, region, createTs: observed.fields.createTs } })];
-    return [action('create', 'an earlier create has an unknown outcome; agoractl looks for it by name first', { quotaDelta: 1, detail: { region, resolveFirst: true }, changes: creationChanges(spec) })];
+    if (observed) {
+      return playerAction(input, hash, 'adopt', 'an earlier create succeeded although its answer was lost', {
+        detail: { id: observed.externalId, region, createTs: observed.fields.createTs },
+      });
+    }
+    return playerAction(input, hash, 'create', 'an earlier create has an unknown outcome; agoractl looks for it by name first', {
+      quotaDelta: 1,
+      detail: { region, resolveFirst: true },
+      changes: creationChanges(spec),
+    });
   }
 
   if (!observed) {
@@ -64,82 +71,114 @@ export function diffPlayer(input: DiffInput, listLagMs = DEFAULT_LIST_LAG_MS): P
     const policy = restartPolicy(spec);
     const failed = data?.lastStatus === 'failed';
     if (policy === 'Never' || (policy === 'OnFailure' && !failed)) return [];
-    return [
-      action('create', `it no longer exists in Agora (${failed ? 'it had failed' : 'destroyed'}); restartPolicy ${policy}`, {
-        quotaDelta: 1,
-        detail: { region, playTs: resumeAt(data, input.now) },
-        changes: creationChanges(spec),
-      }),
-    ];
+    return playerAction(input, hash, 'create', `it no longer exists in Agora (${failed ? 'it had failed' : 'destroyed'}); restartPolicy ${policy}`, {
+      quotaDelta: 1,
+      detail: { region, playTs: resumeAt(data, input.now) },
+      changes: creationChanges(spec),
+    });
   }
 
   const policy = restartPolicy(spec);
   if (observed.status === 'failed' && policy !== 'Never') {
-    return [replace('its status is failed', [{ path: 'status', before: 'failed', after: 'running' }], resumeAt(data, input.now))];
+    return replacePlayer(input, hash, data, region, 'its status is failed', [{ path: 'status', before: 'failed', after: 'running' }], resumeAt(data, input.now));
   }
   if ((data?.updateFailures ?? 0) >= 3 && policy !== 'Never') {
-    return [replace('three updates in a row answered 404 or 5xx: Agora counts the player as failed', [], resumeAt(data, input.now))];
+    return replacePlayer(input, hash, data, region, 'three updates in a row answered 404 or 5xx: Agora counts the player as failed', [], resumeAt(data, input.now));
   }
   if (state.specHash !== hash) {
-    return [replace('a field that Agora cannot update in place changed', [{ path: 'spec', before: '(hash ' + state.specHash + ')', after: '(hash ' + hash + ')' }], undefined)];
+    const changes = [{ path: 'spec', before: '(hash ' + state.specHash + ')', after: '(hash ' + hash + ')' }];
+    return replacePlayer(input, hash, data, region, 'a field that Agora cannot update in place changed', changes, undefined);
   }
-  const identity = observableMismatch(spec, observed.fields).filter((c) => c.path !== 'streamUrl');
-  if (identity.length > 0) return [replace('its channel or user in Agora differs from the manifest', identity, undefined)];
+  // List's streamUrl is not identity: a different one is an update, below.
+  const identity = observableMismatch(spec, observed.fields, IDENTITY);
+  if (identity) return replacePlayer(input, hash, data, region, 'its channel or user in Agora differs from the manifest', identity, undefined);
 
   const changes = updatableChanges(spec, data, observed.fields);
-  if (changes.length > 0) {
-    return [
-      action('update', 'fields Agora updates in place differ', {
-        changes,
-        detail: { id: observed.externalId ?? state.externalId, region, sequence: (data?.sequence ?? 0) + 1 },
-      }),
-    ];
+  if (changes) {
+    return playerAction(input, hash, 'update', 'fields Agora updates in place differ', {
+      changes,
+      detail: { id: observed.externalId ?? state.externalId, region, sequence: (data?.sequence ?? 0) + 1 },
+    });
   }
   return [];
-
-  function replace(reason: string, changes: FieldChange[], playTs: number | undefined): PlannedAction {
-    return action('replace', reason, { changes, detail: { id: observed?.externalId ?? state?.externalId, region, oldRegion: data?.region, playTs } });
-  }
 }
 
-function observableMismatch(spec: Record<string, unknown>, fields: Record<string, unknown>): FieldChange[] {
-  const changes: FieldChange[] = [];
-  for (const path of ['channelName', 'uid', 'account', 'streamUrl']) {
-    if (fields[path] === undefined && spec[path] === undefined) continue;
+// Module functions, not closures made per call: a plan of 100,000 players is mostly players in
+// sync, and each closure costs an allocation (and, under tsx's keepNames, a defineProperty).
+function playerAction(input: DiffInput, hash: string | undefined, type: ActionType, reason: string, extra?: Partial<PlannedAction>): PlannedAction[] {
+  return [actionFactory(input, KIND, hash ? { specHash: hash } : {})(type, reason, extra)];
+}
+
+function replacePlayer(
+  input: DiffInput,
+  hash: string | undefined,
+  data: PlayerData | undefined,
+  region: string,
+  reason: string,
+  changes: FieldChange[],
+  playTs: number | undefined,
+): PlannedAction[] {
+  return playerAction(input, hash, 'replace', reason, {
+    changes,
+    detail: { id: input.observed?.externalId ?? input.state?.externalId, region, oldRegion: data?.region, playTs },
+  });
+}
+
+/** Fields List returns that identify the player Agora runs. */
+const IDENTITY = ['channelName', 'uid', 'account'] as const;
+/** What an existing player must match to be adopted. */
+const OBSERVABLE = [...IDENTITY, 'streamUrl'] as const;
+
+/** The fields of `paths` that differ; undefined when none does (the common case, which allocates nothing). */
+function observableMismatch(spec: Record<string, unknown>, fields: Record<string, unknown>, paths: readonly string[]): FieldChange[] | undefined {
+  let changes: FieldChange[] | undefined;
+  for (const path of paths) {
     // List leaves uid out for account players and the reverse; an absent field is not a difference.
-    if (fields[path] === undefined) continue;
-    if (fields[path] !== spec[path]) changes.push({ path, before: fields[path], after: spec[path] });
+    const listed = fields[path];
+    if (listed === undefined) continue;
+    if (listed !== spec[path]) (changes ??= []).push({ path, before: listed, after: spec[path] });
   }
   return changes;
 }
 
-function updatableChanges(spec: Record<string, unknown>, data: PlayerData | undefined, observedFields: Record<string, unknown>): FieldChange[] {
-  const want = updatableValues(spec);
-  const had = { ...(data?.applied ?? {}) };
+/** The updatable fields whose desired value differs from the applied one; undefined when none does. */
+function updatableChanges(spec: Record<string, unknown>, data: PlayerData | undefined, observedFields: Record<string, unknown>): FieldChange[] | undefined {
+  const applied: Partial<Record<UpdatablePath, unknown>> | undefined = data?.applied;
   // List returns streamUrl: what Agora says wins over what agoractl remembers.
-  if (typeof observedFields.streamUrl === 'string') had.streamUrl = observedFields.streamUrl;
-  const changes: FieldChange[] = [];
+  const listedUrl = typeof observedFields.streamUrl === 'string' ? observedFields.streamUrl : undefined;
+  let changes: FieldChange[] | undefined;
   for (const path of UPDATABLE) {
-    if (want[path] === undefined) continue;
-    if (had[path] !== want[path]) changes.push({ path, before: had[path], after: want[path] });
+    const want = updatableValue(spec, path);
+    if (want === undefined) continue;
+    const had = path === 'streamUrl' && listedUrl !== undefined ? listedUrl : applied?.[path];
+    if (had !== want) (changes ??= []).push({ path, before: had, after: want });
   }
   return changes;
 }
 
 function creationChanges(spec: Record<string, unknown>): FieldChange[] {
   const changes: FieldChange[] = [];
-  const walk = (value: unknown, path: string): void => {
-    const top = path.split('.')[0] ?? path;
-    if (SECRET_FIELDS.has(top)) {
-      changes.push({ path, after: '(sensitive)', sensitive: true });
-    } else if (value && typeof value === 'object' && !Array.isArray(value)) {
-      for (const [k, v] of Object.entries(value)) walk(v, path ? `${path}.${k}` : k);
-    } else {
-      changes.push({ path, after: value });
-    }
-  };
-  for (const [k, v] of Object.entries(spec)) walk(v, k);
+  for (const [k, v] of Object.entries(spec)) addCreationChanges(changes, v, k, firstSegment(k));
   return changes;
+}
+
+/** `top` is the first segment of `path`: a secret field is masked with everything under it. */
+function addCreationChanges(changes: FieldChange[], value: unknown, path: string, top: string): void {
+  if (SECRET_FIELDS.has(top)) {
+    changes.push({ path, after: '(sensitive)', sensitive: true });
+  } else if (value && typeof value === 'object' && !Array.isArray(value)) {
+    for (const [k, v] of Object.entries(value)) {
+      if (path) addCreationChanges(changes, v, `${path}.${k}`, top);
+      else addCreationChanges(changes, v, k, firstSegment(k));
+    }
+  } else {
+    changes.push({ path, after: value });
+  }
+}
+
+function firstSegment(path: string): string {
+  const dot = path.indexOf('.');
+  return dot < 0 ? path : path.slice(0, dot);
 }
 
 export function createdAtOf(state: { updatedAt: number }, data: PlayerData | undefined): number {

@@ -55,10 +55,15 @@ export function get(obj: Record<string, unknown>, path: string): unknown {
   return node;
 }
 
+/** One updatable field of a spec; a top-level one without splitting its path (diff reads five per player). */
+export function updatableValue(spec: Record<string, unknown>, path: UpdatablePath): unknown {
+  return path.includes('.') ? get(spec, path) : spec[path];
+}
+
 export function updatableValues(spec: Record<string, unknown>): Partial<Record<UpdatablePath, unknown>> {
   const values: Partial<Record<UpdatablePath, unknown>> = {};
   for (const path of UPDATABLE) {
-    const v = get(spec, path);
+    const v = updatableValue(spec, path);
     if (v !== undefined) values[path] = v;
   }
   return values;
