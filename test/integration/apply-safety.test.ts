@@ -11,7 +11,7 @@ const ONE_CREATE_A_SECOND = { playerCreateNamed: { perSecond: 1 } };
 
 const threePlayers = docs(playerDoc('a'), playerDoc('b'), playerDoc('c'));
 
-void describe('apply safety against the emulator', { timeout: 120_000 }, () => {
+void describe('apply safety against the emulator', { timeout: 600_000 }, () => {
   void test('apply off a terminal needs --auto-approve and changes nothing without it', async () => {
     const s = await Scenario.start({ 'project.yaml': projectDoc(), 'players.yaml': playerDoc('a') });
     try {

@@ -8,7 +8,7 @@ async function entryPoint(s: Scenario, name: string): Promise<StateOriginSite | 
   return (await s.world()).originSites.find((o) => o.appId === APP_ID && o.entryPoint === name);
 }
 
-void describe('OriginSite against the emulator', { timeout: 120_000 }, () => {
+void describe('OriginSite against the emulator', { timeout: 600_000 }, () => {
   void test('sets pull-from-origin and later changes only the fields that differ', () =>
     Scenario.run({ 'project.yaml': projectDoc(), 'origin.yaml': originSiteDoc('live', { enabled: true, domain: 'origin.example.com', app: 'live' }) }, async (s) => {
       assertExit(await s.apply(), 0);

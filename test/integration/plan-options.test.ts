@@ -6,7 +6,7 @@ import { APP_ID, Scenario, actionsOf, assertExit, assertNoChanges, assertNoSecre
 
 const mutations = (requests: { method: string }[]) => requests.filter((r) => r.method !== 'GET');
 
-void describe('plan and apply options against the emulator', { timeout: 120_000 }, () => {
+void describe('plan and apply options against the emulator', { timeout: 600_000 }, () => {
   void test('deletes run before creates, so a full project changes players without exceeding its quota', () =>
     Scenario.run(
       { 'project.yaml': projectDoc({ playersPerProject: 2 }), 'players.yaml': docs(playerDoc('a'), playerDoc('b')) },

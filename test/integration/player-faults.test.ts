@@ -10,7 +10,7 @@ const DELETE = { method: 'DELETE', path: '/cloud-player/players/' };
 
 const twoPlayers = { 'project.yaml': projectDoc(), 'players.yaml': docs(playerDoc('a'), playerDoc('b')) };
 
-void describe('player faults against the emulator', { timeout: 120_000 }, () => {
+void describe('player faults against the emulator', { timeout: 600_000 }, () => {
   void test('creates whose answers are lost (504 after the change, a dropped connection) are resolved by name, not repeated', () =>
     Scenario.run(twoPlayers, async (s) => {
       await s.fault({ match: CREATE, effect: '504-after', count: 1 });

@@ -19,7 +19,7 @@ import {
 } from './harness.ts';
 import { assertTokenFor } from './tokens.ts';
 
-void describe('CloudPlayer against the emulator', { timeout: 120_000 }, () => {
+void describe('CloudPlayer against the emulator', { timeout: 600_000 }, () => {
   void test('creates each desired player once with a token for its own user, then plan finds no changes', () =>
     Scenario.run({ 'project.yaml': projectDoc(), 'players.yaml': docs(playerDoc('a'), playerDoc('b', { uid: undefined, account: 'guest-b' })) }, async (s) => {
       // Someone else's player on the same project: reported, never touched.

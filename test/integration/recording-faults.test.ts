@@ -39,7 +39,7 @@ async function assertOneRecording(s: Scenario): Promise<StateRecording> {
 
 const calls = (log: RequestEntry[], path: RegExp) => log.filter((r) => path.test(r.path));
 
-void describe('Cloud Recording error sequences against the emulator', { timeout: 120_000 }, () => {
+void describe('Cloud Recording error sequences against the emulator', { timeout: 600_000 }, () => {
   void test('a resourceId that expires between acquire and start is acquired again (code 433)', () =>
     withRecording(async (s) => {
       // Hold acquire's answer; meanwhile five virtual minutes pass, so the start that follows

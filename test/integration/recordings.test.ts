@@ -46,7 +46,7 @@ interface SessionRecord {
   fileList?: unknown;
 }
 
-void describe('CloudRecording against the emulator', { timeout: 120_000 }, () => {
+void describe('CloudRecording against the emulator', { timeout: 600_000 }, () => {
   void test('acquires and starts a recording, updates subscriptions and layout in place, then plan finds no changes', () =>
     withRecording(mixConfig(), async (s) => {
       await usersInChannel(s, 1);

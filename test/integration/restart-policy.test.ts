@@ -12,7 +12,7 @@ const CONNECT_MS = 1_000;
 /** agoractl waits this long after a create before it believes List that a player is gone. */
 const PAST_LIST_LAG_MS = 20_000;
 
-void describe('restartPolicy against the emulator', { timeout: 120_000 }, () => {
+void describe('restartPolicy against the emulator', { timeout: 600_000 }, () => {
   void test('after idleTimeout destroyed played-out files, Always recreates its player resuming at playTs; OnFailure and Never do not', async () => {
     const file = (name: string) => `https://media.example.com/${name}.mp4`;
     const spec = (name: string, restartPolicy: string) => ({ streamUrl: file(name), repeatTime: 1, idleTimeout: IDLE_TIMEOUT_S, restartPolicy });
