@@ -5,15 +5,12 @@ import { createInterface } from 'node:readline/promises';
 import type { Command } from 'commander';
 import { applyPass, planPass } from '../engine/reconcile.ts';
 import { renderPlan } from '../engine/render-plan.ts';
-import { ManifestErrors, openSession, planningOptions, processIo, reportManifestErrors, sessionOptions, type Io, type SessionOptions } from './session.ts';
+import { ManifestErrors, openSession, planningOptions, processIo, reportManifestErrors, sessionOptions, type Io, type PlanningCommandOptions } from './session.ts';
 import { progressReporter } from './progress.ts';
 import { describeFailure } from './failure.ts';
 
-export interface ApplyCommandOptions extends SessionOptions {
-  target?: string[];
-  output: 'text' | 'json';
+export interface ApplyCommandOptions extends PlanningCommandOptions {
   autoApprove?: boolean;
-  allowMassDelete?: boolean;
   lockTimeout?: string;
 }
 

@@ -2,14 +2,11 @@
 import type { Command } from 'commander';
 import { planPass } from '../engine/reconcile.ts';
 import { renderPlan } from '../engine/render-plan.ts';
-import { ManifestErrors, openSession, planningOptions, processIo, reportManifestErrors, sessionOptions, type Io, type SessionOptions } from './session.ts';
+import { ManifestErrors, openSession, planningOptions, processIo, reportManifestErrors, sessionOptions, type Io, type PlanningCommandOptions } from './session.ts';
 import { describeFailure } from './failure.ts';
 
-export interface PlanCommandOptions extends SessionOptions {
-  target?: string[];
-  output: 'text' | 'json';
+export interface PlanCommandOptions extends PlanningCommandOptions {
   detailedExitcode?: boolean;
-  allowMassDelete?: boolean;
 }
 
 export function register(program: Command): void {

@@ -61,6 +61,13 @@ export function sessionOptions(command: Command): Command {
 }
 
 /** The options plan and apply share beyond the session's. */
+export interface PlanningCommandOptions extends SessionOptions {
+  target?: string[];
+  output: 'text' | 'json';
+  allowMassDelete?: boolean;
+}
+
+/** Registers the options of PlanningCommandOptions that are not the session's. */
 export function planningOptions(command: Command): Command {
   return command
     .option('--target <kind/name...>', 'only these resources (kind/name or project/kind/name)')

@@ -301,7 +301,8 @@ const INVALID_ROWS: { reason: string; resource: ResourceState }[] = [
   { reason: 'data that is not an object', resource: { ...sampleResource('a'), data: [] as unknown as Record<string, unknown> } },
 ];
 
-function sampleResource(name: string, fields: Partial<ResourceState> = {}): ResourceState {
+/** A CloudPlayer record of project prod, for the suite and for other state tests. */
+export function sampleResource(name: string, fields: Partial<ResourceState> = {}): ResourceState {
   return {
     key: resourceKey('prod', 'CloudPlayer', name),
     project: 'prod',

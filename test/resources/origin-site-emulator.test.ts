@@ -16,17 +16,9 @@ import type { Plan } from '../../src/engine/plan.ts';
 import { openFileStateStore, type StateStore } from '../../src/state/index.ts';
 import { createOriginSiteModule } from '../../src/resources/origin-site/index.ts';
 import { ORIGIN_REASONS } from '../../src/resources/origin-site/diff.ts';
+import type { StateOriginSite } from '../integration/harness.ts';
 
 const APP_ID = '970ca35de60c44645bbae8a215061b33';
-
-interface WorldSite {
-  appId: string;
-  entryPoint: string;
-  enabled: boolean;
-  domain?: string;
-  app?: string;
-  callbackUrl?: string;
-}
 
 class FlsWorld {
   /** Desired OriginSite specs by entry point. */
@@ -70,9 +62,9 @@ class FlsWorld {
     return plan;
   }
 
-  async site(entryPoint: string): Promise<WorldSite | undefined> {
+  async site(entryPoint: string): Promise<StateOriginSite | undefined> {
     const response = await fetch(`${this.emulator.url}/_emulator/state`);
-    const sites = ((await response.json()) as { originSites: WorldSite[] }).originSites;
+    const sites = ((await response.json()) as { originSites: StateOriginSite[] }).originSites;
     return sites.find((s) => s.appId === APP_ID && s.entryPoint === entryPoint);
   }
 

@@ -6,7 +6,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { createInterface } from 'node:readline';
 import type { Clock } from '../../src/clock.ts';
-import { resourceKey, type ResourceState } from '../../src/state/types.ts';
+import { sampleResource } from '../../src/state/conformance.ts';
 
 export async function tempFolder(): Promise<{ folder: string; cleanup(): Promise<void> }> {
   const folder = await mkdtemp(join(tmpdir(), 'agoractl-state-'));
@@ -27,17 +27,8 @@ export function steppingClock(start = 1_700_000_000_000): Clock & { elapsed(): n
   };
 }
 
-export function player(name: string, fields: Partial<ResourceState> = {}): ResourceState {
-  return {
-    key: resourceKey('prod', 'CloudPlayer', name),
-    project: 'prod',
-    kind: 'CloudPlayer',
-    name,
-    data: {},
-    updatedAt: 1_700_000_000_000,
-    ...fields,
-  };
-}
+/** A CloudPlayer record of project prod (the conformance suite's sample). */
+export const player = sampleResource;
 
 export interface ScriptProcess {
   child: ChildProcessWithoutNullStreams;
