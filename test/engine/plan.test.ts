@@ -88,6 +88,13 @@ describe('plan', () => {
     assert.equal(allowed.summary.delete, 3);
   });
 
+  test('a name given twice in the manifests is planned once, from the last document', () => {
+    const second = { ...desiredPlayer('p1'), spec: { ...spec('p1'), streamUrl: 'rtmp://o/second' } };
+    const plan = buildPlan(input([desiredPlayer('p1'), desiredPlayer('p2'), second], [], []));
+    assert.deepEqual(plan.actions.map((a) => `${a.type} ${a.name}`), ['create p1', 'create p2']);
+    assert.deepEqual(plan.actions[0]?.changes.find((c) => c.path === 'streamUrl'), { path: 'streamUrl', after: 'rtmp://o/second' });
+  });
+
   test('--target plans only the named resource', () => {
     const plan = buildPlan(input(names(3).map(desiredPlayer), [], [], { targets: ['CloudPlayer/p2'] }));
     assert.deepEqual(plan.actions.map((a) => a.name), ['p2']);

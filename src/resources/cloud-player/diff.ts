@@ -158,7 +158,7 @@ function updatableChanges(spec: Record<string, unknown>, data: PlayerData | unde
 
 function creationChanges(spec: Record<string, unknown>): FieldChange[] {
   const changes: FieldChange[] = [];
-  for (const [k, v] of Object.entries(spec)) addCreationChanges(changes, v, k, firstSegment(k));
+  for (const k of Object.keys(spec)) addCreationChanges(changes, spec[k], k, firstSegment(k));
   return changes;
 }
 
@@ -167,9 +167,10 @@ function addCreationChanges(changes: FieldChange[], value: unknown, path: string
   if (SECRET_FIELDS.has(top)) {
     changes.push({ path, after: '(sensitive)', sensitive: true });
   } else if (value && typeof value === 'object' && !Array.isArray(value)) {
-    for (const [k, v] of Object.entries(value)) {
-      if (path) addCreationChanges(changes, v, `${path}.${k}`, top);
-      else addCreationChanges(changes, v, k, firstSegment(k));
+    const record = value as Record<string, unknown>;
+    for (const k of Object.keys(record)) {
+      if (path) addCreationChanges(changes, record[k], `${path}.${k}`, top);
+      else addCreationChanges(changes, record[k], k, firstSegment(k));
     }
   } else {
     changes.push({ path, after: value });
