@@ -1,6 +1,6 @@
 // Deciding what a cloud player needs. Pure: the time is an input.
 import type { ActionType, DiffInput, FieldChange, PlannedAction } from '../kind.ts';
-import { actionFactory } from '../action.ts';
+import { plannedAction, type ActionExtra } from '../action.ts';
 import { UPDATABLE, playerData, playerHash, restartPolicy, updatableValue, type PlayerData, type UpdatablePath } from './model.ts';
 
 export const KIND = 'CloudPlayer';
@@ -105,8 +105,8 @@ export function diffPlayer(input: DiffInput, listLagMs = DEFAULT_LIST_LAG_MS): P
 
 // Module functions, not closures made per call: a plan of 100,000 players is mostly players in
 // sync, and each closure costs an allocation (and, under tsx's keepNames, a defineProperty).
-function playerAction(input: DiffInput, hash: string | undefined, type: ActionType, reason: string, extra?: Partial<PlannedAction>): PlannedAction[] {
-  return [actionFactory(input, KIND, hash ? { specHash: hash } : {})(type, reason, extra)];
+function playerAction(input: DiffInput, hash: string | undefined, type: ActionType, reason: string, extra?: ActionExtra): PlannedAction[] {
+  return [plannedAction(input, KIND, type, reason, extra, hash ? { specHash: hash } : undefined)];
 }
 
 function replacePlayer(

@@ -30,16 +30,12 @@ export interface PlayerData {
 }
 
 const HASH_OMITS = [...UPDATABLE, ...NOT_HASHED];
-// Desired specs are immutable once loaded: the daemon plans the same objects again and again.
-const hashes = new WeakMap<Record<string, unknown>, string>();
 
+// Not memoised: a cache keyed by spec cost a one-shot plan of 100,000 players about a fifth of
+// its time (the WeakMap, and the hashes it kept alive through every young-generation GC), to
+// save the daemon a few hundred milliseconds once per full resync (every 10 minutes at that size).
 export function playerHash(spec: Record<string, unknown>): string {
-  let hash = hashes.get(spec);
-  if (hash === undefined) {
-    hash = specHash(spec, HASH_OMITS);
-    hashes.set(spec, hash);
-  }
-  return hash;
+  return specHash(spec, HASH_OMITS);
 }
 
 const SPLIT_PATHS = new Map<string, string[]>();
