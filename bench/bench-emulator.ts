@@ -1,11 +1,13 @@
-// The emulator the convergence benchmark runs against, in this process: scaled limits, a
+// The emulator the convergence benchmark runs against, in this process on a thread of its own: scaled limits, a
 // network round trip on every API call, and the control API calls the benchmark needs (world
 // state, request log, limits). 429s are counted from the emulator's request log, i.e. as the
 // server answered them, whatever the client believes it sent.
+import { once } from 'node:events';
+import { Worker } from 'node:worker_threads';
 import type { LimitOverrides, Limits } from '../src/agora/limits.ts';
-import { startEmulator } from '../src/emulator/server.ts';
-import type { EmulatorHandle } from '../src/emulator/server.ts';
+import type { EmulatorOptions } from '../src/emulator/server.ts';
 import type { RequestLogEntry as LoggedRequest } from '../src/emulator/request-log.ts';
+import type { EmulatorThreadReady } from './emulator-thread.ts';
 
 export type { LoggedRequest };
 
@@ -34,35 +36,43 @@ export interface WorldState {
 export class BenchEmulator {
   #cursor = 0;
 
-  private constructor(readonly handle: EmulatorHandle) {}
+  private constructor(
+    private readonly thread: Worker,
+    private readonly ready: EmulatorThreadReady,
+  ) {}
 
-  /** An emulator with `limits`, behind a network of round trip `latencyMs`. */
+  /** An emulator with `limits`, behind a network of round trip `latencyMs`, on a thread of its own (emulator-thread.ts). */
   static async start(limits: Limits, latencyMs = 0): Promise<BenchEmulator> {
     // List shows a new player at once: the benchmark measures pacing, not the documented ~10 s
     // List lag (which agoractl's plan already tolerates, cloud-player/diff.ts).
-    const handle = await startEmulator({ limits, behaviour: { listDelayMs: 0 }, seed: 1 });
-    const emulator = new BenchEmulator(handle);
+    const options: EmulatorOptions = { limits, behaviour: { listDelayMs: 0 }, seed: 1 };
+    // Node 20 does not apply loader hooks to a worker's entry file, so the thread registers
+    // tsx's loader itself before it imports the TypeScript.
+    const entry = JSON.stringify(new URL('./emulator-thread.ts', import.meta.url).href);
+    const thread = new Worker(`import('tsx/esm/api').then(({ register }) => { register(); return import(${entry}); });`, { eval: true, workerData: options });
+    const [ready] = (await Promise.race([once(thread, 'message'), once(thread, 'error').then(([error]) => Promise.reject(error as Error))])) as [EmulatorThreadReady];
+    const emulator = new BenchEmulator(thread, ready);
     try {
       await emulator.setLatency(latencyMs);
     } catch (error) {
-      await handle.close();
+      await emulator.close();
       throw error;
     }
     return emulator;
   }
 
   get url(): string {
-    return this.handle.url;
+    return this.ready.url;
   }
 
   get credentials(): { customerId: string; customerSecret: string } {
-    return this.handle.credentials;
+    return this.ready.credentials;
   }
 
   async control(method: 'GET' | 'POST' | 'PUT' | 'DELETE', path: string, body?: unknown): Promise<unknown> {
-    const response = await fetch(`${this.handle.url}/_emulator${path}`, {
+    const response = await fetch(`${this.ready.url}/_emulator${path}`, {
       method,
-      headers: { authorization: `Bearer ${this.handle.controlToken}`, ...(body === undefined ? {} : { 'content-type': 'application/json' }) },
+      headers: { authorization: `Bearer ${this.ready.controlToken}`, ...(body === undefined ? {} : { 'content-type': 'application/json' }) },
       ...(body === undefined ? {} : { body: JSON.stringify(body) }),
     });
     const answer: unknown = await response.json();
@@ -95,8 +105,11 @@ export class BenchEmulator {
     return requests;
   }
 
-  close(): Promise<void> {
-    return this.handle.close();
+  /** Closes the emulator and ends its thread. */
+  async close(): Promise<void> {
+    const exited = once(this.thread, 'exit');
+    this.thread.postMessage('close');
+    await exited;
   }
 }
 
