@@ -11,13 +11,17 @@ export class QuotaGate {
     this.#free = free ?? 0;
   }
 
+  /** Takes `n` slots if they are free now (and nobody waits before), without waiting. */
+  tryAcquire(n: number): boolean {
+    if (this.#unlimited) return true;
+    if (this.#waiters.length > 0 || this.#free < n) return false;
+    this.#free -= n;
+    return true;
+  }
+
   /** Resolves true once `n` slots are taken, false if the signal aborts first. */
   acquire(n: number, signal?: AbortSignal): Promise<boolean> {
-    if (this.#unlimited) return Promise.resolve(true);
-    if (this.#waiters.length === 0 && this.#free >= n) {
-      this.#free -= n;
-      return Promise.resolve(true);
-    }
+    if (this.tryAcquire(n)) return Promise.resolve(true);
     return new Promise((resolve) => {
       const waiter = { need: n, resolve };
       this.#waiters.push(waiter);

@@ -47,6 +47,15 @@ describe('apply', () => {
     assert.equal(svc.peak(), 2);
   });
 
+  test('with room in the quota, creates start before the plan’s other actions: they are the scarcest calls', async () => {
+    const started: string[] = [];
+    const module: KindModule = { ...thingService(10).module, execute: (a) => Promise.resolve(void started.push(a.name)) };
+    const plan = planOf([action('delete', 'gone', -1), action('update', 'changed', 0), action('create', 'new1', 1), action('create', 'new2', 1)]);
+    const result = await applyPlan({ plan, modules: [module], contexts: new Map([['prod', ctx]]), quotaFree: new Map([['prod/Thing', 10]]), clock: systemClock });
+    assert.equal(result.done.length, 4);
+    assert.deepEqual(started, ['new1', 'new2', 'gone', 'changed']);
+  });
+
   test('one failed action is reported with its request id and the rest still run', async () => {
     const svc = thingService(10, new Set(['bad']));
     const plan = planOf([action('create', 'bad', 1), action('create', 'good', 1)]);
