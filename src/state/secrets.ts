@@ -40,30 +40,17 @@ const SECRET_SUFFIXES = [
 /** Names that end like a secret but are not one: List's pagination cursors. */
 const NOT_SECRETS = new Set(['pagetoken', 'nextpagetoken']);
 
-export function isSecretLikeName(name: string): boolean {
-  const normalized = name.toLowerCase().replace(/[^a-z0-9]/g, '');
-  if (NOT_SECRETS.has(normalized)) return false;
-  return SECRET_NAMES.has(normalized) || SECRET_SUFFIXES.some((suffix) => normalized.endsWith(suffix));
-}
+// Records use a handful of member names, each judged once. The bound keeps unusual names (keys
+// of some free-form map) from growing the cache without end.
+const verdicts = new Map<string, boolean>();
+const VERDICTS_MAX = 1024;
 
-/**
- * The path (e.g. `data.storage.secretKey`) of the first value held under a secret-looking name,
- * or undefined. Null and undefined hold nothing and pass.
- */
-export function findSecretPath(value: unknown, path: string): string | undefined {
-  if (Array.isArray(value)) {
-    for (const [index, item] of value.entries()) {
-      const found = findSecretPath(item, `${path}[${index}]`);
-      if (found) return found;
-    }
-    return undefined;
+export function isSecretLikeName(name: string): boolean {
+  let verdict = verdicts.get(name);
+  if (verdict === undefined) {
+    const normalized = name.toLowerCase().replace(/[^a-z0-9]/g, '');
+    verdict = !NOT_SECRETS.has(normalized) && (SECRET_NAMES.has(normalized) || SECRET_SUFFIXES.some((suffix) => normalized.endsWith(suffix)));
+    if (verdicts.size < VERDICTS_MAX) verdicts.set(name, verdict);
   }
-  if (typeof value !== 'object' || value === null) return undefined;
-  for (const [name, item] of Object.entries(value)) {
-    const itemPath = `${path}.${name}`;
-    if (isSecretLikeName(name) && item !== null && item !== undefined) return itemPath;
-    const found = findSecretPath(item, itemPath);
-    if (found) return found;
-  }
-  return undefined;
+  return verdict;
 }
