@@ -1,7 +1,7 @@
-// The emulator the convergence benchmark runs against, in this process on a thread of its own: scaled limits, a
-// network round trip on every API call, and the control API calls the benchmark needs (world
-// state, request log, limits). 429s are counted from the emulator's request log, i.e. as the
-// server answered them, whatever the client believes it sent.
+// The emulator the convergence benchmark runs against, in this process on a thread of its own
+// (emulator-thread.ts): scaled limits, a network round trip on every API call, and the control
+// API calls the benchmark needs (world state, request log, limits). 429s are counted from the
+// emulator's request log, i.e. as the server answered them, whatever the client believes it sent.
 import { once } from 'node:events';
 import { Worker } from 'node:worker_threads';
 import type { LimitOverrides, Limits } from '../src/agora/limits.ts';
@@ -41,7 +41,7 @@ export class BenchEmulator {
     private readonly ready: EmulatorThreadReady,
   ) {}
 
-  /** An emulator with `limits`, behind a network of round trip `latencyMs`, on a thread of its own (emulator-thread.ts). */
+  /** An emulator with `limits`, behind a network of round trip `latencyMs`. */
   static async start(limits: Limits, latencyMs = 0): Promise<BenchEmulator> {
     // List shows a new player at once: the benchmark measures pacing, not the documented ~10 s
     // List lag (which agoractl's plan already tolerates, cloud-player/diff.ts).
