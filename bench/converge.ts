@@ -4,7 +4,7 @@
 // ID of the same emulator. Each run is timed, its 429s counted from the emulator's request log,
 // and the world checked afterwards.
 //
-//   npx tsx bench/converge.ts [--quick]      (or through bench/run.ts: runConvergeBench())
+//   npx tsx bench/converge.ts [--quick] [--loopback]   (or through bench/run.ts: runConvergeBench())
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -38,6 +38,11 @@ export interface ConvergeOptions {
   serialCapMs?: number;
   /** Pause before each agoractl run, so that it starts with every per-second window empty. */
   settleMs?: number;
+  /**
+   * Leave the network out (round trip 0, the emulator on loopback): what agoractl's own work
+   * costs over the floor, without the round trip per window that pacing without a 429 costs.
+   */
+  loopback?: boolean;
   log?: (line: string) => void;
 }
 
@@ -49,6 +54,7 @@ export const DEFAULT_CONVERGE: Required<Omit<ConvergeOptions, 'log'>> = {
   recordings: 100,
   serialCapMs: 15_000,
   settleMs: 1_100,
+  loopback: false,
 };
 
 /**
@@ -90,7 +96,7 @@ export async function runConvergeBench(options: ConvergeOptions = {}): Promise<S
     o.log?.(`  ${result.scenario}: agoractl ${(result.agoractl.ms / 1000).toFixed(2)} s, serial ${(result.serial.ms / 1000).toFixed(2)} s${result.serial.capped ? ' (extrapolated)' : ''}`);
   };
   try {
-    const run = new Runner(emulator, o.serialCapMs, o.settleMs);
+    const run = new Runner(emulator, o.serialCapMs, o.settleMs, o.loopback);
 
     // Players 0 → N at the documented limits, unscaled.
     const documented = playerDocs(o.documentedPlayers);
@@ -228,11 +234,13 @@ class Runner {
     private readonly emulator: BenchEmulator,
     private readonly serialCapMs: number,
     private readonly settleMs: number,
+    private readonly loopback: boolean,
   ) {}
 
   async scenario(spec: ScenarioSpec): Promise<ScenarioResult> {
     const recordings = spec.recordings ?? [];
-    const { limits, latencyMs } = spec.scale;
+    const { limits } = spec.scale;
+    const latencyMs = this.loopback ? 0 : spec.scale.latencyMs;
     await this.emulator.setLimits(limits);
     await this.emulator.setLatency(latencyMs);
     await spec.family.declare(limits, spec.players, recordings);
@@ -279,7 +287,7 @@ class Runner {
   async seedAgoractl(family: AgoractlFamily, scale: TimeScale, players: readonly PlayerDoc[]): Promise<void> {
     const unlimited = { ...scale.limits, playerCreateNamed: null };
     await this.emulator.setLimits(unlimited);
-    await this.emulator.setLatency(scale.latencyMs);
+    await this.emulator.setLatency(this.loopback ? 0 : scale.latencyMs);
     await family.declare(unlimited, players);
     await family.apply();
   }
@@ -289,6 +297,7 @@ if (process.argv[1] && import.meta.url === pathToFileURL(process.argv[1]).href) 
   const quick = process.argv.includes('--quick');
   const results = await runConvergeBench({
     ...(quick ? { documentedPlayers: 6, players: 40, mixed: { update: 10, replace: 5, remove: 5, add: 10 }, deletePlayers: 200, recordings: 40, serialCapMs: 10_000 } : {}),
+    loopback: process.argv.includes('--loopback'),
     log: (line) => console.log(line),
   });
   for (const line of formatConvergeTable(results)) console.log(line);
