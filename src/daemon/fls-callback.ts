@@ -7,6 +7,13 @@
 // the parameters appear as a path segment rather than a query string. Which form Agora really
 // sends is not settled, so both are accepted: `?entry_point=..&stream_name=..` on any path, and a
 // last path segment of the form `entry_point=..&stream_name=..`.
+//
+// Anyone can send this request, so its cost is bounded before any route is looked at: the URL
+// and both parameters have a maximum length (answered 400 beyond it), every step of parsing is
+// linear, and globs are matched in linear time (stream-glob.ts). A request then costs at most
+// O(routes of the entry point × (MAX_STREAM_NAME_LENGTH + 256)), 256 being the schema's longest
+// route stream: a few microseconds per glob route.
+import { globMatches } from './stream-glob.ts';
 
 /** One route of an OriginSite (its entry point is the OriginSite's metadata.name). */
 export interface OriginSiteRoute {
@@ -46,15 +53,6 @@ export function resolveOriginUrl(
   return chosen ? substitute(chosen.url, request) : undefined;
 }
 
-/** `*` matches any run of characters; every other character matches itself. */
-export function globMatches(glob: string, name: string): boolean {
-  const pattern = glob
-    .split('*')
-    .map((part) => part.replace(/[.*+?^${}()|[\]\\]/g, '\\$&'))
-    .join('.*');
-  return new RegExp(`^${pattern}$`, 's').test(name);
-}
-
 function substitute(url: string, request: FlsCallbackRequest): string {
   return url
     .replaceAll('{stream}', encodeURIComponent(request.streamName))
@@ -64,15 +62,65 @@ function substitute(url: string, request: FlsCallbackRequest): string {
 /** Where the daemon serves the callback; `/{project}` may follow to pick one project's routes. */
 export const FLS_CALLBACK_PATH = '/fls/origin';
 
+/**
+ * Longest accepted inputs, far above real use: an entry point is at most 64 characters
+ * (originsite.schema.json), a route's stream at most 256, and stream names in playback URLs are
+ * short words. The request target may hold both parameters percent-encoded (up to 9 characters
+ * for one), so its bound is Node's default limit on a request head, which it can never exceed.
+ */
+export const FLS_CALLBACK_LIMITS = {
+  requestUrl: 16 * 1024,
+  entryPoint: 256,
+  streamName: 1024,
+} as const;
+
+export type FlsCallbackRejection = 'missing-parameter' | 'request-too-long' | 'entry-point-too-long' | 'stream-name-too-long';
+
+/** The answers' messages, built here only. */
+export const FLS_CALLBACK_MESSAGE = {
+  'missing-parameter': 'entry_point and stream_name are required',
+  'request-too-long': `the request target is longer than ${FLS_CALLBACK_LIMITS.requestUrl} characters`,
+  'entry-point-too-long': `entry_point is longer than ${FLS_CALLBACK_LIMITS.entryPoint} characters`,
+  'stream-name-too-long': `stream_name is longer than ${FLS_CALLBACK_LIMITS.streamName} characters`,
+  noRoute: (request: FlsCallbackRequest): string =>
+    `no route for stream "${request.streamName}" of entry point "${request.entryPoint}"`,
+} as const;
+
 export interface ParsedFlsCallback extends FlsCallbackRequest {
   /** The project named by the path (`/fls/origin/{project}`), if any. */
   project?: string;
 }
 
+/** What the callback answers one request with, decided without I/O. */
+export type FlsCallbackAnswer =
+  | { result: 'routed'; status: 200; body: { url: string }; request: ParsedFlsCallback }
+  | { result: 'no-route'; status: 404; body: { message: string }; request: ParsedFlsCallback }
+  | { result: 'bad-request'; status: 400; body: { code: FlsCallbackRejection; message: string }; request?: undefined };
+
+/** Answers one callback request (its target, as sent) from the routes. */
+export function answerFlsCallback(requestUrl: string, routes: readonly OriginSiteRoute[]): FlsCallbackAnswer {
+  const rejected = (code: FlsCallbackRejection): FlsCallbackAnswer => ({
+    result: 'bad-request',
+    status: 400,
+    body: { code, message: FLS_CALLBACK_MESSAGE[code] },
+  });
+  if (requestUrl.length > FLS_CALLBACK_LIMITS.requestUrl) return rejected('request-too-long');
+  const request = parseFlsCallbackUrl(requestUrl);
+  if (!request) return rejected('missing-parameter');
+  if (request.entryPoint.length > FLS_CALLBACK_LIMITS.entryPoint) return rejected('entry-point-too-long');
+  if (request.streamName.length > FLS_CALLBACK_LIMITS.streamName) return rejected('stream-name-too-long');
+  const url = resolveOriginUrl(routes, request, request.project);
+  if (url === undefined) return { result: 'no-route', status: 404, body: { message: FLS_CALLBACK_MESSAGE.noRoute(request) }, request };
+  return { result: 'routed', status: 200, body: { url }, request };
+}
+
+const PATH_FORM_START = 'entry_point=';
+
 /**
  * Reads entry point, stream name and the optional project from a callback request's URL, in
  * either form described above, under `/` or FLS_CALLBACK_PATH. Undefined when entry point or
- * stream name is missing or empty.
+ * stream name is missing or empty. Linear in the URL's length: no regular expression here can
+ * backtrack.
  */
 export function parseFlsCallbackUrl(requestUrl: string): ParsedFlsCallback | undefined {
   // Prefixing the origin keeps a path such as `//x` from being read as a host name.
@@ -80,13 +128,28 @@ export function parseFlsCallbackUrl(requestUrl: string): ParsedFlsCallback | und
   let rest = url.pathname;
   if (rest === FLS_CALLBACK_PATH || rest.startsWith(`${FLS_CALLBACK_PATH}/`)) rest = rest.slice(FLS_CALLBACK_PATH.length);
   // The path form: `.../entry_point=..&stream_name=..`; a stream name may itself hold slashes.
-  const pathForm = /(?:^|\/)(entry_point=.*)$/.exec(rest);
-  const projectPart = (pathForm ? rest.slice(0, pathForm.index) : rest).replace(/^\/+|\/+$/g, '');
+  const pathFormAt = pathFormStart(rest);
+  const projectPart = trimSlashes(pathFormAt < 0 ? rest : rest.slice(0, pathFormAt));
   // The path segment is still percent-encoded: URLSearchParams decodes it like a query string.
-  const request = pick(url.searchParams) ?? (pathForm?.[1] ? pick(new URLSearchParams(pathForm[1])) : undefined);
+  const request = pick(url.searchParams) ?? (pathFormAt < 0 ? undefined : pick(new URLSearchParams(rest.slice(pathFormAt))));
   if (!request) return undefined;
   if (projectPart.length === 0) return request;
   return { ...request, project: decodePathPart(projectPart) };
+}
+
+/** Where `entry_point=` starts the path or follows a slash; -1 when nowhere. */
+function pathFormStart(path: string): number {
+  let at = path.indexOf(PATH_FORM_START);
+  while (at > 0 && path[at - 1] !== '/') at = path.indexOf(PATH_FORM_START, at + 1);
+  return at;
+}
+
+function trimSlashes(text: string): string {
+  let start = 0;
+  let end = text.length;
+  while (start < end && text[start] === '/') start++;
+  while (end > start && text[end - 1] === '/') end--;
+  return text.slice(start, end);
 }
 
 function decodePathPart(part: string): string {

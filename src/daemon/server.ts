@@ -7,12 +7,7 @@ import Fastify, { type FastifyInstance, type FastifyReply, type FastifyRequest }
 import { systemClock, type Clock } from '../clock.ts';
 import type { Logger } from '../logging.ts';
 import type { DaemonMetrics } from './metrics.ts';
-import {
-  FLS_CALLBACK_PATH,
-  parseFlsCallbackUrl,
-  resolveOriginUrl,
-  type OriginSiteRoute,
-} from './fls-callback.ts';
+import { answerFlsCallback, FLS_CALLBACK_PATH, type OriginSiteRoute } from './fls-callback.ts';
 import {
   NoticeDeduper,
   notificationTarget,
@@ -180,22 +175,18 @@ function deliver(options: DaemonServerOptions, log: Logger, event: DaemonNotific
 
 function registerFlsCallback(app: FastifyInstance, options: DaemonServerOptions, log: Logger): void {
   const answer = async (request: FastifyRequest, reply: FastifyReply): Promise<FastifyReply> => {
-    const parsed = parseFlsCallbackUrl(request.url);
-    if (!parsed) {
-      options.metrics.recordFlsCallback('bad-request');
-      return reply.code(400).send({ message: 'entry_point and stream_name are required' });
-    }
-    const url = resolveOriginUrl(options.routes(), parsed, parsed.project);
+    const answered = answerFlsCallback(request.url, options.routes());
+    options.metrics.recordFlsCallback(answered.result);
+    const parsed = answered.request;
     log.debug(
-      { event: SERVER_LOG_EVENT.flsCallback, entryPoint: parsed.entryPoint, streamName: parsed.streamName, project: parsed.project, routed: url !== undefined },
+      {
+        event: SERVER_LOG_EVENT.flsCallback,
+        result: answered.result,
+        ...(parsed ? { entryPoint: parsed.entryPoint, streamName: parsed.streamName, project: parsed.project } : { reason: answered.body.code }),
+      },
       'fls callback',
     );
-    if (url === undefined) {
-      options.metrics.recordFlsCallback('no-route');
-      return reply.code(404).send({ message: `no route for stream "${parsed.streamName}" of entry point "${parsed.entryPoint}"` });
-    }
-    options.metrics.recordFlsCallback('routed');
-    return reply.code(200).send({ url });
+    return reply.code(answered.status).send(answered.body);
   };
 
   app.get(FLS_CALLBACK_PATH, answer);

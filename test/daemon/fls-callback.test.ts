@@ -1,7 +1,8 @@
 import { test, describe } from 'node:test';
 import assert from 'node:assert/strict';
 import {
-  globMatches,
+  answerFlsCallback,
+  FLS_CALLBACK_LIMITS,
   parseFlsCallbackUrl,
   resolveOriginUrl,
   type OriginSiteRoute,
@@ -54,20 +55,6 @@ void describe('resolveOriginUrl', () => {
       assert.equal(resolveOriginUrl(routes, { entryPoint: c.entryPoint, streamName: c.streamName }, c.project), c.want);
     });
   }
-
-  void test('glob: * matches any run of characters, other characters only themselves', () => {
-    const table: Array<[string, string, boolean]> = [
-      ['*', '', true],
-      ['class*', 'class', true],
-      ['class*', 'xclass1', false],
-      ['*-hd', 'a/b-hd', true],
-      ['a.b', 'axb', false],
-      ['a*b*c', 'a123b456c', true],
-      ['a*b*c', 'a123c', false],
-      ['(x)+', '(x)+', true],
-    ];
-    for (const [glob, name, want] of table) assert.equal(globMatches(glob, name), want, `${glob} vs ${name}`);
-  });
 });
 
 const parseCases: Record<string, { url: string; want: ParsedFlsCallback | undefined }> = {
@@ -97,6 +84,14 @@ const parseCases: Record<string, { url: string; want: ParsedFlsCallback | undefi
   },
   'a missing stream name': { url: '/fls/origin?entry_point=live', want: undefined },
   'an empty entry point': { url: '/fls/origin?entry_point=&stream_name=s', want: undefined },
+  'slashes around the project are not part of it': {
+    url: '/fls/origin///prod///entry_point=live&stream_name=s',
+    want: { entryPoint: 'live', streamName: 's', project: 'prod' },
+  },
+  'entry_point= inside a path segment is not the path form': {
+    url: '/fls/origin/xentry_point=live&stream_name=s',
+    want: undefined,
+  },
   'a double slash is a path, not a host': {
     url: '//entry_point=live&stream_name=s',
     want: { entryPoint: 'live', streamName: 's' },
@@ -109,4 +104,60 @@ void describe('parseFlsCallbackUrl', () => {
       assert.deepEqual(parseFlsCallbackUrl(c.url), c.want);
     });
   }
+});
+
+const long = (length: number): string => 'x'.repeat(length);
+
+const answerCases: Record<string, { url: string; want: { status: number; code?: string; url?: string } }> = {
+  'a routed stream is answered 200 with its origin': {
+    url: '/fls/origin?entry_point=live&stream_name=class7',
+    want: { status: 200, url: 'rtmp://glob-first.example.com/live/class7' },
+  },
+  'a stream no route matches is answered 404': { url: '/fls/origin?entry_point=live&stream_name=lecture', want: { status: 404 } },
+  'a missing parameter is answered 400': { url: '/fls/origin?entry_point=live', want: { status: 400, code: 'missing-parameter' } },
+  'a stream name at the limit is still routed': {
+    url: `/fls/origin?entry_point=vod&stream_name=${long(FLS_CALLBACK_LIMITS.streamName)}`,
+    want: { status: 200, url: `rtmp://vod.example.com/vod/${long(FLS_CALLBACK_LIMITS.streamName)}` },
+  },
+  'a stream name over the limit is answered 400 before any route is matched': {
+    url: `/fls/origin?entry_point=vod&stream_name=${long(FLS_CALLBACK_LIMITS.streamName + 1)}`,
+    want: { status: 400, code: 'stream-name-too-long' },
+  },
+  'the limit counts decoded characters, in the path form too': {
+    url: `/entry_point=vod&stream_name=${'%C3%A9'.repeat(FLS_CALLBACK_LIMITS.streamName + 1)}`,
+    want: { status: 400, code: 'stream-name-too-long' },
+  },
+  'an entry point over the limit is answered 400': {
+    url: `/fls/origin?entry_point=${long(FLS_CALLBACK_LIMITS.entryPoint + 1)}&stream_name=s`,
+    want: { status: 400, code: 'entry-point-too-long' },
+  },
+  'a request target over the limit is answered 400 unparsed': {
+    url: `/fls/origin?entry_point=vod&stream_name=s&pad=${long(FLS_CALLBACK_LIMITS.requestUrl)}`,
+    want: { status: 400, code: 'request-too-long' },
+  },
+};
+
+void describe('answerFlsCallback', () => {
+  for (const [reason, c] of Object.entries(answerCases)) {
+    void test(reason, () => {
+      const answer = answerFlsCallback(c.url, routes);
+      assert.equal(answer.status, c.want.status);
+      if (c.want.code !== undefined) assert.equal('code' in answer.body ? answer.body.code : undefined, c.want.code);
+      if (c.want.url !== undefined) assert.equal('url' in answer.body ? answer.body.url : undefined, c.want.url);
+      if (answer.status === 400) assert.equal(typeof answer.body.message, 'string');
+    });
+  }
+
+  void test('answers the name that froze the regular expression with the right route', () => {
+    const hostile: OriginSiteRoute[] = [
+      { entryPoint: 'live', stream: 'cam*-*-*-*-*-hd', url: 'rtmp://hd.example.com/{stream}' },
+      { entryPoint: 'live', stream: '*', url: 'rtmp://any.example.com/{stream}' },
+    ];
+    const name = `cam${'-'.repeat(260)}`;
+    const answer = answerFlsCallback(`/fls/origin?entry_point=live&stream_name=${name}`, hostile);
+    assert.deepEqual(answer.body, { url: `rtmp://any.example.com/${name}` });
+    assert.deepEqual(answerFlsCallback(`/fls/origin?entry_point=live&stream_name=${name}hd`, hostile).body, {
+      url: `rtmp://hd.example.com/${name}hd`,
+    });
+  });
 });

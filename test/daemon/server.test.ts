@@ -4,7 +4,7 @@ import { Writable } from 'node:stream';
 import { notificationSignatures } from '../../src/agora/signing.ts';
 import { DaemonMetrics } from '../../src/daemon/metrics.ts';
 import { startDaemonServer, WEBHOOK_PATH, type DaemonNotification, type DaemonServer } from '../../src/daemon/server.ts';
-import type { OriginSiteRoute } from '../../src/daemon/fls-callback.ts';
+import { FLS_CALLBACK_LIMITS, type OriginSiteRoute } from '../../src/daemon/fls-callback.ts';
 import type { NotificationSecret } from '../../src/daemon/webhook.ts';
 import { createLogger } from '../../src/logging.ts';
 import { parsePrometheusText, sampleValue } from './prometheus-text.ts';
@@ -231,6 +231,32 @@ void describe('daemon server', () => {
     assert.equal(typeof (none.json as { message?: unknown }).message, 'string');
     assert.equal((await h.get('/fls/origin?entry_point=live')).status, 400);
     assert.equal((await h.get('/no/such/page')).status, 404);
+  });
+
+  void test('the FLS callback answers a hostile stream name with the right route and stays responsive', async () => {
+    h.routes = [
+      { entryPoint: 'live', stream: 'cam*-*-*-*-*-hd', url: 'rtmp://hd.example.com/live/{stream}' },
+      { entryPoint: 'live', stream: '*', url: 'rtmp://any.example.com/live/{stream}' },
+    ];
+    // This name kept the former regular-expression matcher busy for about a minute and a half.
+    const name = `cam${'-'.repeat(260)}`;
+    const [hostile, health] = await Promise.all([
+      h.get(`/fls/origin?entry_point=live&stream_name=${name}`),
+      h.get('/healthz'),
+    ]);
+    assert.deepEqual([hostile.status, hostile.json], [200, { url: `rtmp://any.example.com/live/${name}` }]);
+    assert.equal(health.status, 200);
+    const matching = await h.get(`/entry_point=live&stream_name=${name}hd`);
+    assert.deepEqual(matching.json, { url: `rtmp://hd.example.com/live/${name}hd` });
+  });
+
+  void test('the FLS callback refuses over-long parameters with 400 and a reason', async () => {
+    h.routes = [{ entryPoint: 'live', stream: '*', url: 'rtmp://any.example.com/live/{stream}' }];
+    const tooLong = await h.get(`/fls/origin?entry_point=live&stream_name=${'x'.repeat(FLS_CALLBACK_LIMITS.streamName + 1)}`);
+    assert.deepEqual([tooLong.status, (tooLong.json as { code?: unknown }).code], [400, 'stream-name-too-long']);
+    const longEntry = await h.get(`/fls/origin/entry_point=${'x'.repeat(FLS_CALLBACK_LIMITS.entryPoint + 1)}&stream_name=s`);
+    assert.deepEqual([longEntry.status, (longEntry.json as { code?: unknown }).code], [400, 'entry-point-too-long']);
+    assert.equal((await h.get('/healthz')).status, 200);
   });
 
   void test('/metrics serves valid Prometheus text that counts webhooks, callbacks and API calls', async () => {
