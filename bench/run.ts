@@ -4,13 +4,16 @@
 //   2. convergence against the rate-limit floor (bench/converge.ts): agoractl's time as a ratio
 //      of the floor (target ≤ 1.10), its 429s (target 0), and the speed-up over a serial client
 //      (target ≥ 5×);
-//   3. the plan of 100,000 desired vs 100,000 observed players (bench/plan-scale.ts): < 1 s, < 300 MB.
+//   3. the plan of 100,000 desired vs 100,000 observed players (bench/plan-scale.ts): < 1 s, < 300 MB;
+//   4. the FLS callback on adversarial stream names (bench/fls-callback.ts): median per request
+//      < 0.5 ms, and its ratio to a benign request.
 // It exits 1 when a target is missed, after printing everything.
 import { cpus, loadavg } from 'node:os';
 import { runClientBench } from './client.ts';
 import { runConvergeBench } from './converge.ts';
 import { formatConvergeTable, missedConvergeTargets } from './converge-report.ts';
 import { PLAN_TARGETS, formatPlanScale, planMemoryMb, runPlanScale } from './plan-scale.ts';
+import { formatFlsCallbackResult, missedFlsCallbackTargets, runFlsCallbackBench } from './fls-callback.ts';
 
 const log = (line: string): void => console.log(line);
 const missed: string[] = [];
@@ -36,6 +39,11 @@ const scale = await runPlanScale(100_000);
 for (const line of formatPlanScale(scale)) log(`   ${line}`);
 if (scale.firstMs >= PLAN_TARGETS.maxMs) missed.push(`plan of 100k vs 100k took ${scale.firstMs.toFixed(0)} ms (target < ${PLAN_TARGETS.maxMs} ms)`);
 if (planMemoryMb(scale) >= PLAN_TARGETS.maxMb) missed.push(`plan of 100k vs 100k used ${planMemoryMb(scale).toFixed(0)} MB (target < ${PLAN_TARGETS.maxMb} MB)`);
+
+log('\n4. FLS callback on adversarial stream names (time per request in the handler)');
+const callbacks = runFlsCallbackBench();
+for (const r of callbacks) log(`   ${formatFlsCallbackResult(r)}`);
+missed.push(...missedFlsCallbackTargets(callbacks));
 
 log('');
 if (missed.length === 0) {

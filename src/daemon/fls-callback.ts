@@ -10,10 +10,11 @@
 //
 // Anyone can send this request, so its cost is bounded before any route is looked at: the URL
 // and both parameters have a maximum length (answered 400 beyond it), every step of parsing is
-// linear, and globs are matched in linear time (stream-glob.ts). A request then costs at most
-// O(routes of the entry point × (MAX_STREAM_NAME_LENGTH + 256)), 256 being the schema's longest
-// route stream: a few microseconds per glob route.
-import { globMatches } from './stream-glob.ts';
+// linear, globs are matched in linear time (stream-glob.ts), and at most
+// MAX_GLOB_ROUTES_PER_REQUEST globs are tried. A request then costs at most one pass over the
+// routes comparing entry points, plus 32 × O(FLS_CALLBACK_LIMITS.streamName + 256) for the globs
+// (256 being the schema's longest route stream): tens of microseconds (bench/fls-callback.ts).
+import { compileGlob, type StreamGlob } from './stream-glob.ts';
 
 /** One route of an OriginSite (its entry point is the OriginSite's metadata.name). */
 export interface OriginSiteRoute {
@@ -36,21 +37,69 @@ export interface FlsCallbackRequest {
 }
 
 /**
- * The origin URL for a stream, or undefined when no route matches. Among the routes of the
- * entry point (and of `project`, when given), an exact stream name wins over any glob, and among
- * globs the first declared wins.
+ * At most this many glob routes of an entry point are tried for one request, in declaration
+ * order. A glob costs up to a few microseconds against a name at the length limit, so this keeps a
+ * request well under a millisecond whatever the manifests hold; real entry points have a handful
+ * of routes. Routes past the bound never match, and the daemon logs it (`ignoredGlobRoutes`).
  */
+export const MAX_GLOB_ROUTES_PER_REQUEST = 32;
+
+/** The route chosen for a request, and how many glob routes the bound left untried. */
+export interface RouteChoice {
+  route: OriginSiteRoute | undefined;
+  ignoredGlobRoutes: number;
+}
+
+/**
+ * The route for a stream. Among the routes of the entry point (and of `project`, when given), an
+ * exact stream name wins over any glob, and among globs the first declared wins.
+ */
+export function chooseRoute(routes: readonly OriginSiteRoute[], request: FlsCallbackRequest, project?: string): RouteChoice {
+  let firstGlob: OriginSiteRoute | undefined;
+  let globsTried = 0;
+  let ignoredGlobRoutes = 0;
+  for (const route of routes) {
+    if (route.entryPoint !== request.entryPoint || (project !== undefined && route.project !== project)) continue;
+    if (!route.stream.includes('*')) {
+      if (route.stream === request.streamName) return { route, ignoredGlobRoutes: 0 };
+    } else if (firstGlob === undefined) {
+      if (globsTried === MAX_GLOB_ROUTES_PER_REQUEST) {
+        ignoredGlobRoutes++;
+        continue;
+      }
+      globsTried++;
+      if (compiled(route.stream).matches(request.streamName)) firstGlob = route;
+    }
+  }
+  return { route: firstGlob, ignoredGlobRoutes };
+}
+
+/** The origin URL for a stream (see chooseRoute), or undefined when no route matches. */
 export function resolveOriginUrl(
   routes: readonly OriginSiteRoute[],
   request: FlsCallbackRequest,
   project?: string,
 ): string | undefined {
-  const candidates = routes.filter(
-    (route) => route.entryPoint === request.entryPoint && (project === undefined || route.project === project),
-  );
-  const exact = candidates.find((route) => !route.stream.includes('*') && route.stream === request.streamName);
-  const chosen = exact ?? candidates.find((route) => route.stream.includes('*') && globMatches(route.stream, request.streamName));
-  return chosen ? substitute(chosen.url, request) : undefined;
+  const { route } = chooseRoute(routes, request, project);
+  return route ? substitute(route.url, request) : undefined;
+}
+
+/**
+ * Globs prepared once and reused by every request: preparing one costs about as much as matching
+ * it. Routes come from manifests, so the distinct globs are few; the bound only keeps a stream of
+ * manifest edits from growing the cache without end.
+ */
+const compiledGlobs = new Map<string, StreamGlob>();
+const COMPILED_GLOBS_MAX = 1024;
+
+function compiled(glob: string): StreamGlob {
+  let entry = compiledGlobs.get(glob);
+  if (!entry) {
+    if (compiledGlobs.size >= COMPILED_GLOBS_MAX) compiledGlobs.clear();
+    entry = compileGlob(glob);
+    compiledGlobs.set(glob, entry);
+  }
+  return entry;
 }
 
 function substitute(url: string, request: FlsCallbackRequest): string {
@@ -94,7 +143,7 @@ export interface ParsedFlsCallback extends FlsCallbackRequest {
 /** What the callback answers one request with, decided without I/O. */
 export type FlsCallbackAnswer =
   | { result: 'routed'; status: 200; body: { url: string }; request: ParsedFlsCallback }
-  | { result: 'no-route'; status: 404; body: { message: string }; request: ParsedFlsCallback }
+  | { result: 'no-route'; status: 404; body: { message: string }; request: ParsedFlsCallback; ignoredGlobRoutes: number }
   | { result: 'bad-request'; status: 400; body: { code: FlsCallbackRejection; message: string }; request?: undefined };
 
 /** Answers one callback request (its target, as sent) from the routes. */
@@ -109,9 +158,9 @@ export function answerFlsCallback(requestUrl: string, routes: readonly OriginSit
   if (!request) return rejected('missing-parameter');
   if (request.entryPoint.length > FLS_CALLBACK_LIMITS.entryPoint) return rejected('entry-point-too-long');
   if (request.streamName.length > FLS_CALLBACK_LIMITS.streamName) return rejected('stream-name-too-long');
-  const url = resolveOriginUrl(routes, request, request.project);
-  if (url === undefined) return { result: 'no-route', status: 404, body: { message: FLS_CALLBACK_MESSAGE.noRoute(request) }, request };
-  return { result: 'routed', status: 200, body: { url }, request };
+  const { route, ignoredGlobRoutes } = chooseRoute(routes, request, request.project);
+  if (!route) return { result: 'no-route', status: 404, body: { message: FLS_CALLBACK_MESSAGE.noRoute(request) }, request, ignoredGlobRoutes };
+  return { result: 'routed', status: 200, body: { url: substitute(route.url, request) }, request };
 }
 
 const PATH_FORM_START = 'entry_point=';

@@ -7,7 +7,7 @@ import Fastify, { type FastifyInstance, type FastifyReply, type FastifyRequest }
 import { systemClock, type Clock } from '../clock.ts';
 import type { Logger } from '../logging.ts';
 import type { DaemonMetrics } from './metrics.ts';
-import { answerFlsCallback, FLS_CALLBACK_PATH, type OriginSiteRoute } from './fls-callback.ts';
+import { answerFlsCallback, FLS_CALLBACK_PATH, MAX_GLOB_ROUTES_PER_REQUEST, type OriginSiteRoute } from './fls-callback.ts';
 import {
   NoticeDeduper,
   notificationTarget,
@@ -64,6 +64,7 @@ export const SERVER_LOG_EVENT = {
   webhookAccepted: 'webhook.accepted',
   notificationFailed: 'webhook.handler_failed',
   flsCallback: 'fls.callback',
+  flsGlobRoutesIgnored: 'fls.glob_routes_ignored',
 } as const;
 
 /** Agora answers are small JSON; anything much larger is not a notification. */
@@ -186,6 +187,17 @@ function registerFlsCallback(app: FastifyInstance, options: DaemonServerOptions,
       },
       'fls callback',
     );
+    if (answered.result === 'no-route' && answered.ignoredGlobRoutes > 0) {
+      log.warn(
+        {
+          event: SERVER_LOG_EVENT.flsGlobRoutesIgnored,
+          entryPoint: answered.request.entryPoint,
+          ignoredGlobRoutes: answered.ignoredGlobRoutes,
+          limit: MAX_GLOB_ROUTES_PER_REQUEST,
+        },
+        `entry point "${answered.request.entryPoint}" has more glob routes than the ${MAX_GLOB_ROUTES_PER_REQUEST} a request tries; ${answered.ignoredGlobRoutes} were not tried`,
+      );
+    }
     return reply.code(answered.status).send(answered.body);
   };
 

@@ -15,52 +15,76 @@
 // reads every character of the name at most twice and every character of the glob a bounded number
 // of times: O(glob length + name length), with no worst case beyond that.
 
+/** A glob ready to match names: its parts split and searched for with precomputed tables. */
+export interface StreamGlob {
+  readonly glob: string;
+  matches(name: string): boolean;
+}
+
 /** Whether `name` matches `glob`, in time linear in their lengths. */
 export function globMatches(glob: string, name: string): boolean {
-  const segments = glob.split('*');
-  const first = segments[0] ?? '';
-  if (segments.length === 1) return glob === name;
-  const last = segments[segments.length - 1] ?? '';
-  if (first.length + last.length > name.length) return false;
-  if (!name.startsWith(first) || !name.endsWith(last)) return false;
-  let from = first.length;
-  const end = name.length - last.length;
-  for (let i = 1; i < segments.length - 1; i++) {
-    const segment = segments[i] ?? '';
-    if (segment.length === 0) continue;
-    const at = indexOfFrom(name, segment, from, end);
-    if (at < 0) return false;
-    from = at + segment.length;
-  }
-  return true;
+  return compileGlob(glob).matches(name);
 }
 
 /**
- * The first index ≥ `from` at which `needle` occurs wholly before `end` in `haystack`, or -1.
- * Knuth-Morris-Pratt rather than String.prototype.indexOf, whose worst case the language does not
- * bound.
+ * Prepares `glob` once (O(glob length)), so matching it against many names costs only the scan
+ * of each name.
  */
-function indexOfFrom(haystack: string, needle: string, from: number, end: number): number {
-  const fallback = failureTable(needle);
-  let matched = 0;
-  for (let i = from; i < end; i++) {
-    const code = haystack.charCodeAt(i);
-    while (matched > 0 && needle.charCodeAt(matched) !== code) matched = fallback[matched - 1] ?? 0;
-    if (needle.charCodeAt(matched) === code) matched++;
-    if (matched === needle.length) return i - needle.length + 1;
-  }
-  return -1;
+export function compileGlob(glob: string): StreamGlob {
+  const segments = glob.split('*');
+  if (segments.length === 1) return { glob, matches: (name) => name === glob };
+  const first = segments[0] ?? '';
+  const last = segments[segments.length - 1] ?? '';
+  const middle = segments.slice(1, -1).filter((segment) => segment.length > 0).map(compileSegment);
+  const fixed = first.length + last.length;
+  return {
+    glob,
+    matches(name: string): boolean {
+      if (fixed > name.length || !name.startsWith(first) || !name.endsWith(last)) return false;
+      let from = first.length;
+      const end = name.length - last.length;
+      for (const segment of middle) {
+        const at = segment.indexIn(name, from, end);
+        if (at < 0) return false;
+        from = at + segment.length;
+      }
+      return true;
+    },
+  };
 }
 
-/** For each prefix of `needle`, the length of its longest proper prefix that is also its suffix. */
-function failureTable(needle: string): Uint32Array {
-  const table = new Uint32Array(needle.length);
+interface Segment {
+  length: number;
+  /** The first index ≥ `from` at which the segment occurs wholly before `end`, or -1. */
+  indexIn(haystack: string, from: number, end: number): number;
+}
+
+/**
+ * Knuth-Morris-Pratt rather than String.prototype.indexOf, whose worst case the language does not
+ * bound. `fallback[k]` is the length of the longest proper prefix of the segment's first k + 1
+ * characters that is also their suffix.
+ */
+function compileSegment(segment: string): Segment {
+  const codes = new Uint16Array(segment.length);
+  for (let i = 0; i < segment.length; i++) codes[i] = segment.charCodeAt(i);
+  const fallback = new Uint32Array(segment.length);
   let length = 0;
-  for (let i = 1; i < needle.length; i++) {
-    const code = needle.charCodeAt(i);
-    while (length > 0 && needle.charCodeAt(length) !== code) length = table[length - 1] ?? 0;
-    if (needle.charCodeAt(length) === code) length++;
-    table[i] = length;
+  for (let i = 1; i < codes.length; i++) {
+    const code = codes[i];
+    while (length > 0 && codes[length] !== code) length = fallback[length - 1] ?? 0;
+    if (codes[length] === code) length++;
+    fallback[i] = length;
   }
-  return table;
+  return {
+    length: codes.length,
+    indexIn(haystack, from, end) {
+      let matched = 0;
+      for (let i = from; i < end; i++) {
+        const code = haystack.charCodeAt(i);
+        while (matched > 0 && codes[matched] !== code) matched = fallback[matched - 1] ?? 0;
+        if (codes[matched] === code && ++matched === codes.length) return i - codes.length + 1;
+      }
+      return -1;
+    },
+  };
 }

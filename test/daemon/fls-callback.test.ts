@@ -3,6 +3,7 @@ import assert from 'node:assert/strict';
 import {
   answerFlsCallback,
   FLS_CALLBACK_LIMITS,
+  MAX_GLOB_ROUTES_PER_REQUEST,
   parseFlsCallbackUrl,
   resolveOriginUrl,
   type OriginSiteRoute,
@@ -159,5 +160,28 @@ void describe('answerFlsCallback', () => {
     assert.deepEqual(answerFlsCallback(`/fls/origin?entry_point=live&stream_name=${name}hd`, hostile).body, {
       url: `rtmp://hd.example.com/${name}hd`,
     });
+  });
+});
+
+void describe('the bound on glob routes tried per request', () => {
+  const many = (count: number): OriginSiteRoute[] =>
+    Array.from({ length: count }, (_, i) => ({ entryPoint: 'live', stream: `s${i}-*`, url: `rtmp://o.example.com/${i}/{stream}` }));
+  const ask = (streamName: string, table: OriginSiteRoute[]): ReturnType<typeof answerFlsCallback> =>
+    answerFlsCallback(`/fls/origin?entry_point=live&stream_name=${streamName}`, table);
+
+  void test('the last glob route within the bound is still tried', () => {
+    const last = MAX_GLOB_ROUTES_PER_REQUEST - 1;
+    assert.deepEqual(ask(`s${last}-x`, many(MAX_GLOB_ROUTES_PER_REQUEST + 5)).body, { url: `rtmp://o.example.com/${last}/s${last}-x` });
+  });
+
+  void test('glob routes past the bound are not tried, and the answer says how many', () => {
+    const answer = ask(`s${MAX_GLOB_ROUTES_PER_REQUEST}-x`, many(MAX_GLOB_ROUTES_PER_REQUEST + 5));
+    assert.equal(answer.status, 404);
+    assert.equal(answer.result === 'no-route' ? answer.ignoredGlobRoutes : undefined, 5);
+  });
+
+  void test('an exact route declared after them still wins', () => {
+    const table = [...many(MAX_GLOB_ROUTES_PER_REQUEST + 5), { entryPoint: 'live', stream: 'exact', url: 'rtmp://exact.example.com/x' }];
+    assert.deepEqual(ask('exact', table).body, { url: 'rtmp://exact.example.com/x' });
   });
 });
