@@ -49,6 +49,8 @@ export interface DaemonServerOptions {
   /** For the noticeId dedupe window. */
   clock?: Clock;
   dedupeWindowMs?: number;
+  /** Remembers noticeIds, so a resent or replayed notification queues nothing; built from clock and dedupeWindowMs when absent. */
+  noticeDeduper?: NoticeDeduper;
 }
 
 export interface DaemonServer {
@@ -106,10 +108,12 @@ export async function startDaemonServer(options: DaemonServerOptions): Promise<D
 }
 
 function registerWebhook(app: FastifyInstance, options: DaemonServerOptions, log: Logger): void {
-  const deduper = new NoticeDeduper({
-    clock: options.clock ?? systemClock,
-    ...(options.dedupeWindowMs !== undefined ? { windowMs: options.dedupeWindowMs } : {}),
-  });
+  const deduper =
+    options.noticeDeduper ??
+    new NoticeDeduper({
+      clock: options.clock ?? systemClock,
+      ...(options.dedupeWindowMs !== undefined ? { windowMs: options.dedupeWindowMs } : {}),
+    });
 
   // The signature covers the exact bytes Agora sent, so this route keeps the raw body: its own
   // scope replaces the JSON parser with one that hands over the buffer.

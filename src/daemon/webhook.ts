@@ -4,6 +4,11 @@
 // (agora-facts.md "Notifications"). So a verified event only names a resource to queue; the
 // reconcile that follows observes before it acts, which makes duplicates and stale events
 // harmless. The dedupe window only saves List calls.
+//
+// The same holds for a replay: anyone who saw one signed notification can post it again, and the
+// signature stays valid (it covers only the body, with no timestamp the daemon could check). A
+// replay can therefore cost an observation, never a change, and NoticeDeduper bounds even that:
+// one queueing per noticeId per window, in bounded memory.
 import { verifyNotificationSignature, type HeaderBag } from '../agora/signing.ts';
 import type { Clock } from '../clock.ts';
 
@@ -67,6 +72,12 @@ function headerPresent(headers: HeaderBag, name: string): boolean {
   return Object.entries(headers).some(([key, value]) => key.toLowerCase() === name && value !== undefined && value !== '');
 }
 
+/**
+ * Agora's noticeIds are UUID-like (36 characters in agora-facts.md's sample); the bound keeps the
+ * dedupe memory at most NOTICE_DEDUPE_MAX_ENTRIES of these.
+ */
+export const NOTICE_ID_MAX_LENGTH = 256;
+
 /** Parses the JSON body; undefined when it is not a notification. */
 export function parseNotification(body: string): AgoraNotification | undefined {
   let value: unknown;
@@ -77,7 +88,7 @@ export function parseNotification(body: string): AgoraNotification | undefined {
   }
   if (!isRecord(value)) return undefined;
   const { noticeId, productId, eventType, notifyMs, payload } = value;
-  if (typeof noticeId !== 'string' || noticeId.length === 0) return undefined;
+  if (typeof noticeId !== 'string' || noticeId.length === 0 || noticeId.length > NOTICE_ID_MAX_LENGTH) return undefined;
   if (typeof productId !== 'number' || typeof eventType !== 'number') return undefined;
   if (typeof notifyMs !== 'number' || !isRecord(payload)) return undefined;
   return { noticeId, productId, eventType, notifyMs, payload };
@@ -143,17 +154,31 @@ function idField(record: Record<string, unknown>, key: string): string | undefin
   return stringField(record, key);
 }
 
+/**
+ * How long a noticeId is remembered. A signature has no validity window of its own (it signs the
+ * body only, and agora-facts.md gives no expiry), so the window is chosen: it must outlast Agora's
+ * resends of one event (three at most, at growing intervals; the emulator models 5, 15 and 45 s),
+ * and beyond that a replay costs one observation, which the periodic resync spends anyway. Ten
+ * minutes covers the resends several times over and keeps the memory at a busy project's rate
+ * (a Cloud Recording sends upload progress every minute per session) within the entry bound.
+ */
+export const NOTICE_DEDUPE_WINDOW_MS = 10 * 60_000;
+
+/** Enough for the window at a thousand events a minute; a few MB even at the longest noticeIds. */
+export const NOTICE_DEDUPE_MAX_ENTRIES = 10_000;
+
 export interface NoticeDeduperOptions {
   clock: Clock;
-  /** How long a noticeId is remembered. Agora resends at most three times, minutes apart. */
+  /** How long a noticeId is remembered; NOTICE_DEDUPE_WINDOW_MS by default. */
   windowMs?: number;
-  /** At most this many ids are kept; the oldest are forgotten first. */
+  /** At most this many ids are kept; the oldest are forgotten first. NOTICE_DEDUPE_MAX_ENTRIES by default. */
   maxEntries?: number;
 }
 
 /**
  * Remembers recently seen noticeIds. Agora keeps a noticeId across resends (only notifyMs
- * changes), so a resend of an event already queued is dropped here.
+ * changes), so a resend, or a replay, of an event already queued is dropped here. A forgotten id
+ * (past the window, or pushed out by newer ones) is queued again: one more observation.
  */
 export class NoticeDeduper {
   readonly #clock: Clock;
@@ -164,8 +189,8 @@ export class NoticeDeduper {
 
   constructor(options: NoticeDeduperOptions) {
     this.#clock = options.clock;
-    this.#windowMs = options.windowMs ?? 60 * 60_000;
-    this.#maxEntries = options.maxEntries ?? 10_000;
+    this.#windowMs = options.windowMs ?? NOTICE_DEDUPE_WINDOW_MS;
+    this.#maxEntries = options.maxEntries ?? NOTICE_DEDUPE_MAX_ENTRIES;
   }
 
   /** True the first time a noticeId is seen within the window, false for a repeat. */

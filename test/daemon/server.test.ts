@@ -3,9 +3,16 @@ import assert from 'node:assert/strict';
 import { Writable } from 'node:stream';
 import { notificationSignatures } from '../../src/agora/signing.ts';
 import { DaemonMetrics } from '../../src/daemon/metrics.ts';
-import { startDaemonServer, WEBHOOK_PATH, type DaemonNotification, type DaemonServer } from '../../src/daemon/server.ts';
+import {
+  startDaemonServer,
+  WEBHOOK_PATH,
+  type DaemonNotification,
+  type DaemonServer,
+  type DaemonServerOptions,
+} from '../../src/daemon/server.ts';
 import { FLS_CALLBACK_LIMITS, type OriginSiteRoute } from '../../src/daemon/fls-callback.ts';
-import type { NotificationSecret } from '../../src/daemon/webhook.ts';
+import { NoticeDeduper, type NotificationSecret } from '../../src/daemon/webhook.ts';
+import { FakeClock } from './fake-clock.ts';
 import { createLogger } from '../../src/logging.ts';
 import { parsePrometheusText, sampleValue } from './prometheus-text.ts';
 
@@ -14,6 +21,8 @@ const SECRET = 'notification-s3cret';
 /** A daemon server on an ephemeral port, with knobs the tests turn. */
 class Harness {
   #server: DaemonServer | undefined;
+  /** Options the test sets beyond the defaults below. */
+  constructor(readonly overrides: Partial<DaemonServerOptions> = {}) {}
   readonly metrics = new DaemonMetrics({ processMetrics: false });
   readonly delivered: DaemonNotification[] = [];
   readonly logText: string[] = [];
@@ -48,6 +57,7 @@ class Harness {
         for (const wake of this.#waiters.splice(0)) wake();
         return this.handler(event);
       },
+      ...this.overrides,
     });
   }
 
@@ -278,6 +288,71 @@ void describe('daemon server', () => {
     assert.ok(logs.includes('webhook.handler_failed'), 'a failing handler is logged');
     assert.ok(!logs.includes(SECRET));
     assert.ok(!logs.includes('staging-secret'));
+  });
+});
+
+void describe('daemon server: replayed notifications', () => {
+  const WINDOW_MS = 10 * 60_000;
+  const MAX_ENTRIES = 50;
+  const clock = new FakeClock();
+  const deduper = new NoticeDeduper({ clock, windowMs: WINDOW_MS, maxEntries: MAX_ENTRIES });
+  const h = new Harness({ noticeDeduper: deduper });
+  before(() => h.start());
+  after(() => h.server.close());
+
+  /** The noticeIds delivered after `before`, once a probe sent last has arrived. */
+  async function deliveredSince(before: number, probeId: string): Promise<string[]> {
+    const probe = playerEvent(probeId, 'class32-probe');
+    await h.post(probe, v2(probe));
+    await h.deliveredCount(before + 1);
+    while (h.delivered.at(-1)?.notification.noticeId !== probeId) await h.deliveredCount(h.delivered.length + 1);
+    return h.delivered.slice(before).map((e) => e.notification.noticeId).filter((id) => id !== probeId);
+  }
+
+  void test('the same signed notification posted twice is answered 200 both times and queues its player once', async () => {
+    const before = h.delivered.length;
+    const body = playerEvent('replay-1', 'class32-201');
+    assert.deepEqual(await h.post(body, v2(body)), { status: 200, json: { ok: true } });
+    assert.deepEqual(await h.post(body, v2(body)), { status: 200, json: { ok: true } });
+    assert.deepEqual(await deliveredSince(before, 'replay-probe-1'), ['replay-1']);
+  });
+
+  void test('after the window the same notification queues its player again', async () => {
+    const body = playerEvent('replay-2', 'class32-202');
+    await h.post(body, v2(body));
+    await clock.advance(WINDOW_MS - 1);
+    const inside = h.delivered.length;
+    await h.post(body, v2(body));
+    assert.deepEqual(await deliveredSince(inside, 'replay-probe-2'), [], 'still inside the window');
+    await clock.advance(1);
+    const after = h.delivered.length;
+    await h.post(body, v2(body));
+    const again = await deliveredSince(after, 'replay-probe-3');
+    assert.deepEqual(again, ['replay-2']);
+    assert.deepEqual(h.delivered.filter((e) => e.notification.noticeId === 'replay-2').map((e) => e.target), [
+      { product: 'media-pull', name: 'class32-202', playerId: 'id-class32-202', channelName: 'class32', eventType: 4 },
+      { product: 'media-pull', name: 'class32-202', playerId: 'id-class32-202', channelName: 'class32', eventType: 4 },
+    ]);
+  });
+
+  void test('a flood of distinct notifications is each queued once and the memory of ids stays within its bound', async () => {
+    const before = h.delivered.length;
+    const ids = Array.from({ length: MAX_ENTRIES * 3 }, (_, i) => `flood-${i}`);
+    for (const id of ids) {
+      const body = playerEvent(id, 'class32-203');
+      assert.equal((await h.post(body, v2(body))).status, 200);
+      assert.ok(deduper.size <= MAX_ENTRIES, `${deduper.size} ids remembered after ${id}`);
+    }
+    assert.deepEqual(await deliveredSince(before, 'flood-probe'), ids);
+    assert.equal(deduper.size, MAX_ENTRIES);
+    // The newest are still remembered; the oldest were forgotten, so a replay of one costs one
+    // more observation.
+    const newest = playerEvent(ids.at(-1) ?? '', 'class32-203');
+    const oldest = playerEvent(ids[0] ?? '', 'class32-203');
+    const replays = h.delivered.length;
+    await h.post(newest, v2(newest));
+    await h.post(oldest, v2(oldest));
+    assert.deepEqual(await deliveredSince(replays, 'flood-probe-2'), ['flood-0']);
   });
 });
 

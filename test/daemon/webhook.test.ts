@@ -2,6 +2,7 @@ import { test, describe } from 'node:test';
 import assert from 'node:assert/strict';
 import { notificationSignatures } from '../../src/agora/signing.ts';
 import {
+  NOTICE_ID_MAX_LENGTH,
   NoticeDeduper,
   notificationTarget,
   verifyNotification,
@@ -99,6 +100,12 @@ const verifyCases: Record<string, VerifyCase> = {
   'answers 400 to a signed body that is not JSON': {
     body: 'noticeId=1',
     headers: signed('noticeId=1', 's3cret'),
+    secrets: ['s3cret'],
+    want: { ok: false, reason: 'malformed', status: 400 },
+  },
+  'a signed body whose noticeId is longer than any Agora sends is malformed': {
+    body: playerBody.replace('"n-1"', JSON.stringify('n'.repeat(NOTICE_ID_MAX_LENGTH + 1))),
+    headers: signed(playerBody.replace('"n-1"', JSON.stringify('n'.repeat(NOTICE_ID_MAX_LENGTH + 1))), 's3cret'),
     secrets: ['s3cret'],
     want: { ok: false, reason: 'malformed', status: 400 },
   },
