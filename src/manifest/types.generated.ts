@@ -269,7 +269,7 @@ export interface CloudPlayerVideoOptions {
    */
   widthHeightAdaption?: boolean;
   /**
-   * Output frame rate (fps).
+   * Output frame rate (fps), 5 to 30 (Agora's OpenAPI document; docs/agora-conformance.md MP-D1).
    */
   frameRate?: number;
   /**

@@ -154,7 +154,7 @@ void describe('Cloud Recording errors', () => {
   const badStarts: Record<string, { mode: 'mix' | 'individual'; clientRequest: Record<string, unknown> }> = {
     'no storageConfig': { mode: 'mix', clientRequest: { recordingConfig: { channelType: 1 } } },
     'storageConfig without secretKey': { mode: 'mix', clientRequest: { recordingConfig: { channelType: 1 }, storageConfig: { vendor: 1, region: 0, bucket: 'b', accessKey: 'a' } } },
-    'no recordingConfig in mix mode': { mode: 'mix', clientRequest: clientRequestFor('mix', { recordingConfig: undefined }) },
+    'a recordingConfig that is not an object': { mode: 'mix', clientRequest: clientRequestFor('mix', { recordingConfig: 'default' }) },
     'recordingConfig without channelType': { mode: 'mix', clientRequest: clientRequestFor('mix', { recordingConfig: { maxIdleTime: 30 } }) },
     'maxIdleTime below 5': { mode: 'mix', clientRequest: clientRequestFor('mix', { recordingConfig: { channelType: 1, maxIdleTime: 4 } }) },
     'subscribeAudioUids together with unsubscribeAudioUids': {

@@ -210,7 +210,8 @@ function checkVideoOptions(v: unknown): Checked<VideoOptions> {
   const ranges: Record<string, [number, number]> = {
     width: [66, 1920],
     height: [66, 1080],
-    frameRate: [1, 30],
+    // docs-portal media-pull.zh-CN.yaml: minimum 5 (the English page says 1); the tighter one.
+    frameRate: [5, 30],
     bitrate: [1, 10_000],
     gop: [1, 10],
   };

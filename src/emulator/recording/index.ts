@@ -2,6 +2,7 @@
 // and recordings, and their life on the virtual clock (they follow their channels' occupancy).
 import type { ApiModule } from '../context.ts';
 import { RecordingLifecycle } from './lifecycle.ts';
+import { registerNcsIpRoute } from './ncs-ip.ts';
 import { registerRecordingRoutes } from './routes.ts';
 import type { RecordingRouteOptions } from './routes.ts';
 import { RecordingStore } from './store.ts';
@@ -25,6 +26,7 @@ export function createRecordingApi(options: RecordingApiOptions = {}): ApiModule
       unsubscribe?.();
       unsubscribe = ctx.channels.onChange((appId, channelName) => current.channelChanged(appId, channelName));
       registerRecordingRoutes(app, ctx, store, current, routeOptions);
+      registerNcsIpRoute(app);
     },
     snapshot() {
       return { recordings: [...store.all()].map(stateView) };

@@ -54,13 +54,30 @@ export interface StartConfig {
   failure: DeferredFailure | null;
 }
 
+const RECORDING_DEFAULTS: RecordingSettings = {
+  channelType: 0,
+  streamTypes: 2,
+  maxIdleTime: 30,
+  videoStreamType: 0,
+  decryptionMode: 0,
+  streamMode: 'default',
+  audioProfile: 0,
+};
+
 const STORAGE_VENDORS = [1, 2, 3, 5, 6, 7, 8, 11];
 // Amazon S3's regions are numbered 0..25 (agora-facts.md).
 const S3_MAX_REGION = 25;
 
+/**
+ * recordingConfig is optional: start's clientRequest requires only storageConfig (docs-portal
+ * cloud-recording.en.yaml, client-request), and agora-rest-client-python's default start sends
+ * none. Without it the recording takes every field's documented default; the fields that are
+ * required (channelType, and subscribeUidGroup in individual mode) are required only inside it.
+ */
 function checkRecordingConfig(value: unknown, mode: RecordingMode): RecordingSettings {
-  if (!isObject(value)) bad('clientRequest.recordingConfig is required in individual and mix modes');
   const path = 'clientRequest.recordingConfig';
+  if (value === undefined) return { ...RECORDING_DEFAULTS };
+  if (!isObject(value)) bad(`${path} must be an object`);
   if (value.channelType === undefined) bad(`${path}.channelType is required`);
   const settings: RecordingSettings = {
     channelType: intField(value, 'channelType', path, 0, 1, 0),

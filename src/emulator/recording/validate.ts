@@ -130,12 +130,25 @@ export interface Subscriptions {
   unsubscribeVideoUids?: string[];
 }
 
+/**
+ * An unsubscribe list under either spelling. Agora's OpenAPI document and
+ * agora-rest-client-python write `unsubscribeAudioUids`; agora-rest-client-go and
+ * agora-rest-client-nodejs (and the field notes in agora-usage-notes-zh.txt) send
+ * `unSubscribeAudioUids`. Both are Agora's own clients, so Agora takes both as one list.
+ */
+function unsubscribeList(source: Record<string, unknown>, path: string, kind: 'Audio' | 'Video'): string[] | undefined {
+  const documented = checkUidList(source[`unsubscribe${kind}Uids`], `${path}.unsubscribe${kind}Uids`);
+  const camel = checkUidList(source[`unSubscribe${kind}Uids`], `${path}.unSubscribe${kind}Uids`);
+  if (documented && camel) bad(`${path}: unsubscribe${kind}Uids and unSubscribe${kind}Uids are one list; set it once`);
+  return documented ?? camel;
+}
+
 /** The four lists of recordingConfig (or of update's audioUidList / videoUidList). */
 export function checkSubscriptions(source: Record<string, unknown>, path: string, kinds: ('Audio' | 'Video')[]): Subscriptions {
   const out: Subscriptions = {};
   for (const kind of kinds) {
     const sub = checkUidList(source[`subscribe${kind}Uids`], `${path}.subscribe${kind}Uids`);
-    const unsub = checkUidList(source[`unsubscribe${kind}Uids`], `${path}.unsubscribe${kind}Uids`);
+    const unsub = unsubscribeList(source, path, kind);
     if (sub && unsub) bad(`${path}: subscribe${kind}Uids and unsubscribe${kind}Uids cannot be set together`);
     if (sub) out[`subscribe${kind}Uids`] = sub;
     if (unsub) out[`unsubscribe${kind}Uids`] = unsub;
