@@ -19,10 +19,12 @@ export function checkManifestEndpoints(projects: readonly ProjectDoc[], options:
       const origin = documentOrigins.get(project);
       const position = origin ? origin.file.locate(origin.document, segments, 'value') : { line: project.source.line, column: project.source.column };
       const name = JSON.stringify(project.metadata.name);
+      // The origin only: a URL's user-info part would be a credential written in the manifest.
+      const shown = new URL(url).origin;
       const message =
         refusal === 'plain-http'
-          ? `project ${name}: endpoint ${url} is plain http to a host that is not loopback; credentials go only over https (or to 127.0.0.0/8, ::1, localhost, or an endpoint the operator sets in AGORACTL_ENDPOINTS)`
-          : `project ${name}: endpoint ${url} would receive the project's credentials; a manifest's endpoints other than loopback are used only with --allow-manifest-endpoints (or set AGORACTL_ENDPOINTS)`;
+          ? `project ${name}: endpoint ${shown} is plain http to a host that is not loopback; credentials go only over https (or to 127.0.0.0/8, ::1, localhost, or an endpoint the operator sets in AGORACTL_ENDPOINTS)`
+          : `project ${name}: endpoint ${shown} would receive the project's credentials; a manifest's endpoints other than loopback are used only with --allow-manifest-endpoints (or set AGORACTL_ENDPOINTS)`;
       errors.push({ file: project.source.file, ...position, path: formatPath(segments), message, code: ErrorCode.EndpointRefused });
     });
   }
