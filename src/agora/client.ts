@@ -10,6 +10,7 @@ import { resolveLimits } from './limits.ts';
 import type { LimitOverrides } from './limits.ts';
 import type { ApiCallRecord, CallContext } from './call.ts';
 import { EndpointRouter, failoverChain } from './domains.ts';
+import { plainHttpEndpoint } from './egress.ts';
 import type { Endpoint, PrimaryDomain, ServerRegion } from './domains.ts';
 import { AgoraClientClosedError, Redactor } from './errors.ts';
 import { clientLogger } from './log.ts';
@@ -55,6 +56,11 @@ export interface AgoraClientOptions {
   serverRegion?: ServerRegion;
   /** Base URLs tried in order; replaces the domain table (Project.spec.endpoints, AGORACTL_ENDPOINTS). */
   endpoints?: string[];
+  /**
+   * Whether `endpoints` come from the operator (AGORACTL_ENDPOINTS, --emulator) rather than a
+   * manifest: only then may they be plain http to a host that is not loopback (egress.ts).
+   */
+  operatorEndpoints?: boolean;
   /** Domain name → base URL, e.g. every Agora domain mapped to an emulator listener. */
   hosts?: Record<string, string>;
   /** Rate limits and quotas over Agora's documented ones (Project.spec.limits). */
@@ -93,6 +99,8 @@ export function createAgoraClient(options: AgoraClientOptions): AgoraClient {
   const limits = resolveLimits(options.limits);
   const limiters = projectLimiters(clock, options.appId, limits);
   const chain = failoverChain(options);
+  const clear = plainHttpEndpoint(options.endpoints ? chain.map((endpoint) => endpoint.baseUrl) : [], options.operatorEndpoints ?? false);
+  if (clear) throw new TypeError(`endpoint ${clear} is plain http to a host that is not loopback: credentials go only over https unless the operator names the endpoint (AGORACTL_ENDPOINTS)`);
   const closing = new AbortController();
   // Every waiting call (in a limiter's line or a back-off) listens for close: no fixed cap.
   setMaxListeners(0, closing.signal);

@@ -18,11 +18,11 @@ import { applyPass, planPass, type ProjectRuntime, type ReconcileScope } from '.
 import { renderPlan } from '../engine/render-plan.ts';
 import type { ApplyEvent } from '../engine/apply.ts';
 import { resolveLimits } from '../agora/limits.ts';
-import { allModules, embeddedEmulator, loadDesired, ManifestErrors, processIo, projectRuntimes, reportManifestErrors, type Io, type LoadedDesired } from './session.ts';
+import { ALLOW_MANIFEST_ENDPOINTS_OPTION, ALLOW_SECRET_DIR_OPTION, allModules, embeddedEmulator, loadDesired, ManifestErrors, processIo, projectRuntimes, reportManifestErrors, type Io, type LoadedDesired, type TrustOptions } from './session.ts';
 import { describeFailure } from './failure.ts';
 import { formatErrors } from '../manifest/index.ts';
 
-export interface ReconcileCommandOptions {
+export interface ReconcileCommandOptions extends TrustOptions {
   file: string[];
   state?: string;
   emulator?: boolean;
@@ -53,6 +53,8 @@ export function register(program: Command): void {
     .option('--lock-timeout <seconds>', 'wait this long for another apply to release the state lock', '0')
     .option('--list-lag <seconds>', 'how long List may not yet show a new player (Agora: about 10 s)', '15')
     .option('--shutdown-grace <seconds>', 'on SIGTERM, how long calls in flight may take to finish', '20')
+    .option(...ALLOW_SECRET_DIR_OPTION)
+    .option(...ALLOW_MANIFEST_ENDPOINTS_OPTION)
     .action(async (options: ReconcileCommandOptions) => {
       process.exitCode = await runReconcile(options, processIo);
     });
@@ -67,7 +69,7 @@ export async function runReconcile(options: ReconcileCommandOptions, io: Io): Pr
   const clock = systemClock;
   let loaded: LoadedDesired;
   try {
-    loaded = await loadDesired(options.file, io.env);
+    loaded = await loadDesired(options.file, io.env, options);
   } catch (err) {
     if (err instanceof ManifestErrors) return reportManifestErrors(err, io, 'text');
     io.err(describeFailure(err));
@@ -164,7 +166,7 @@ export async function runReconcile(options: ReconcileCommandOptions, io: Io): Pr
     const dir = await watchedFolder(options.file[0] ?? '.');
     const watcher = await watchManifests<LoadedDesired>({
       dir,
-      load: () => loadDesired(options.file, io.env),
+      load: () => loadDesired(options.file, io.env, options),
       onChange: (next) => {
         if (next === current) return;
         if (JSON.stringify(next.projects) !== JSON.stringify(current.projects)) {

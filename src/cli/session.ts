@@ -3,6 +3,9 @@
 import { pino, type Logger } from 'pino';
 import type { Command } from 'commander';
 import { loadManifests, resolveSecrets, formatErrors, type ManifestError, type ResolvedProjectDoc } from '../manifest/index.ts';
+import { sortErrors } from '../manifest/errors.ts';
+import { checkManifestEndpoints } from '../manifest/endpoints.ts';
+import { allowedSecretFolders, manifestRoots } from '../manifest/secret-files.ts';
 import { createAgoraClient, type ApiCallRecord } from '../agora/client.ts';
 import { endpointsFromEnv } from '../agora/domains.ts';
 import { resolveLimits, type LimitOverrides } from '../agora/limits.ts';
@@ -15,10 +18,19 @@ import { createCloudPlayerModule } from '../resources/cloud-player/index.ts';
 import { createCloudRecordingModule } from '../resources/cloud-recording/index.ts';
 import { createOriginSiteModule } from '../resources/origin-site/index.ts';
 
-export interface SessionOptions {
+/** What the operator trusts beyond the manifests (README "Running plan on pull requests"). */
+export interface TrustOptions {
+  /** Folders `{ file: PATH }` secrets may be in besides the manifest folders (repeatable). */
+  allowSecretDir?: string[];
+  /** Lets a manifest's Project.spec.endpoints other than loopback receive credentials. */
+  allowManifestEndpoints?: boolean;
+  /** The embedded emulator replaces every project's endpoints. */
+  emulator?: boolean;
+}
+
+export interface SessionOptions extends TrustOptions {
   file: string[];
   state?: string;
-  emulator?: boolean;
   logLevel?: string;
   listLag?: string;
 }
@@ -57,8 +69,14 @@ export function sessionOptions(command: Command): Command {
     .option('--state <path>', 'state file (default: .agoractl/state.json in the manifest folder)')
     .option('--emulator', 'start the Agora emulator in-process and point every project at it')
     .option('--log-level <level>', 'log level of the JSON logs on stderr', 'warn')
-    .option('--list-lag <seconds>', 'how long List may not yet show a new player (Agora: about 10 s)', '15');
+    .option('--list-lag <seconds>', 'how long List may not yet show a new player (Agora: about 10 s)', '15')
+    .option(...ALLOW_SECRET_DIR_OPTION)
+    .option(...ALLOW_MANIFEST_ENDPOINTS_OPTION);
 }
+
+/** The trust options, as plan, apply and reconcile spell them. */
+export const ALLOW_SECRET_DIR_OPTION = ['--allow-secret-dir <dir...>', 'a folder { file: PATH } secrets may be in besides the manifest folders (repeatable; also AGORACTL_SECRET_DIRS)'] as const;
+export const ALLOW_MANIFEST_ENDPOINTS_OPTION = ['--allow-manifest-endpoints', "send credentials to Project.spec.endpoints that are not loopback (https only); off for pull requests"] as const;
 
 /** The options plan and apply share beyond the session's. */
 export interface PlanningCommandOptions extends SessionOptions {
@@ -87,12 +105,20 @@ export interface LoadedDesired {
   projects: ResolvedProjectDoc[];
 }
 
-/** Loads, validates and resolves secrets; throws ManifestErrors (before any network call). */
-export async function loadDesired(files: string[], env: Record<string, string | undefined>): Promise<LoadedDesired> {
+/**
+ * Loads, validates, resolves secrets and checks where credentials would go; throws
+ * ManifestErrors (before any network call). Every command that calls Agora comes through here.
+ */
+export async function loadDesired(files: string[], env: Record<string, string | undefined>, trust: TrustOptions = {}): Promise<LoadedDesired> {
   const loaded = await loadManifests(files);
   if (loaded.errors.length > 0) throw new ManifestErrors(loaded.errors);
-  const secrets = await resolveSecrets(loaded.desired, env);
-  if (secrets.errors.length > 0) throw new ManifestErrors(secrets.errors);
+  const [roots, allowed] = await Promise.all([manifestRoots(files), allowedSecretFolders(trust.allowSecretDir ?? [], env)]);
+  const secrets = await resolveSecrets(loaded.desired, env, { manifestRoots: roots, allowedFolders: allowed });
+  // The operator's endpoints replace every manifest's (projectRuntimes): then those are never called.
+  const endpointErrors = trust.emulator || endpointsFromEnv(env) ? [] : checkManifestEndpoints(loaded.desired.projects, { allowManifestEndpoints: trust.allowManifestEndpoints ?? false });
+  const errors = [...secrets.errors, ...endpointErrors];
+  const fileOrder = [...new Set([...loaded.desired.projects, ...loaded.desired.resources].map((doc) => doc.source.file))];
+  if (errors.length > 0) throw new ManifestErrors(sortErrors(errors, fileOrder));
   const desired: DesiredResource[] = loaded.desired.resources.map((doc) => ({
     key: doc.key,
     project: doc.metadata.project,
@@ -117,6 +143,7 @@ export interface RuntimeOptions {
 /** One client per project; endpoints from --emulator, AGORACTL_ENDPOINTS, then the manifest. */
 export function projectRuntimes(projects: readonly ResolvedProjectDoc[], options: RuntimeOptions): Map<string, ProjectRuntime> {
   const envEndpoints = endpointsFromEnv(options.env);
+  const operatorEndpoints = options.endpoints ?? envEndpoints;
   const runtimes = new Map<string, ProjectRuntime>();
   for (const p of projects) {
     const limits = (p.spec.limits ?? {}) as LimitOverrides;
@@ -126,7 +153,8 @@ export function projectRuntimes(projects: readonly ResolvedProjectDoc[], options
       customerSecret: p.spec.customerSecret,
       domain: p.spec.domain,
       serverRegion: p.spec.serverRegion,
-      endpoints: options.endpoints ?? envEndpoints ?? p.spec.endpoints,
+      endpoints: operatorEndpoints ?? p.spec.endpoints,
+      operatorEndpoints: operatorEndpoints !== undefined,
       limits,
       logger: options.logger,
       clock: options.clock,
@@ -159,7 +187,7 @@ export function cliLogger(level: string | undefined): Logger {
 
 /** Loads, validates and resolves everything; throws ManifestErrors before any network call. */
 export async function openSession(options: SessionOptions, io: Io, clock: Clock = systemClock): Promise<Session> {
-  const loaded = await loadDesired(options.file, io.env);
+  const loaded = await loadDesired(options.file, io.env, options);
   const logger = cliLogger(options.logLevel);
   const emulator = await embeddedEmulator(options.emulator, loaded.projects, io);
   const projects = projectRuntimes(loaded.projects, { env: io.env, logger, clock, endpoints: emulator ? [emulator.url] : undefined });

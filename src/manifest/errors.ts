@@ -36,8 +36,12 @@ export const ErrorCode = {
   DuplicateChannelUser: 'duplicate-channel-user',
   /** A secret's environment variable is not set, or is empty. */
   SecretMissing: 'secret-missing',
-  /** A secret's file cannot be read, or is empty. */
+  /** A secret's file cannot be read, is empty, is not a regular file or is too large. */
   SecretUnreadable: 'secret-unreadable',
+  /** A secret file outside the manifest folder and the folders the operator allows. */
+  SecretFileOutside: 'secret-file-outside',
+  /** A Project.spec.endpoints URL that would receive credentials the operator did not allow. */
+  EndpointRefused: 'endpoint-refused',
 } as const;
 export type ErrorCode = (typeof ErrorCode)[keyof typeof ErrorCode];
 
