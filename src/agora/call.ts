@@ -31,6 +31,20 @@ export interface CallSpec {
   query?: Record<string, string | number | undefined>;
   /** JSON body. */
   body?: unknown;
+  /** Runs once, as the first attempt is sent (see SendHooks). */
+  beforeSend?: SendHooks['beforeSend'];
+}
+
+/** What a caller runs at the moment its request goes out, rather than when it is queued. */
+export interface SendHooks {
+  /**
+   * Awaited after the rate limiter grants the first attempt its slot and before any byte is
+   * sent: the write-ahead intent of a mutation. A call still waiting for its slot when the
+   * process dies has sent nothing, so it must leave no intent behind (an intent means "Agora
+   * may have done this"). Retries and failovers of the same call do not run it again. If it
+   * rejects, nothing is sent and the call rejects with its error.
+   */
+  beforeSend?: () => Promise<void>;
 }
 
 /** One attempt, as reported to an observer (metrics, benchmarks). */
@@ -172,7 +186,7 @@ export async function callAgora(ctx: CallContext, spec: CallSpec): Promise<CallO
     const endpoint = ctx.router.chain[index];
     if (!endpoint) throw new RangeError(`no endpoint at ${index}`);
     const attempt: Attempt = { number, index, requestId: randomUUID(), domain: endpoint.domain };
-    const result = await send(ctx, spec, endpoint.baseUrl, bodyText, attempt);
+    const result = await send(ctx, spec, endpoint.baseUrl, bodyText, attempt, number === 1 ? spec.beforeSend : undefined);
     const next = result instanceof NetworkFailure ? afterNetworkFailure(ctx, spec, attempt, result, budget) : afterAnswer(ctx, spec, attempt, result, redactor, budget);
     if ('outcome' in next) return next.outcome;
     await ctx.clock.sleep(next.waitMs, ctx.signal);
@@ -180,15 +194,27 @@ export async function callAgora(ctx: CallContext, spec: CallSpec): Promise<CallO
   }
 }
 
-/** One attempt: a place under the rate limit, the request, and the observer's record. */
-async function send(ctx: CallContext, spec: CallSpec, baseUrl: string, bodyText: string | undefined, attempt: Attempt): Promise<HttpResponse | NetworkFailure> {
+/** One attempt: a place under the rate limit, the caller's hook, the request, and the observer's record. */
+async function send(
+  ctx: CallContext,
+  spec: CallSpec,
+  baseUrl: string,
+  bodyText: string | undefined,
+  attempt: Attempt,
+  beforeSend: (() => Promise<void>) | undefined,
+): Promise<HttpResponse | NetworkFailure> {
   const base = new URL(baseUrl);
   const pathWithQuery = `${base.pathname.replace(/\/+$/, '')}${spec.path}${queryString(spec.query)}`;
   const headers = headersFor(ctx, spec, base.origin, pathWithQuery, bodyText, attempt.requestId);
   const slot = await ctx.limiters[spec.limitKey].acquire(ctx.signal);
-  const started = ctx.clock.now();
+  let started = ctx.clock.now();
   let result: HttpResponse | NetworkFailure;
   try {
+    // The slot is held while the hook runs: the request it prepares is counted from now on.
+    if (beforeSend) {
+      await beforeSend();
+      started = ctx.clock.now();
+    }
     result = await ctx.transport.send({ origin: base.origin, method: spec.method, pathWithQuery, headers, body: bodyText });
   } catch (err) {
     if (!(err instanceof NetworkFailure)) throw err;

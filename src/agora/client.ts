@@ -27,7 +27,7 @@ import type { RetryOptions } from './retry.ts';
 import { HttpTransport } from './transport.ts';
 import type { TimeoutOptions } from './transport.ts';
 
-export type { ApiCallRecord } from './call.ts';
+export type { ApiCallRecord, SendHooks } from './call.ts';
 export { AgoraApiError, AgoraClientClosedError } from './errors.ts';
 export type { NetworkFailureKind } from './errors.ts';
 export type { CreateResult, CreatedPlayer, DeleteResult, ListOptions, ListPage, ListedPlayer, PlayerCreateBody, PlayerUpdatePatch, PlayersApi } from './players.ts';

@@ -2,7 +2,7 @@
 // Update from agora-facts.md), with the bodies Agora documents and typed results for the
 // answers the engine must tell apart: created, name conflict (409 + X-Resource-ID of the
 // existing player), and outcome unknown (504 or a lost connection after the request was sent).
-import type { CallContext, CallSpec } from './call.ts';
+import type { CallContext, CallSpec, SendHooks } from './call.ts';
 import { answerError, callAgora, callIdempotent, isSuccess } from './call.ts';
 import { AGORA_CLIENT_REASONS } from './errors.ts';
 import { ShapeError, array, num, object, optional, str } from './shape.ts';
@@ -98,10 +98,10 @@ export interface ListOptions {
 }
 
 export interface PlayersApi {
-  create(region: string, player: PlayerCreateBody, opts?: { streamIp?: string }): Promise<CreateResult>;
+  create(region: string, player: PlayerCreateBody, opts?: { streamIp?: string } & SendHooks): Promise<CreateResult>;
   /** Applies a change in place; `sequence` must grow with each update of a player. */
-  update(region: string, id: string, sequence: number, patch: PlayerUpdatePatch): Promise<void>;
-  delete(region: string, id: string): Promise<DeleteResult>;
+  update(region: string, id: string, sequence: number, patch: PlayerUpdatePatch, hooks?: SendHooks): Promise<void>;
+  delete(region: string, id: string, hooks?: SendHooks): Promise<DeleteResult>;
   /** Pages through the project's players in ascending createTs. */
   list(options?: ListOptions): AsyncIterable<ListPage>;
 }
@@ -141,6 +141,7 @@ export function playersApi(ctx: CallContext): PlayersApi {
         path: playersPath(region),
         query: { streamIp: opts?.streamIp },
         body: { player },
+        beforeSend: opts?.beforeSend,
       };
       const outcome = await callAgora(ctx, spec);
       if (outcome.kind === 'unknown') return { outcome: 'unknown', requestId: outcome.requestId, cause: outcome.cause };
@@ -158,7 +159,7 @@ export function playersApi(ctx: CallContext): PlayersApi {
       }
     },
 
-    async update(region, id, sequence, patch) {
+    async update(region, id, sequence, patch, hooks) {
       if (!Number.isInteger(sequence) || sequence < 0) throw new RangeError('sequence must be a non-negative integer');
       const spec = {
         family: 'mediaPull',
@@ -170,12 +171,13 @@ export function playersApi(ctx: CallContext): PlayersApi {
         path: `${playersPath(region)}/${encodeURIComponent(id)}`,
         query: { sequence },
         body: { player: patch },
+        beforeSend: hooks?.beforeSend,
       } satisfies CallSpec;
       const answer = await callIdempotent(ctx, spec);
       if (!isSuccess(answer)) throw answerError(spec, answer);
     },
 
-    async delete(region, id) {
+    async delete(region, id, hooks) {
       const spec: CallSpec = {
         family: 'mediaPull',
         safety: 'mutation',
@@ -183,6 +185,7 @@ export function playersApi(ctx: CallContext): PlayersApi {
         method: 'DELETE',
         endpoint: 'DELETE /{region}/v1/projects/{appId}/cloud-player/players/{id}',
         path: `${playersPath(region)}/${encodeURIComponent(id)}`,
+        beforeSend: hooks?.beforeSend,
       };
       const outcome = await callAgora(ctx, spec);
       if (outcome.kind === 'unknown') return { outcome: 'unknown', requestId: outcome.requestId, cause: outcome.cause };

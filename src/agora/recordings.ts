@@ -4,7 +4,7 @@
 // recorded data: 206 + 435; stop whose upload status is still open: 206) or as
 // AgoraApiError.code (7 already started, 53 already recording, 432/433 resourceId mismatch or
 // expired, 2 bad parameter, 49 already stopping, ...).
-import type { Answer, CallContext, CallSpec } from './call.ts';
+import type { Answer, CallContext, CallSpec, SendHooks } from './call.ts';
 import { answerError, callAgora, callIdempotent, isSuccess } from './call.ts';
 import { AGORA_CLIENT_REASONS } from './errors.ts';
 import { ShapeError, array, bool, json, num, numericString, object, oneOf, optional, str } from './shape.ts';
@@ -102,13 +102,14 @@ export interface UpdateResult {
   requestId: string;
 }
 
+/** `hooks.beforeSend` runs as the request goes out (the caller's write-ahead intent; call.ts). */
 export interface RecordingsApi {
-  acquire(request: AcquireRequest): Promise<AcquireResult>;
-  start(resourceId: string, mode: RecordingMode, body: RecordingRequestBody): Promise<StartResult>;
+  acquire(request: AcquireRequest, hooks?: SendHooks): Promise<AcquireResult>;
+  start(resourceId: string, mode: RecordingMode, body: RecordingRequestBody, hooks?: SendHooks): Promise<StartResult>;
   query(resourceId: string, sid: string, mode: RecordingMode): Promise<QueryResult>;
-  update(resourceId: string, sid: string, mode: RecordingMode, body: RecordingRequestBody): Promise<UpdateResult>;
-  updateLayout(resourceId: string, sid: string, mode: RecordingMode, body: RecordingRequestBody): Promise<UpdateResult>;
-  stop(resourceId: string, sid: string, mode: RecordingMode, body: RecordingRequestBody): Promise<StopResult>;
+  update(resourceId: string, sid: string, mode: RecordingMode, body: RecordingRequestBody, hooks?: SendHooks): Promise<UpdateResult>;
+  updateLayout(resourceId: string, sid: string, mode: RecordingMode, body: RecordingRequestBody, hooks?: SendHooks): Promise<UpdateResult>;
+  stop(resourceId: string, sid: string, mode: RecordingMode, body: RecordingRequestBody, hooks?: SendHooks): Promise<StopResult>;
 }
 
 /** Agora sends some times as numbers and some as strings of digits. */
@@ -173,7 +174,7 @@ export function recordingsApi(ctx: CallContext): RecordingsApi {
     `${base}/resourceid/${encodeURIComponent(rid)}/sid/${encodeURIComponent(sid)}/mode/${checkMode(mode)}/${action}`;
   const common = { family: 'recording', limitKey: 'recording' } as const;
 
-  async function updateCall(action: 'update' | 'updateLayout', resourceId: string, sid: string, mode: RecordingMode, body: RecordingRequestBody): Promise<UpdateResult> {
+  async function updateCall(action: 'update' | 'updateLayout', resourceId: string, sid: string, mode: RecordingMode, body: RecordingRequestBody, hooks?: SendHooks): Promise<UpdateResult> {
     const spec = {
       ...common,
       safety: 'idempotent' as const,
@@ -181,6 +182,7 @@ export function recordingsApi(ctx: CallContext): RecordingsApi {
       endpoint: `POST /v1/apps/{appId}/cloud_recording/resourceid/{resourceId}/sid/{sid}/mode/{mode}/${action}`,
       path: session(resourceId, sid, mode, action),
       body: wireBody(body),
+      beforeSend: hooks?.beforeSend,
     } satisfies CallSpec;
     const answer = await callIdempotent(ctx, spec);
     if (!isSuccess(answer) || hasErrorCode(answer)) throw answerError(spec, answer);
@@ -189,7 +191,7 @@ export function recordingsApi(ctx: CallContext): RecordingsApi {
   }
 
   return {
-    async acquire(request) {
+    async acquire(request, hooks) {
       const spec = {
         ...common,
         // A repeated acquire only yields another resourceId, which expires unused.
@@ -198,6 +200,7 @@ export function recordingsApi(ctx: CallContext): RecordingsApi {
         endpoint: 'POST /v1/apps/{appId}/cloud_recording/acquire',
         path: `${base}/acquire`,
         body: wireBody(request),
+        beforeSend: hooks?.beforeSend,
       } satisfies CallSpec;
       const answer = await callIdempotent(ctx, spec);
       if (!isSuccess(answer)) throw answerError(spec, answer);
@@ -205,7 +208,7 @@ export function recordingsApi(ctx: CallContext): RecordingsApi {
       return { resourceId: parsed.resourceId, cname: parsed.cname ?? request.cname, uid: parsed.uid ?? String(request.uid), requestId: answer.requestId };
     },
 
-    async start(resourceId, mode, body) {
+    async start(resourceId, mode, body, hooks) {
       const spec: CallSpec = {
         ...common,
         safety: 'mutation',
@@ -213,6 +216,7 @@ export function recordingsApi(ctx: CallContext): RecordingsApi {
         endpoint: 'POST /v1/apps/{appId}/cloud_recording/resourceid/{resourceId}/mode/{mode}/start',
         path: `${base}/resourceid/${encodeURIComponent(resourceId)}/mode/${checkMode(mode)}/start`,
         body: wireBody(body),
+        beforeSend: hooks?.beforeSend,
       };
       const outcome = await callAgora(ctx, spec);
       if (outcome.kind === 'unknown') return { outcome: 'unknown', requestId: outcome.requestId, cause: outcome.cause };
@@ -260,10 +264,10 @@ export function recordingsApi(ctx: CallContext): RecordingsApi {
       };
     },
 
-    update: (resourceId, sid, mode, body) => updateCall('update', resourceId, sid, mode, body),
-    updateLayout: (resourceId, sid, mode, body) => updateCall('updateLayout', resourceId, sid, mode, body),
+    update: (resourceId, sid, mode, body, hooks) => updateCall('update', resourceId, sid, mode, body, hooks),
+    updateLayout: (resourceId, sid, mode, body, hooks) => updateCall('updateLayout', resourceId, sid, mode, body, hooks),
 
-    async stop(resourceId, sid, mode, body) {
+    async stop(resourceId, sid, mode, body, hooks) {
       const spec: CallSpec = {
         ...common,
         safety: 'mutation',
@@ -271,6 +275,7 @@ export function recordingsApi(ctx: CallContext): RecordingsApi {
         endpoint: 'POST /v1/apps/{appId}/cloud_recording/resourceid/{resourceId}/sid/{sid}/mode/{mode}/stop',
         path: session(resourceId, sid, mode, 'stop'),
         body: wireBody(body),
+        beforeSend: hooks?.beforeSend,
       };
       const outcome = await callAgora(ctx, spec);
       if (outcome.kind === 'unknown') return { outcome: 'unknown', requestId: outcome.requestId, cause: outcome.cause };

@@ -131,6 +131,7 @@ export async function applyPass(scope: ReconcileScope, store: StateStore, pass: 
       state: writer,
       clock: scope.clock,
       logger: scope.logger,
+      signal: options.signal,
     });
   }
   const quotaFree = new Map<string, number | null>();

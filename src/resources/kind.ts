@@ -105,6 +105,8 @@ export interface ExecuteContext {
   state: StateWriter;
   clock: Clock;
   logger: Logger;
+  /** Aborted when the run stops taking new work: an action still waiting to send gives up. */
+  signal?: AbortSignal;
 }
 
 export interface KindModule {

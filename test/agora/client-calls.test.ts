@@ -373,3 +373,42 @@ void describe('logs and errors', () => {
     await failed;
   });
 });
+
+void describe('the send hook (write-ahead intents)', () => {
+  void test('runs once the rate limiter grants the slot, before Agora sees the request, and not again on a retry', async () => {
+    const { client, server } = await harness(sequence(status(503), status(200, created)));
+    const seenByAgora: number[] = [];
+    const result = await client.players.create('na', player, { beforeSend: async () => void seenByAgora.push(server.requests.length) });
+    assert.equal(result.outcome, 'created');
+    assert.deepEqual(seenByAgora, [0], 'the hook ran once, before the first attempt reached the server');
+    assert.equal(server.requests.length, 2, 'the 503 was retried');
+  });
+
+  void test('a call still waiting for its slot has not run its hook', async () => {
+    // One create a second, and the first create's answer held back: the second waits its turn.
+    let answerFirst: () => void = () => undefined;
+    const { client } = await harness(
+      sequence(
+        (_req, res) => (answerFirst = () => json(res, 200, created)),
+        status(200, created),
+      ),
+      { limits: { playerCreateNamed: { perSecond: 1 } } },
+    );
+    const hooks: string[] = [];
+    const first = client.players.create('na', player, { beforeSend: async () => void hooks.push('first') });
+    const second = client.players.create('na', { ...player, name: 'class32-102' }, { beforeSend: async () => void hooks.push('second') });
+    for (let turn = 0; turn < 50 || hooks.length === 0; turn++) await new Promise((resolve) => setImmediate(resolve));
+    assert.deepEqual(hooks, ['first'], 'the waiting create wrote no intent');
+    answerFirst();
+    await Promise.all([first, second]);
+    assert.deepEqual(hooks, ['first', 'second']);
+  });
+
+  void test('a hook that fails sends nothing, and the call fails with its error', async () => {
+    const { client, server } = await harness(status(200, created));
+    const refused = new Error('state write failed');
+    await assert.rejects(client.players.delete('na', 'p1', { beforeSend: () => Promise.reject(refused) }), (err) => err === refused);
+    assert.equal(server.requests.length, 0);
+    assert.equal((await client.players.delete('na', 'p1')).outcome, 'deleted', 'the slot was given back');
+  });
+});

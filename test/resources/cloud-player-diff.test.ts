@@ -94,12 +94,38 @@ const cases: Record<string, { reason: string; d?: DesiredResource; o?: ObservedR
     s: state({ externalId: undefined, pending: { action: 'create', startedAt: NOW - 1000 } }),
     want: ['adopt'],
   },
-  'create answer lost, not listed': {
-    reason: 'created again, looking for the name first',
+  'create answer lost, not listed, sent within the lag': {
+    reason: 'List may not show it yet: created again only once the lag since it was sent has passed, and a 409 adopts the earlier one',
     d: desired(),
     s: state({ externalId: undefined, pending: { action: 'create', startedAt: NOW - 1000 } }),
     want: ['create'],
-    check: ([a]) => assert.equal(a?.detail.resolveFirst, true),
+    check: ([a]) => assert.deepEqual([a?.detail.earlierCreate, a?.detail.notBefore, a?.quotaDelta], [true, NOW - 1000 + DEFAULT_LIST_LAG_MS, 1]),
+  },
+  'create answer lost, not listed past the lag': {
+    reason: 'List would show it: it was never made, so it is created at once (a 409 would still adopt it)',
+    d: desired(),
+    s: state({ externalId: undefined, pending: { action: 'create', startedAt: NOW - DEFAULT_LIST_LAG_MS } }),
+    want: ['create'],
+    check: ([a]) => assert.deepEqual([a?.detail.earlierCreate, a?.detail.notBefore], [true, undefined]),
+  },
+  'create answer lost, manifest removed, name listed': {
+    reason: 'the player the lost create made is ours: deleted by the id List shows',
+    o: observed(),
+    s: state({ externalId: undefined, pending: { action: 'create', startedAt: NOW - 1000 } }),
+    want: ['delete'],
+    check: ([a]) => assert.equal(a?.detail.id, 'p1'),
+  },
+  'replaced: old one deleted, new one not sent': {
+    reason: 'a record without id or intent is created whatever the restartPolicy (the replace stopped between its two calls)',
+    d: desired({ restartPolicy: 'Never' }),
+    s: state({ externalId: undefined }, { seen: true }),
+    want: ['create'],
+  },
+  'removed from manifests, record without id, name taken by another player': {
+    reason: 'agoractl made no player of that name since its record lost its id: the other one is left alone',
+    o: observed(),
+    s: state({ externalId: undefined }),
+    want: ['forget'],
   },
 };
 

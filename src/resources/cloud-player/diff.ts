@@ -21,7 +21,9 @@ export function diffPlayer(input: DiffInput, listLagMs = DEFAULT_LIST_LAG_MS): P
   if (!desired) {
     if (!state) return [];
     const id = observed?.externalId ?? state.externalId;
-    if (!id) return playerAction(input, hash, 'forget', 'removed from the manifests; it was never created');
+    // Without an id or a create in flight, a player of this name is not one agoractl made (its
+    // creates are written ahead as they are sent): it is never deleted.
+    if (!id || (!state.externalId && state.pending?.action !== 'create')) return playerAction(input, hash, 'forget', 'removed from the manifests; it was never created');
     return playerAction(input, hash, 'delete', 'removed from the manifests', {
       detail: { id, region: data?.region },
       quotaDelta: observed ? -1 : 0,
@@ -32,7 +34,8 @@ export function diffPlayer(input: DiffInput, listLagMs = DEFAULT_LIST_LAG_MS): P
   const spec = desired.spec;
   const region = String(spec.region);
 
-  if (!state) {
+  // No record, or one whose player a replace deleted before its successor was sent.
+  if (!state || (!state.externalId && !state.pending)) {
     if (!observed) return playerAction(input, hash, 'create', 'in the manifests, not in Agora', { quotaDelta: 1, detail: { region }, changes: creationChanges(spec) });
     const mismatch = observableMismatch(spec, observed.fields, OBSERVABLE);
     if (observed.partial || mismatch) {
@@ -51,18 +54,29 @@ export function diffPlayer(input: DiffInput, listLagMs = DEFAULT_LIST_LAG_MS): P
     });
   }
 
-  // An earlier create whose answer was lost: the name is deterministic, so observe it.
+  // An earlier create was sent and its answer was lost (or the process died waiting for it).
+  // The name is deterministic, so the List this plan made settles it for every such player at
+  // once, without a call of its own.
   if (state.pending?.action === 'create' && !state.externalId) {
     if (observed) {
       return playerAction(input, hash, 'adopt', 'an earlier create succeeded although its answer was lost', {
         detail: { id: observed.externalId, region, createTs: observed.fields.createTs },
       });
     }
-    return playerAction(input, hash, 'create', 'an earlier create has an unknown outcome; agoractl looks for it by name first', {
-      quotaDelta: 1,
-      detail: { region, resolveFirst: true },
-      changes: creationChanges(spec),
-    });
+    // List shows a new player only after its lag: absent from a List made later than that
+    // means it was never made, so it is created (Agora's 409 would name it anyway, to adopt).
+    // Sent more recently, it is created once the lag has passed, not blindly now.
+    const notBefore = state.pending.startedAt + listLagMs;
+    const waits = notBefore > input.now;
+    return playerAction(
+      input,
+      hash,
+      'create',
+      waits
+        ? "an earlier create has an unknown outcome and was sent less than List's lag ago; agoractl creates it again once the lag has passed (a 409 names the earlier one)"
+        : 'an earlier create has an unknown outcome and List does not show it; agoractl creates it again (a 409 names the earlier one)',
+      { quotaDelta: 1, detail: waits ? { region, earlierCreate: true, notBefore } : { region, earlierCreate: true }, changes: creationChanges(spec) },
+    );
   }
 
   if (!observed) {

@@ -1,7 +1,7 @@
-// Carrying out a planned cloud player action. Every mutation is written ahead to state, and an
-// answer that leaves the outcome unknown is resolved by observing the player's name, which
-// Agora keeps unique per project (crossplane's external-create-pending, made safe by a
-// deterministic external name).
+// Carrying out a planned cloud player action. Every mutation is written ahead to state as its
+// request is sent (not while it waits for the rate limiter), and an answer that leaves the
+// outcome unknown is resolved by the player's name, which Agora keeps unique per project
+// (crossplane's external-create-pending, made safe by a deterministic external name).
 import type { ExecuteContext, PlannedAction } from '../kind.ts';
 import type { ResourceState } from '../../state/types.ts';
 import { mintRtcToken } from '../../agora/tokens.ts';
@@ -24,7 +24,7 @@ export class PlayerActionError extends Error {
 export async function executePlayer(action: PlannedAction, ctx: ExecuteContext): Promise<void> {
   switch (action.type) {
     case 'create':
-      return createPlayer(action, ctx, action.detail.resolveFirst === true);
+      return createPlayer(action, ctx);
     case 'adopt':
       return recordPlayer(action, ctx, String(action.detail.id), numberOr(action.detail.createTs));
     case 'update':
@@ -35,7 +35,8 @@ export async function executePlayer(action: PlannedAction, ctx: ExecuteContext):
       return;
     case 'replace':
       await deletePlayer(action, ctx, String(action.detail.id), String(action.detail.oldRegion ?? action.detail.region));
-      return createPlayer(action, ctx, false);
+      await recordDeleted(action, ctx);
+      return createPlayer(action, ctx);
     case 'forget':
       return ctx.state.remove(action.key);
     case 'conflict':
@@ -43,33 +44,36 @@ export async function executePlayer(action: PlannedAction, ctx: ExecuteContext):
   }
 }
 
-async function createPlayer(action: PlannedAction, ctx: ExecuteContext, resolveFirst: boolean): Promise<void> {
+async function createPlayer(action: PlannedAction, ctx: ExecuteContext): Promise<void> {
   const spec = requireSpec(action, ctx);
   const region = String(spec.region);
-  if (resolveFirst) {
-    const found = await findByName(ctx, String(spec.channelName), action.name);
-    if (found) return recordPlayer(action, ctx, found.id, found.createTs);
-  }
-  const now = ctx.clock.now();
-  // The intent goes to disk before the call; the old id (of a replaced player) goes with it.
-  await ctx.state.put({
-    ...baseState(action, ctx),
-    externalId: undefined,
-    pending: { action: 'create', startedAt: now },
-    updatedAt: now,
-  });
+  // An earlier create of this player was sent and its answer never came (diff.ts). Its player,
+  // if it was made, has this name: Agora's 409 then names it, and it is ours.
+  const again = action.detail.earlierCreate === true;
+  const notBefore = numberOr(action.detail.notBefore);
+  if (notBefore !== undefined) await sleepUntil(ctx, notBefore);
   const body = createBody(action, spec, ctx, numberOr(action.detail.playTs));
-  const streamIp = typeof spec.streamIp === 'string' ? { streamIp: spec.streamIp } : undefined;
+  const streamIp = typeof spec.streamIp === 'string' ? spec.streamIp : undefined;
+  // The intent goes to disk when the request is sent, not while it waits for the rate limiter:
+  // a create still waiting when the process dies has made nothing, and must not be left to
+  // resolve as an unknown outcome. The old id (of a replaced player) is dropped with it.
+  const writeIntent = async (): Promise<void> => {
+    const now = ctx.clock.now();
+    await ctx.state.put({ ...baseState(action, ctx), externalId: undefined, pending: { action: 'create', startedAt: now }, updatedAt: now });
+  };
 
   for (let attempt = 1; attempt <= MAX_RESOLVE_ATTEMPTS; attempt++) {
-    const result = await ctx.client.players.create(region, body, streamIp);
+    const result = await ctx.client.players.create(region, body, { streamIp, beforeSend: attempt === 1 ? writeIntent : undefined });
     if (result.outcome === 'created') {
       await recordPlayer(action, ctx, result.player.id, result.player.createTs, numberOr(body.playTs));
       return applyInitialUpdates(action, ctx, spec);
     }
     if (result.outcome === 'conflict') {
       // Ours only if an earlier attempt of this same create may have made it.
-      if (attempt > 1 || resolveFirst) return recordPlayer(action, ctx, result.existingId);
+      if (attempt > 1 || again) {
+        await recordPlayer(action, ctx, result.existingId, undefined, numberOr(body.playTs));
+        return applyInitialUpdates(action, ctx, spec);
+      }
       await ctx.state.put({ ...baseState(action, ctx), updatedAt: ctx.clock.now() });
       await ctx.state.remove(action.key);
       throw new PlayerActionError(`a player named ${action.name} was created by someone else meanwhile (id ${result.existingId})`, 'Conflict');
@@ -84,6 +88,12 @@ async function createPlayer(action: PlannedAction, ctx: ExecuteContext, resolveF
     }
   }
   throw new PlayerActionError(`the outcome of creating ${action.name} stayed unknown after ${MAX_RESOLVE_ATTEMPTS} attempts; the next run resolves it by name`, 'OutcomeUnknown');
+}
+
+/** Waits until the client clock reads `at`; an apply interrupted meanwhile sends nothing. */
+async function sleepUntil(ctx: ExecuteContext, at: number): Promise<void> {
+  const wait = at - ctx.clock.now();
+  if (wait > 0) await ctx.clock.sleep(wait, ctx.signal);
 }
 
 /** Create takes no pause, tempo or volume: a player that must start with them is updated once. */
@@ -104,10 +114,12 @@ async function updateWithSequence(action: PlannedAction, ctx: ExecuteContext, pa
   const data = state?.data as PlayerData | undefined;
   if (!state?.externalId || !data) throw new PlayerActionError(`${action.key} has no player id in state`, 'NotInState');
   const sequence = data.sequence + 1;
-  // The sequence is recorded before the call: a lost answer must not make the next update reuse it.
-  await ctx.state.put({ ...state, data: { ...data, sequence }, pending: { action: 'update', startedAt: ctx.clock.now() }, updatedAt: ctx.clock.now() });
+  // The sequence is recorded as the request is sent: a lost answer must not make the next
+  // update reuse it (one never sent may: Agora never saw it).
+  const writeIntent = (): Promise<void> =>
+    ctx.state.put({ ...state, data: { ...data, sequence }, pending: { action: 'update', startedAt: ctx.clock.now() }, updatedAt: ctx.clock.now() });
   try {
-    await ctx.client.players.update(data.region, state.externalId, sequence, patch);
+    await ctx.client.players.update(data.region, state.externalId, sequence, patch, { beforeSend: writeIntent });
   } catch (err) {
     const status = (err as { status?: unknown }).status;
     const failures = typeof status === 'number' && (status === 404 || status >= 500) ? (data.updateFailures ?? 0) + 1 : data.updateFailures ?? 0;
@@ -125,16 +137,27 @@ async function updateWithSequence(action: PlannedAction, ctx: ExecuteContext, pa
 }
 
 async function deletePlayer(action: PlannedAction, ctx: ExecuteContext, id: string, region: string): Promise<void> {
-  const state = ctx.state.get(action.key);
-  if (state) await ctx.state.put({ ...state, pending: { action: 'delete', startedAt: ctx.clock.now() }, updatedAt: ctx.clock.now() });
+  const writeIntent = async (): Promise<void> => {
+    const state = ctx.state.get(action.key);
+    if (state) await ctx.state.put({ ...state, pending: { action: 'delete', startedAt: ctx.clock.now() }, updatedAt: ctx.clock.now() });
+  };
   // Delete is idempotent (a destroyed player answers 2XX, agora-facts.md), so an unknown
   // outcome is settled by deleting again.
   for (let attempt = 1; attempt <= MAX_RESOLVE_ATTEMPTS; attempt++) {
-    const result = await ctx.client.players.delete(region, id);
+    const result = await ctx.client.players.delete(region, id, { beforeSend: attempt === 1 ? writeIntent : undefined });
     if (result.outcome === 'deleted') return;
     ctx.logger.warn({ event: 'delete_outcome_unknown', key: action.key, requestId: result.requestId }, 'delete outcome unknown; deleting again');
   }
   throw new PlayerActionError(`deleting ${action.name} (id ${id}) stayed unknown after ${MAX_RESOLVE_ATTEMPTS} attempts`, 'OutcomeUnknown');
+}
+
+/**
+ * The old player of a replace is gone and its successor not yet sent: state keeps the record
+ * without an id or intent, which diff reads as "in the manifests, not in Agora" (create it),
+ * whatever the restartPolicy, should the process stop before the create goes out.
+ */
+async function recordDeleted(action: PlannedAction, ctx: ExecuteContext): Promise<void> {
+  await ctx.state.put({ ...baseState(action, ctx), externalId: undefined, pending: undefined, updatedAt: ctx.clock.now() });
 }
 
 async function recordPlayer(action: PlannedAction, ctx: ExecuteContext, id: string, createTs?: number, playTs?: number): Promise<void> {

@@ -1,5 +1,5 @@
-// Carrying out a planned cloud recording action. Each call is written ahead to state
-// (session.ts); a removed recording stays in state as a tombstone that keeps its final file
+// Carrying out a planned cloud recording action. Each call is written ahead to state as it is
+// sent (session.ts); a removed recording stays in state as a tombstone that keeps its final file
 // list, and diff ignores tombstones, so a removal is carried out once.
 import type { ExecuteContext, PlannedAction } from '../kind.ts';
 import { RECORDING_CODES } from '../../agora/recordings.ts';
@@ -72,8 +72,8 @@ async function removeAmbiguous(action: PlannedAction, ctx: ExecuteContext, resou
   if (!data) return ctx.state.remove(action.key);
   let sid: string | undefined;
   try {
-    await saveRecording(action, ctx, data, { pending: { action: 'start', startedAt: ctx.clock.now(), detail: { resourceId } } });
-    const answer: StartAnswer = await ctx.client.recordings.start(resourceId, data.mode, { cname: data.cname, uid: data.uid, clientRequest: {} });
+    const writeIntent = (): Promise<void> => saveRecording(action, ctx, data, { pending: { action: 'start', startedAt: ctx.clock.now(), detail: { resourceId } } });
+    const answer: StartAnswer = await ctx.client.recordings.start(resourceId, data.mode, { cname: data.cname, uid: data.uid, clientRequest: {} }, { beforeSend: writeIntent });
     if (answer.outcome === 'unknown') {
       throw new RecordingActionError(`${action.name}: repeating its start to find the session had an unknown outcome again`, RECORDING_ERROR.outcomeUnknown, answer.requestId);
     }
@@ -129,10 +129,12 @@ async function updateRecording(action: PlannedAction, ctx: ExecuteContext): Prom
   const state = currentState(action, ctx);
   const data = runningData(action, ctx);
   const calls = Array.isArray(action.detail.calls) ? action.detail.calls : [];
-  await saveRecording(action, ctx, data, { externalId: state.externalId, specHash: state.specHash, pending: { action: 'update', startedAt: ctx.clock.now(), detail: { calls } } });
+  // The intent is written as the first of the calls is sent.
+  const intent = { beforeSend: () => saveRecording(action, ctx, data, { externalId: state.externalId, specHash: state.specHash, pending: { action: 'update', startedAt: ctx.clock.now(), detail: { calls } } }) };
+  const updates = calls.includes('update');
   try {
-    if (calls.includes('update')) await ctx.client.recordings.update(data.resourceId, data.sid, data.mode, updateBody(spec));
-    if (calls.includes('updateLayout')) await ctx.client.recordings.updateLayout(data.resourceId, data.sid, data.mode, updateLayoutBody(spec));
+    if (updates) await ctx.client.recordings.update(data.resourceId, data.sid, data.mode, updateBody(spec), intent);
+    if (calls.includes('updateLayout')) await ctx.client.recordings.updateLayout(data.resourceId, data.sid, data.mode, updateLayoutBody(spec), updates ? undefined : intent);
   } catch (err) {
     await saveRecording(action, ctx, data, { externalId: state.externalId, specHash: state.specHash });
     if (vendorCode(err) === RECORDING_CODES.workerNotFound || (err as { status?: unknown }).status === 404) {

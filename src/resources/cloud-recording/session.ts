@@ -1,5 +1,5 @@
-// Starting and stopping one recording session, with every intent written to state before the
-// call that carries it out. The vendor's sequences (cloud-recording-rest-api.txt, "common
+// Starting and stopping one recording session, with every intent written to state as the call
+// that carries it out is sent (not while it waits for the rate limiter). The vendor's sequences (cloud-recording-rest-api.txt, "common
 // errors"; agora-facts.md codes) decide what a repeated or refused call means:
 //   acquire → start → start       201 + code 7: already started with this resourceId
 //   acquire → start → acquire → start  400 + code 53: this cname + uid is already recording
@@ -98,19 +98,22 @@ export async function startSession(action: PlannedAction, ctx: ExecuteContext, o
         await saveRecording(action, ctx, data, {});
         throw new RecordingActionError(`${action.name}: ${MAX_ACQUIRES} resourceIds in a row expired before start; check the clock and the rate limits`, RECORDING_ERROR.expiredRepeatedly);
       }
-      await saveRecording(action, ctx, data, { pending: intent(ctx, 'acquire') });
-      const acquired = await ctx.client.recordings.acquire(acquireBody(spec));
+      const acquiring = data;
+      const acquired = await ctx.client.recordings.acquire(acquireBody(spec), { beforeSend: () => saveRecording(action, ctx, acquiring, { pending: intent(ctx, 'acquire') }) });
       acquires += 1;
       resourceId = acquired.resourceId;
       data = { ...data, resourceId, acquiredAt: ctx.clock.now() };
     }
     trustResourceId = false;
     data = { ...data, resourceId };
-    await saveRecording(action, ctx, data, { pending: intent(ctx, 'start', { resourceId }) });
+    const starting = data;
+    const startingId = resourceId;
 
     let answer: StartAnswer;
     try {
-      answer = await ctx.client.recordings.start(resourceId, mode, startBody(spec, ctx.project, ctx.clock.now()));
+      answer = await ctx.client.recordings.start(resourceId, mode, startBody(spec, ctx.project, ctx.clock.now()), {
+        beforeSend: () => saveRecording(action, ctx, starting, { pending: intent(ctx, 'start', { resourceId: startingId }) }),
+      });
     } catch (err) {
       const code = vendorCode(err);
       const requestId = (err as { requestId?: string }).requestId;
@@ -201,11 +204,12 @@ export async function stopSession(action: PlannedAction, ctx: ExecuteContext, da
   const known = { fileList: data.fileList, fileListMode: data.fileListMode };
   const base: SessionRecord = { resourceId: data.resourceId, sid: data.sid, startedAt: data.startedAt, endedAt: ctx.clock.now(), end: 'stopped' };
   const state = currentState(action, ctx);
-  await saveRecording(action, ctx, data, { externalId: state.externalId, specHash: state.specHash, pending: intent(ctx, 'stop', { resourceId: data.resourceId, sid: data.sid }) });
+  const writeIntent = (): Promise<void> =>
+    saveRecording(action, ctx, data, { externalId: state.externalId, specHash: state.specHash, pending: intent(ctx, 'stop', { resourceId: data.resourceId, sid: data.sid }) });
   for (let attempt = 1; ; attempt++) {
     let result;
     try {
-      result = await ctx.client.recordings.stop(data.resourceId, data.sid, data.mode, stopBody(data.cname, data.uid));
+      result = await ctx.client.recordings.stop(data.resourceId, data.sid, data.mode, stopBody(data.cname, data.uid), { beforeSend: attempt === 1 ? writeIntent : undefined });
     } catch (err) {
       // Code 49: a stop is already under way (an earlier, lost one): the session is ending.
       if (vendorCode(err) === RECORDING_CODES.alreadyStopping) return { ...base, ...known, uploadingStatus: 'unknown' };
