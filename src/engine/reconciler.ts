@@ -266,8 +266,8 @@ export class Reconciler {
           else waiter.resolve();
         }
       }
-      this.#liftRefusals();
       await this.#scheduleRechecks(scope, keys);
+      this.#liftRefusals();
       this.#report({ keys: keys.length, plan: { ...plan, actions }, failed: failures.size + refusals.size + blocked.size, durationMs: this.#options.clock.now() - started });
     } catch (err) {
       // Observation failed (Agora unreachable, a limit exhausted): every key tries again later.
