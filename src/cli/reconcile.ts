@@ -141,7 +141,6 @@ export async function runReconcile(options: ReconcileCommandOptions, io: Io): Pr
         for (const a of pass.plan.actions) byKind.set(a.kind, (byKind.get(a.kind) ?? 0) + 1);
         for (const [kind, count] of byKind) metrics.recordDrift(kind, count);
         metrics.recordReconcile({ kind: 'all', result: pass.failed > 0 ? 'error' : 'ok', durationMs: pass.durationMs });
-        for (const error of pass.plan.errors) logger.error({ event: 'reconcile.plan_error', code: error.code, project: error.project }, error.message);
       },
     });
     metrics.trackQueueDepth(() => reconciler.queue.depth);

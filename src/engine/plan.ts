@@ -43,7 +43,10 @@ export interface PlanInput {
   /** Resolved quotas by project. */
   quotas: ReadonlyMap<string, Partial<Record<QuotaKey, number | null>>>;
   now: number;
-  /** `kind/name` or `project/kind/name`: only these resources are planned. */
+  /**
+   * `kind/name` or `project/kind/name`: only these resources are planned. The mass-delete guard
+   * still counts every delete the manifests imply, targeted or not.
+   */
   targets?: readonly string[];
   allowMassDelete?: boolean;
   /** Share of a kind's managed resources a plan may delete without allowMassDelete. */
@@ -59,6 +62,7 @@ export function buildPlan(input: PlanInput): Plan {
   const actions: PlannedAction[] = [];
   const unmanaged: UnmanagedResource[] = [];
 
+  const removals: Removal[] = [];
   for (const group of groupIdentities(input)) {
     const module = modules.get(group.kind);
     if (!module) {
@@ -68,13 +72,29 @@ export function buildPlan(input: PlanInput): Plan {
     const { project, kind, identities } = group;
     const observed = input.observed.get(project)?.get(kind)?.resources;
     const prefix = `${project}/${kind}/`;
+    // The mass-delete guard judges the whole change the manifests imply, not the targeted part,
+    // so that no sequence of small targeted plans (the daemon's batches, retries, --target runs)
+    // can delete what one plan may not.
+    const removal: Removal = { project, kind, live: 0, deletes: 0, planned: false };
     // forEach rather than for-of: no entry array per name, for 100,000 names.
     identities.forEach((identity, name) => {
+      const state = identity.state;
+      // Only records with an external id are live (a stopped recording's tombstone is history).
+      if (state?.externalId !== undefined) removal.live++;
       const key = prefix + name;
-      if (!selected(input.targets, key)) return;
-      const found = module.diff({ key, project, name, desired: identity.desired, observed: observed?.get(name), state: identity.state, now: input.now });
+      if (!selected(input.targets, key)) {
+        // Left out by the targets but removed from the manifests: still part of the change.
+        if (identity.desired === undefined && state?.externalId !== undefined && !input.allowMassDelete) {
+          removal.deletes += countDeletes(module.diff({ key, project, name, desired: undefined, observed: observed?.get(name), state, now: input.now }));
+        }
+        return;
+      }
+      removal.planned = true;
+      const found = module.diff({ key, project, name, desired: identity.desired, observed: observed?.get(name), state, now: input.now });
+      removal.deletes += countDeletes(found);
       for (let i = 0; i < found.length; i++) actions.push(found[i] as PlannedAction);
     });
+    if (removal.deletes > 0) removals.push(removal);
     // Observed, neither desired nor in state: not agoractl's to touch.
     observed?.forEach((resource, name) => {
       if (!identities.has(name)) unmanaged.push({ project, kind, name, externalId: resource.externalId });
@@ -87,7 +107,7 @@ export function buildPlan(input: PlanInput): Plan {
     formatVersion: 1,
     actions,
     unmanaged: sortUnmanaged(unmanaged),
-    errors: [...errors, ...quotaErrors(input, modules, actions), ...massDeleteErrors(input, actions)],
+    errors: [...errors, ...quotaErrors(input, modules, actions), ...massDeleteErrors(input, removals)],
     summary: summarise(actions),
   };
 }
@@ -185,41 +205,49 @@ function quotaErrors(input: PlanInput, modules: Map<string, KindModule>, actions
   return errors;
 }
 
-function massDeleteErrors(input: PlanInput, actions: PlannedAction[]): PlanError[] {
+/** What the manifests remove of one project's resources of one kind. */
+interface Removal {
+  project: string;
+  kind: string;
+  /** Live managed resources before the change: records in state with an external id. */
+  live: number;
+  /** Deletes the whole change implies, targeted or not. */
+  deletes: number;
+  /** The plan holds at least one of these resources (targets may leave a kind out entirely). */
+  planned: boolean;
+}
+
+function countDeletes(actions: readonly PlannedAction[]): number {
+  let n = 0;
+  for (let i = 0; i < actions.length; i++) if ((actions[i] as PlannedAction).type === 'delete') n++;
+  return n;
+}
+
+function massDeleteErrors(input: PlanInput, removals: readonly Removal[]): PlanError[] {
   if (input.allowMassDelete) return [];
   const share = input.massDeleteShare ?? 0.5;
-  const deletes = new Map<string, number>();
-  for (const a of actions) {
-    if (a.type === 'delete') deletes.set(`${a.project}/${a.kind}`, (deletes.get(`${a.project}/${a.kind}`) ?? 0) + 1);
-  }
-  if (deletes.size === 0) return [];
-  // Counted by project, then kind: a key string per state record would cost more than the count.
-  const managed = new Map<string, Map<string, number>>();
-  // Only records with an external id are live (a stopped recording's tombstone is history).
-  for (const s of input.state) {
-    if (s.externalId === undefined) continue;
-    let kinds = managed.get(s.project);
-    if (!kinds) {
-      kinds = new Map();
-      managed.set(s.project, kinds);
-    }
-    kinds.set(s.kind, (kinds.get(s.kind) ?? 0) + 1);
-  }
   const errors: PlanError[] = [];
-  for (const [id, count] of deletes) {
-    const [project = '', kind = ''] = id.split('/');
-    const total = managed.get(project)?.get(kind) ?? 0;
-    // One resource of one is not a mass delete; more than the share of several is.
-    if (total > 1 && count > total * share) {
+  for (const { project, kind, live, deletes, planned } of removals) {
+    // One resource of one is not a mass delete; more than the share of several is. A plan that
+    // holds none of the kind's resources changes nothing of it, so it has nothing to refuse.
+    if (planned && live > 1 && deletes > live * share) {
       errors.push({
         code: PLAN_ERROR.massDelete,
         project,
         kind,
-        message: `the plan deletes ${count} of ${total} managed ${kind} in project ${project}; rerun with --allow-mass-delete if that is intended`,
+        message: `the plan deletes ${deletes} of ${live} managed ${kind} in project ${project}; rerun with --allow-mass-delete if that is intended`,
       });
     }
   }
   return errors;
+}
+
+/**
+ * The error that refuses the resource `key` (`project/kind/name`): one naming its project and
+ * kind, its project, or neither (an error about the whole plan).
+ */
+export function refusalOf(errors: readonly PlanError[], key: string): PlanError | undefined {
+  return errors.find((e) => !e.project || key.startsWith(e.kind ? `${e.project}/${e.kind}/` : `${e.project}/`));
 }
 
 function summarise(actions: PlannedAction[]): Record<ActionType, number> {

@@ -7,10 +7,11 @@ import type { Logger } from 'pino';
 import type { Clock } from '../clock.ts';
 import type { StateStore } from '../state/store.ts';
 import type { ResourceState } from '../state/types.ts';
-import { WorkQueue, type BackoffOptions, type KeyStatus, type RunOutcome } from './work-queue.ts';
+import type { PlannedAction } from '../resources/kind.ts';
+import { TerminalError, WorkQueue, type BackoffOptions, type KeyStatus, type RunOutcome } from './work-queue.ts';
 import { applyPass, planPass, type ReconcileScope } from './reconcile.ts';
 import type { ApplyEvent, ActionError } from './apply.ts';
-import type { Plan } from './plan.ts';
+import { refusalOf, type Plan, type PlanError } from './plan.ts';
 
 export interface ReconcilerOptions {
   store: StateStore;
@@ -23,6 +24,45 @@ export interface ReconcilerOptions {
   onAction?: (event: ApplyEvent) => void;
   onPass?: (pass: PassReport) => void;
   onStatus?: (key: string, status: KeyStatus, outcome: RunOutcome) => void;
+}
+
+/** Log events of the loop, so tests and dashboards match on a constant rather than on prose. */
+export const RECONCILE_EVENT = {
+  /** A resource agoractl will not act on until the manifests or Agora change (error, once). */
+  blocked: 'reconcile.blocked',
+  unblocked: 'reconcile.unblocked',
+  /** A plan error (mass delete, quota...) now holds resources back (error, once). */
+  refused: 'reconcile.plan_error',
+  refusalLifted: 'reconcile.plan_error_cleared',
+  /** The manifests changed while a pass ran: its unsent actions were dropped, its keys queued again. */
+  superseded: 'reconcile.pass_superseded',
+  passFailed: 'reconcile.pass_failed',
+} as const;
+
+/** Why a resource is blocked, by the type of its blocked action. */
+export const BLOCKED_CODE = { conflict: 'Conflict', other: 'Blocked' } as const;
+
+/** A resource parked until its manifest or Agora changes (for the daemon's status). */
+export interface BlockedResource {
+  key: string;
+  code: string;
+  reason: string;
+  /** Clock time at which it became blocked. */
+  since: number;
+}
+
+/** A plan error in force: the resources it covers are parked until the manifests change or someone approves. */
+export interface RefusedChange {
+  project: string;
+  kind?: string;
+  code: string;
+  message: string;
+  since: number;
+}
+
+interface Refusal extends RefusedChange {
+  /** The parked keys it holds back; the refusal is in force while there is one. */
+  keys: Set<string>;
 }
 
 export interface PassReport {
@@ -56,7 +96,11 @@ export class Reconciler {
   #batchScheduled = false;
   #passing: Promise<void> = Promise.resolve();
   #signal: AbortSignal | undefined;
+  /** Aborted when the manifests change under the pass in flight. */
+  #superseded: AbortController | undefined;
   #passes = 0;
+  readonly #blocked = new Map<string, BlockedResource>();
+  readonly #refused = new Map<string, Refusal>();
 
   constructor(options: ReconcilerOptions) {
     this.#options = options;
@@ -81,16 +125,41 @@ export class Reconciler {
 
   /**
    * Installs a new desired state. Keys whose manifest changed (or appeared or vanished) are
-   * queued with their back-off forgotten: the old failure may not apply to the new spec.
+   * queued with their back-off forgotten: the old failure may not apply to the new spec. A
+   * refused change of a project whose manifests changed is looked at again, and the pass in
+   * flight, planned from the old manifests, sends no more calls: its keys are planned again.
    */
   setScope(scope: ReconcileScope): void {
-    const before = new Map((this.#scope?.desired ?? []).map((d) => [d.key, JSON.stringify(d.spec)]));
+    const previous = this.#scope;
+    const before = new Map((previous?.desired ?? []).map((d) => [d.key, JSON.stringify(d.spec)]));
     this.#scope = scope;
+    const changed: string[] = [];
     for (const d of scope.desired) {
-      if (before.get(d.key) !== JSON.stringify(d.spec)) this.queue.add(d.key, { resetBackoff: true });
+      if (before.get(d.key) !== JSON.stringify(d.spec)) changed.push(d.key);
       before.delete(d.key);
     }
-    for (const key of before.keys()) this.queue.add(key, { resetBackoff: true });
+    changed.push(...before.keys());
+    const projects = new Set(changed.map(projectOf));
+    // A new Project document (limits, credentials) is a change of every resource of it.
+    for (const name of new Set([...(previous?.projects.keys() ?? []), ...scope.projects.keys()])) {
+      if (previous && previous.projects.get(name) !== scope.projects.get(name)) projects.add(name);
+    }
+    for (const key of changed) this.queue.add(key, { resetBackoff: true });
+    for (const refusal of this.#refused.values()) {
+      if (refusal.project && !projects.has(refusal.project)) continue;
+      for (const key of refusal.keys) this.queue.add(key, { resetBackoff: true });
+    }
+    if (previous && projects.size > 0) this.#superseded?.abort(new Error('the manifests changed'));
+  }
+
+  /** Resources parked because agoractl will not act on them as they are (a name conflict). */
+  blocked(): BlockedResource[] {
+    return [...this.#blocked.values()].map((b) => ({ ...b }));
+  }
+
+  /** Plan errors in force: the changes the daemon refuses until the manifests change or someone approves. */
+  refused(): RefusedChange[] {
+    return [...this.#refused.values()].map(({ project, kind, code, message, since }) => (kind === undefined ? { project, code, message, since } : { project, kind, code, message, since }));
   }
 
   /** Queues every resource agoractl knows of: desired or recorded in state (a resync). */
@@ -142,33 +211,121 @@ export class Reconciler {
       return;
     }
     const keys = [...batch.keys()];
+    const superseded = new AbortController();
+    this.#superseded = superseded;
+    const signal = this.#signal ? AbortSignal.any([this.#signal, superseded.signal]) : superseded.signal;
     try {
       const snapshot = await this.#options.store.load();
       const planned = await planPass(scope, Object.values(snapshot.resources), { targets: keys, allowMassDelete: this.#options.allowMassDelete });
+      if (superseded.signal.aborted) {
+        // Planned from manifests that are no longer the manifests: plan again from the new ones.
+        this.#requeue(batch, keys);
+        this.#report({ keys: keys.length, plan: emptyPlan(), failed: 0, durationMs: this.#options.clock.now() - started });
+        return;
+      }
+      const { plan } = planned;
+      const refusals = new Map<string, PlanError>();
+      for (const key of keys) {
+        const error = refusalOf(plan.errors, key);
+        if (error) refusals.set(key, error);
+      }
+      // What no error refuses is carried out: a refused mass delete of players does not hold back
+      // the recordings planned in the same pass.
+      const actions = plan.errors.length === 0 ? plan.actions : plan.actions.filter((a) => !refusalOf(plan.errors, a.key));
+      const onEvent = (event: ApplyEvent): void => {
+        // Reported once by this loop (blocked), or not at all (dropped for newer manifests).
+        if (event.type === 'skipped' && (event.action.blocked || superseded.signal.aborted)) return;
+        this.#options.onAction?.(event);
+      };
+      const result = await applyPass(scope, this.#options.store, actions === plan.actions ? planned : { ...planned, plan: { ...plan, actions } }, { onEvent, signal });
+      // The manifests changed during the apply: every key is planned again from the new ones.
+      const replan = superseded.signal.aborted && !this.#signal?.aborted;
       const failures = new Map<string, ActionError | string>();
-      for (const error of planned.plan.errors) {
-        for (const key of keys) if (!error.project || key.startsWith(error.kind ? `${error.project}/${error.kind}/` : `${error.project}/`)) failures.set(key, error.message);
+      const blocked = new Map<string, PlannedAction>();
+      for (const f of result.failed) failures.set(f.action.key, f.error);
+      for (const s of result.skipped) {
+        if (s.action.blocked) blocked.set(s.action.key, s.action);
+        else if (!replan) failures.set(s.action.key, s.why);
       }
-      if (planned.plan.errors.length === 0) {
-        const result = await applyPass(scope, this.#options.store, planned, { onEvent: this.#options.onAction, signal: this.#signal });
-        for (const f of result.failed) failures.set(f.action.key, f.error);
-        for (const s of result.skipped) failures.set(s.action.key, s.why);
-      }
+      const now = this.#options.clock.now();
       for (const [key, waiter] of batch) {
+        if (replan) this.queue.add(key);
+        this.#release(key);
+        const refusal = refusals.get(key);
+        const action = blocked.get(key);
         const failure = failures.get(key);
-        if (failure) waiter.reject(new ResourceNotConverged(key, failure));
-        else waiter.resolve();
+        if (refusal) {
+          this.#refuse(key, refusal, now);
+          waiter.reject(new TerminalError(new ResourceNotConverged(key, refusal.message)));
+        } else if (action) {
+          this.#block(action, now);
+          waiter.reject(new TerminalError(new ResourceNotConverged(key, action.reason)));
+        } else {
+          this.#unblock(key);
+          if (failure) waiter.reject(new ResourceNotConverged(key, failure));
+          else waiter.resolve();
+        }
       }
       await this.#scheduleRechecks(scope, keys);
-      this.#report({ keys: keys.length, plan: planned.plan, failed: failures.size, durationMs: this.#options.clock.now() - started });
+      this.#liftRefusals();
+      this.#report({ keys: keys.length, plan: { ...plan, actions }, failed: failures.size + refusals.size + blocked.size, durationMs: this.#options.clock.now() - started });
     } catch (err) {
       // Observation failed (Agora unreachable, a limit exhausted): every key tries again later.
       for (const waiter of batch.values()) waiter.reject(err);
       // During shutdown, passes still waiting for the rate limiter fail by design.
       const level = this.#signal?.aborted ? 'info' : 'warn';
-      this.#options.logger[level]({ event: 'reconcile.pass_failed', keys: keys.length, err: err instanceof Error ? err.message : String(err) }, 'reconcile pass failed');
+      this.#options.logger[level]({ event: RECONCILE_EVENT.passFailed, keys: keys.length, err: err instanceof Error ? err.message : String(err) }, 'reconcile pass failed');
       this.#report({ keys: keys.length, plan: emptyPlan(), failed: keys.length, durationMs: this.#options.clock.now() - started, error: String(err) });
+    } finally {
+      if (this.#superseded === superseded) this.#superseded = undefined;
     }
+  }
+
+  /** The keys of a pass planned from old manifests run again at once, without a failure. */
+  #requeue(batch: Map<string, Waiter>, keys: string[]): void {
+    this.#options.logger.info({ event: RECONCILE_EVENT.superseded, keys: keys.length }, 'manifests changed during a pass; planning again');
+    for (const [key, waiter] of batch) {
+      this.queue.add(key);
+      waiter.resolve();
+    }
+  }
+
+  #refuse(key: string, error: PlanError, now: number): void {
+    const id = `${error.project ?? ''}/${error.kind ?? ''}/${error.code}`;
+    let refusal = this.#refused.get(id);
+    if (refusal?.message !== error.message) {
+      // A new refusal, or the same one over changed manifests: said once, at error level.
+      refusal = { project: error.project ?? '', kind: error.kind, code: error.code, message: error.message, since: now, keys: new Set(refusal?.keys) };
+      this.#refused.set(id, refusal);
+      this.#options.logger.error({ event: RECONCILE_EVENT.refused, code: error.code, project: error.project, kind: error.kind }, error.message);
+    }
+    refusal.keys.add(key);
+  }
+
+  /** The key was planned without a refusal: no refusal holds it back any more. */
+  #release(key: string): void {
+    for (const refusal of this.#refused.values()) refusal.keys.delete(key);
+  }
+
+  #liftRefusals(): void {
+    for (const [id, refusal] of this.#refused) {
+      if (refusal.keys.size > 0) continue;
+      this.#refused.delete(id);
+      this.#options.logger.info({ event: RECONCILE_EVENT.refusalLifted, code: refusal.code, project: refusal.project, kind: refusal.kind }, 'a refused change no longer holds anything back');
+    }
+  }
+
+  #block(action: PlannedAction, now: number): void {
+    const known = this.#blocked.get(action.key);
+    if (known?.reason === action.reason) return;
+    const code = action.type === 'conflict' ? BLOCKED_CODE.conflict : BLOCKED_CODE.other;
+    this.#blocked.set(action.key, { key: action.key, code, reason: action.reason, since: now });
+    this.#options.logger.error({ event: RECONCILE_EVENT.blocked, key: action.key, code, project: action.project, kind: action.kind, name: action.name }, action.reason);
+  }
+
+  #unblock(key: string): void {
+    if (!this.#blocked.delete(key)) return;
+    this.#options.logger.info({ event: RECONCILE_EVENT.unblocked, key }, 'no longer blocked');
   }
 
   async #scheduleRechecks(scope: ReconcileScope, keys: string[]): Promise<void> {
@@ -181,6 +338,8 @@ export class Reconciler {
       // runs for months keeps one entry for every name it ever saw.
       if (!state && !desired.has(key)) {
         this.queue.remove(key);
+        this.#unblock(key);
+        this.#release(key);
         continue;
       }
       const module = state && scope.modules.find((m) => m.kind === state.kind);
@@ -193,6 +352,10 @@ export class Reconciler {
     this.#passes += 1;
     this.#options.onPass?.(report);
   }
+}
+
+function projectOf(key: string): string {
+  return key.slice(0, key.indexOf('/'));
 }
 
 function emptyPlan(): Plan {

@@ -5,6 +5,18 @@
 // limits. Timers go through the injected Clock.
 import { systemClock, type Clock } from '../clock.ts';
 
+/**
+ * A failure that retrying cannot cure (controller-runtime's TerminalError): a conflict, a plan
+ * refused for deleting too much. The key is parked, not backed off; the next add() wakes it
+ * (the manifests or Agora changed, or a resync looks again).
+ */
+export class TerminalError extends Error {
+  constructor(readonly reason: unknown) {
+    super(errorMessage(reason));
+    this.name = 'TerminalError';
+  }
+}
+
 export interface BackoffOptions {
   /** Delay after the first failure. */
   baseMs: number;
@@ -40,7 +52,7 @@ export interface KeyStatus {
 
 export type RunOutcome =
   | { ok: true; durationMs: number }
-  | { ok: false; error: unknown; durationMs: number; retryInMs: number | undefined };
+  | { ok: false; error: unknown; durationMs: number; retryInMs: number | undefined; terminal?: boolean };
 
 export interface WorkQueueOptions<K extends string> {
   worker: (key: K, signal: AbortSignal) => Promise<void>;
@@ -82,6 +94,8 @@ interface Entry {
   running: boolean;
   /** An add() arrived while the worker ran: run again, no earlier than this time. */
   rerunAt?: number;
+  /** That add() forgot the back-off: the rerun does not wait for one, whatever this run does. */
+  rerunResetsBackoff?: boolean;
   /** remove() was called while the worker ran: forget the key when it ends. */
   removed?: boolean;
 }
@@ -130,6 +144,7 @@ export class WorkQueue<K extends string> {
     const wantedAt = this.#clock.now() + Math.max(0, options.after ?? 0);
     if (entry.running) {
       entry.rerunAt = Math.min(entry.rerunAt ?? Infinity, wantedAt);
+      if (options.resetBackoff) entry.rerunResetsBackoff = true;
       return true;
     }
     if (entry.ready) return true;
@@ -143,6 +158,7 @@ export class WorkQueue<K extends string> {
     if (!entry) return;
     this.#unschedule(key, entry);
     entry.rerunAt = undefined;
+    entry.rerunResetsBackoff = undefined;
     if (entry.running) entry.removed = true;
     else this.#entries.delete(key);
     this.#checkIdle();
@@ -313,19 +329,34 @@ export class WorkQueue<K extends string> {
     entry.running = false;
     this.#running--;
     const rerunAt = entry.rerunAt;
+    const rerunResetsBackoff = entry.rerunResetsBackoff === true;
     entry.rerunAt = undefined;
+    entry.rerunResetsBackoff = undefined;
     const again = !this.#closed && !entry.removed;
     let outcome: RunOutcome;
-    if (failed) {
+    if (failed && error instanceof TerminalError) {
+      entry.attempts++;
+      entry.lastError = error.message;
+      entry.lastErrorAt = now;
+      entry.backoffUntil = undefined;
+      // Parked: only a new add() runs it again (one that arrived during this run counts).
+      outcome = { ok: false, error, durationMs: now - startedAt, retryInMs: undefined, terminal: true };
+      if (rerunAt !== undefined && again) this.#schedule(key, entry, rerunAt);
+    } else if (failed) {
       entry.attempts++;
       entry.lastError = errorMessage(error);
       entry.lastErrorAt = now;
       const delay = this.#backoffDelay(entry.attempts);
       entry.backoffUntil = now + delay;
       // A failed key is tried again on its own: the loop is level-triggered, and the resource
-      // is still not as its manifest says.
-      outcome = { ok: false, error, durationMs: now - startedAt, retryInMs: again ? delay : undefined };
-      if (again) this.#schedule(key, entry, Math.max(entry.backoffUntil, rerunAt ?? 0));
+      // is still not as its manifest says. An add() that forgot the back-off while this run
+      // failed (its manifest changed meanwhile) is not held back by this failure.
+      if (rerunResetsBackoff) {
+        entry.attempts = 0;
+        entry.backoffUntil = undefined;
+      }
+      outcome = { ok: false, error, durationMs: now - startedAt, retryInMs: again ? (rerunResetsBackoff ? Math.max(0, (rerunAt ?? now) - now) : delay) : undefined };
+      if (again) this.#schedule(key, entry, rerunResetsBackoff ? (rerunAt ?? now) : Math.max(entry.backoffUntil ?? 0, rerunAt ?? 0));
     } else {
       entry.attempts = 0;
       entry.backoffUntil = undefined;

@@ -88,6 +88,35 @@ describe('plan', () => {
     assert.equal(allowed.summary.delete, 3);
   });
 
+  test('the mass-delete guard judges the whole change, however few keys are targeted', () => {
+    // 10 managed, 8 removed from the manifests: the daemon plans a few keys at a time, and each
+    // small batch of deletes must be refused as the whole change is.
+    const all = names(10);
+    const kept = [desiredPlayer('p1'), desiredPlayer('p2')];
+    const cases: { reason: string; targets: string[]; refused: boolean }[] = [
+      { reason: 'one removed player, as the daemon retries it', targets: ['prod/CloudPlayer/p3'], refused: true },
+      { reason: 'two removed players, as `apply --target` names them', targets: ['CloudPlayer/p3', 'CloudPlayer/p4'], refused: true },
+      { reason: 'a kept player of the same kind: the change of the kind is refused', targets: ['prod/CloudPlayer/p1'], refused: true },
+      { reason: 'a resource of another kind: players are not its business', targets: ['prod/CloudRecording/r1'], refused: false },
+    ];
+    for (const c of cases) {
+      const plan = buildPlan(input(kept, all.map((n) => listed(n)), all.map(owned), { targets: c.targets }));
+      assert.deepEqual(plan.errors.map((e) => e.code), c.refused ? [PLAN_ERROR.massDelete] : [], c.reason);
+      if (c.refused) assert.match(plan.errors[0]?.message ?? '', /deletes 8 of 10 managed CloudPlayer in project prod/, c.reason);
+    }
+    const approved = buildPlan(input(kept, all.map((n) => listed(n)), all.map(owned), { targets: ['CloudPlayer/p3'], allowMassDelete: true }));
+    assert.deepEqual(approved.errors, []);
+    assert.deepEqual(approved.actions.map((a) => `${a.type} ${a.name}`), ['delete p3']);
+  });
+
+  test('the guard counts only live records: a record without an external id is not managed', () => {
+    // 2 live of 4 records, 1 live removed: half, not more. Were tombstones counted, 3 of 4.
+    const records = [owned('p1'), owned('p2'), { ...owned('p3'), externalId: undefined }, { ...owned('p4'), externalId: undefined }];
+    const plan = buildPlan(input([desiredPlayer('p1')], [listed('p1'), listed('p2')], records, { targets: ['CloudPlayer/p2'] }));
+    assert.deepEqual(plan.errors, []);
+    assert.deepEqual(plan.actions.map((a) => `${a.type} ${a.name}`), ['delete p2']);
+  });
+
   test('a name given twice in the manifests is planned once, from the last document', () => {
     const second = { ...desiredPlayer('p1'), spec: { ...spec('p1'), streamUrl: 'rtmp://o/second' } };
     const plan = buildPlan(input([desiredPlayer('p1'), desiredPlayer('p2'), second], [], []));

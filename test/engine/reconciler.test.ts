@@ -27,19 +27,34 @@ const keyOf = (name: string): string => `${PROJECT}/${KIND}/${name}`;
 function widgetService() {
   const world = new Map<string, ObservedResource>();
   const failingDeletes = new Set<string>();
+  /** Names taken in the world by someone else: declaring one is a conflict. */
+  const foreign = new Set<string>();
+  /** While set, an observation waits for it (a List waiting for the rate limit). */
+  let observing: Promise<void> | undefined;
+  let onObserve = (): void => undefined;
+  let observations = 0;
+  let created = 0;
   const module: KindModule = {
     kind: KIND,
-    observe: () => Promise.resolve({ resources: new Map(world), calls: 0 }),
+    async observe() {
+      observations++;
+      onObserve();
+      await observing;
+      return { resources: new Map(world), calls: 0 };
+    },
     diff(input) {
       const action = actionFactory(input, KIND);
+      if (input.desired && !input.state && foreign.has(input.name)) return [action('conflict', `a widget named ${input.name} exists and is not agoractl's`, { blocked: true })];
       if (input.desired && !input.observed) return [action('create', 'declared but absent')];
       if (!input.desired && input.state) return [action('delete', 'recorded in state, no longer declared')];
       return [];
     },
     async execute(action, ctx) {
       if (action.type === 'create') {
-        world.set(action.name, { name: action.name, externalId: action.name, fields: {} });
-        await ctx.state.put({ key: action.key, project: action.project, kind: action.kind, name: action.name, externalId: action.name, data: {}, updatedAt: ctx.clock.now() });
+        // A new id per create, as Agora gives: a widget deleted and made again is another one.
+        const externalId = `${action.name}#${++created}`;
+        world.set(action.name, { name: action.name, externalId, fields: {} });
+        await ctx.state.put({ key: action.key, project: action.project, kind: action.kind, name: action.name, externalId, data: {}, updatedAt: ctx.clock.now() });
       } else if (action.type === 'delete') {
         if (failingDeletes.has(action.name)) throw Object.assign(new Error(`widget service unavailable deleting ${action.name}`), { status: 503 });
         world.delete(action.name);
@@ -47,23 +62,48 @@ function widgetService() {
       }
     },
   };
-  return { module, world, failingDeletes };
+  return {
+    module,
+    world,
+    failingDeletes,
+    foreign,
+    get observations() {
+      return observations;
+    },
+    /** Holds observations until `release` is called; `started` resolves when one waits. */
+    holdObservations(): { started: Promise<void>; release: () => void } {
+      let release = (): void => undefined;
+      observing = new Promise<void>((resolve) => (release = resolve));
+      const started = new Promise<void>((resolve) => (onObserve = resolve));
+      return {
+        started,
+        release: () => {
+          observing = undefined;
+          onObserve = () => undefined;
+          release();
+        },
+      };
+    },
+  };
 }
 
-function desired(...names: string[]): DesiredResource[] {
-  return names.map((name) => ({ key: keyOf(name), project: PROJECT, kind: KIND, name, spec: {} }));
+function desired(names: string[], spec: Record<string, unknown> = {}): DesiredResource[] {
+  return names.map((name) => ({ key: keyOf(name), project: PROJECT, kind: KIND, name, spec }));
 }
 
-async function setup(t: TestContext) {
+const widgets = (n: number): string[] => Array.from({ length: n }, (_, i) => `w${i + 1}`);
+
+async function setup(t: TestContext, initial: string[] = ['keep', 'gone']) {
   const dir = await mkdtemp(join(tmpdir(), 'agoractl-reconciler-'));
   const store: StateStore = await openFileStateStore(join(dir, 'state.json'));
   const clock = new FakeClock();
   const service = widgetService();
   let passEnded: () => void = () => undefined;
+  const logs: Array<{ level: number; event?: string; [field: string]: unknown }> = [];
   const reconciler = new Reconciler({
     store,
     clock,
-    logger: pino({ level: 'silent' }),
+    logger: pino({ level: 'info' }, { write: (line: string) => void logs.push(JSON.parse(line) as (typeof logs)[number]) }),
     // Without jitter the retry is due exactly BACKOFF_MS after the failure.
     backoff: { baseMs: BACKOFF_MS, maxMs: BACKOFF_MS, jitter: 0 },
     // The batch window is a real timer; 0 keeps each pass to one macrotask of waiting.
@@ -76,9 +116,9 @@ async function setup(t: TestContext) {
     await rm(dir, { recursive: true, force: true });
   });
 
-  const scope = (names: string[]): ReconcileScope => ({
+  const scope = (names: string[], spec: Record<string, unknown> = {}): ReconcileScope => ({
     modules: [service.module],
-    desired: desired(...names),
+    desired: desired(names, spec),
     resolvedSpecs: new Map(),
     projects: new Map([
       [
@@ -110,14 +150,17 @@ async function setup(t: TestContext) {
   const queuedKeys = (): string[] => reconciler.queue.statuses().map(([key]) => key).sort();
   const stateKeys = async (): Promise<string[]> => Object.keys((await store.load()).resources).sort();
   const worldNames = (): string[] => [...service.world.keys()].sort();
+  const worldIds = (): string[] => [...service.world.values()].map((w) => w.externalId ?? '').sort();
 
-  // Both widgets exist in the world and in state, and the queue knows both keys.
-  await pass(() => reconciler.setScope(scope(['keep', 'gone'])));
-  assert.deepEqual(worldNames(), ['gone', 'keep']);
-  assert.deepEqual(await stateKeys(), [keyOf('gone'), keyOf('keep')]);
-  assert.deepEqual(queuedKeys(), [keyOf('gone'), keyOf('keep')]);
+  // Every widget exists in the world and in state, and the queue knows every key.
+  await pass(() => reconciler.setScope(scope(initial)));
+  assert.deepEqual(worldNames(), [...initial].sort());
+  assert.deepEqual(await stateKeys(), initial.map(keyOf).sort());
+  assert.deepEqual(queuedKeys(), initial.map(keyOf).sort());
 
-  return { reconciler, clock, service, scope, pass, queuedKeys, stateKeys, worldNames };
+  /** Error-level lines of one event. */
+  const errors = (event: string) => logs.filter((l) => l.event === event && l.level >= 50);
+  return { reconciler, clock, service, scope, pass, queuedKeys, stateKeys, worldNames, worldIds, errors };
 }
 
 describe('Reconciler forgets the queue entries of resources that are gone', () => {
@@ -155,5 +198,100 @@ describe('Reconciler forgets the queue entries of resources that are gone', () =
     assert.deepEqual(worldNames(), ['keep']);
     assert.deepEqual(await stateKeys(), [keyOf('keep')]);
     assert.deepEqual(queuedKeys(), [keyOf('keep')]);
+  });
+});
+
+describe('Reconciler never carries out a refused change piecemeal', () => {
+  const REMOVED = widgets(10).slice(2);
+
+  test('a mass delete refused once stays refused through key-by-key passes, resyncs and time', async (t) => {
+    const { reconciler, clock, scope, pass, worldIds, errors } = await setup(t, widgets(10));
+    const before = worldIds();
+
+    await pass(() => reconciler.setScope(scope(widgets(2))));
+    assert.deepEqual(worldIds(), before);
+    const [refusal, ...others] = reconciler.refused();
+    assert.deepEqual(others, []);
+    assert.equal(refusal?.code, 'MassDeleteRefused');
+    assert.equal(refusal.project, PROJECT);
+    assert.equal(refusal.kind, KIND);
+    assert.match(refusal.message, /deletes 8 of 10/);
+
+    // Parked, not backed off: however long it waits, nothing runs again on its own.
+    const passes = reconciler.passes;
+    await clock.advance(60 * 60_000);
+    assert.equal(reconciler.passes, passes);
+
+    // One removed key at a time (a notification, the old retries): each is judged with the whole change.
+    for (const name of REMOVED) await pass(() => void reconciler.queue.add(keyOf(name)));
+    await pass(async () => void (await reconciler.enqueueAll()));
+    assert.deepEqual(worldIds(), before);
+    assert.equal(errors('reconcile.plan_error').length, 1, 'reported once, not once per look');
+    assert.equal(reconciler.refused()[0]?.since, refusal.since);
+  });
+
+  test('restoring the manifests lifts the refusal and deletes nothing', async (t) => {
+    const { reconciler, scope, pass, worldIds, stateKeys } = await setup(t, widgets(10));
+    const before = worldIds();
+    await pass(() => reconciler.setScope(scope(widgets(2))));
+    assert.equal(reconciler.refused().length, 1);
+
+    await pass(() => reconciler.setScope(scope(widgets(10))));
+    assert.deepEqual(reconciler.refused(), []);
+    assert.deepEqual(worldIds(), before, 'none deleted, none made again');
+    assert.deepEqual(await stateKeys(), widgets(10).map(keyOf).sort());
+  });
+
+  test('a later manifest change of the project wakes the refused keys, and a change under the share is carried out', async (t) => {
+    const { reconciler, scope, pass, worldNames, errors } = await setup(t, widgets(10));
+    await pass(() => reconciler.setScope(scope(widgets(2))));
+    await pass(() => reconciler.setScope(scope(widgets(3))));
+    assert.match(reconciler.refused()[0]?.message ?? '', /deletes 7 of 10/);
+    assert.equal(errors('reconcile.plan_error').length, 2, 'a new decision is reported once more');
+
+    // w7..w10 were removed earlier and are not changed now: only the refusal's wake runs them.
+    await pass(() => reconciler.setScope(scope(widgets(6))));
+    assert.deepEqual(worldNames(), widgets(6).sort());
+    assert.deepEqual(reconciler.refused(), []);
+  });
+
+  test('a pass that observed while the manifests changed plans again from the new ones', async (t) => {
+    const { reconciler, service, scope, pass, worldIds } = await setup(t, widgets(4));
+    const before = worldIds();
+    const held = service.holdObservations();
+    // Two of four is no mass delete: only the reload may save w3 and w4.
+    reconciler.setScope(scope(widgets(2)));
+    await held.started;
+    const superseded = pass(() => reconciler.setScope(scope(widgets(4))));
+    held.release();
+    // It ends with its keys queued again; they have run, from the manifests that hold all four,
+    // once the queue is idle.
+    await superseded;
+    assert.deepEqual(worldIds(), before, 'the same four widgets: none deleted, none made again');
+  });
+});
+
+describe('Reconciler parks what it must not retry', () => {
+  test('a conflict is reported once, not retried, and a change of its manifest wakes it', async (t) => {
+    const { reconciler, clock, service, scope, pass, worldNames, errors } = await setup(t, ['keep']);
+    service.foreign.add('taken');
+    service.world.set('taken', { name: 'taken', externalId: 'someone-elses', fields: {} });
+
+    await pass(() => reconciler.setScope(scope(['keep', 'taken'])));
+    assert.deepEqual(reconciler.blocked(), [{ key: keyOf('taken'), code: 'Conflict', reason: "a widget named taken exists and is not agoractl's", since: clock.now() }]);
+
+    const observations = service.observations;
+    await clock.advance(60 * 60_000);
+    assert.equal(service.observations, observations, 'no retry spends an observation');
+    await pass(async () => void (await reconciler.enqueueAll()));
+    assert.equal(errors('reconcile.blocked').length, 1, 'reported once, not once per look');
+    assert.equal(reconciler.blocked().length, 1);
+
+    // Its owner gave the name up, and the manifest changes: the key runs at once.
+    service.foreign.delete('taken');
+    service.world.delete('taken');
+    await pass(() => reconciler.setScope(scope(['keep', 'taken'], { revision: 2 })));
+    assert.deepEqual(reconciler.blocked(), []);
+    assert.deepEqual(worldNames(), ['keep', 'taken']);
   });
 });

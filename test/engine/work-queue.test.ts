@@ -1,6 +1,6 @@
 import { test, describe } from 'node:test';
 import assert from 'node:assert/strict';
-import { WorkQueue, type KeyStatus, type RunOutcome } from '../../src/engine/work-queue.ts';
+import { TerminalError, WorkQueue, type KeyStatus, type RunOutcome } from '../../src/engine/work-queue.ts';
 import { FakeClock, settle } from '../daemon/fake-clock.ts';
 
 interface Gate {
@@ -195,6 +195,36 @@ void describe('WorkQueue', () => {
     worker.last('a').open();
     await clock.advance(60_000);
     assert.equal(worker.runsOf('a'), 2, 'the old back-off timer does not fire a third run');
+  });
+
+  void test('a terminal failure parks the key: no retry until something adds it again', async () => {
+    const { clock, worker, queue, outcomes } = setup({ baseMs: 1_000 });
+    queue.add('a');
+    await settle();
+    worker.last('a').fail(new TerminalError(new Error('a player named a exists with other fields')));
+    await settle();
+    await clock.advance(60_000);
+    assert.equal(worker.runsOf('a'), 1, 'not retried however long it waits');
+    const last = outcomes.at(-1)?.outcome;
+    assert.ok(last && !last.ok);
+    assert.equal(last.retryInMs, undefined);
+    assert.equal(last.terminal, true);
+    assert.equal(queue.status('a').lastError, 'a player named a exists with other fields');
+    assert.equal(queue.status('a').queued, false);
+    queue.add('a');
+    await settle();
+    assert.equal(worker.runsOf('a'), 2, 'a resync or a notification wakes it at once');
+  });
+
+  void test('a manifest change during a run that then fails is not held back by that failure', async () => {
+    const { worker, queue } = setup({ baseMs: 30_000 });
+    queue.add('a');
+    await settle();
+    queue.add('a', { resetBackoff: true });
+    worker.last('a').fail(new Error('503'));
+    await settle();
+    assert.equal(worker.runsOf('a'), 2, 'the new spec runs at once, not after 30 s');
+    assert.equal(queue.status('a').attempts, 0);
   });
 
   void test('drain refuses new work, drops queued keys and waits for running workers', async () => {
