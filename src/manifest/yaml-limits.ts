@@ -78,14 +78,18 @@ export function checkComposedTree(document: Document.Parsed): Refusal[] {
     if (isMap(node)) {
       const keys = new Set<unknown>();
       for (const pair of node.items) {
-        if (isScalar(pair.key)) {
-          if (keys.has(pair.key.value)) refusals.push({ offset: pair.key.range?.[0] ?? 0, message: 'Map keys must be unique', kind: 'duplicate-key' });
-          keys.add(pair.key.value);
-        }
-        stack.push(pair.value, pair.key);
+        if (!isScalar(pair.key)) continue;
+        if (keys.has(pair.key.value)) refusals.push({ offset: pair.key.range?.[0] ?? 0, message: 'Map keys must be unique', kind: 'duplicate-key' });
+        keys.add(pair.key.value);
       }
-    } else if (isCollection(node)) {
-      for (const item of node.items) stack.push(isPair(item) ? item.value : item, isPair(item) ? item.key : undefined);
+    }
+    if (isCollection(node)) {
+      // Pushed in reverse, so nodes are met in the order of the text.
+      for (let index = node.items.length - 1; index >= 0; index--) {
+        const item = node.items[index];
+        if (isPair(item)) stack.push(item.value, item.key);
+        else stack.push(item);
+      }
     }
   }
   return refusals;
