@@ -8,6 +8,14 @@ export const ErrorCode = {
   NoManifests: 'no-manifests',
   /** A manifest file cannot be read. */
   FileUnreadable: 'file-unreadable',
+  /** A symbolic link whose target does not exist. */
+  BrokenLink: 'broken-link',
+  /** A symbolic link to a folder that holds it: following it would never end. */
+  LinkLoop: 'link-loop',
+  /** Something named like a manifest that is neither a file nor a folder (a socket, a FIFO). */
+  NotAFile: 'not-a-file',
+  /** Input beyond one of the limits of src/manifest/limits.ts. */
+  LimitExceeded: 'limit-exceeded',
   /** The file is not well-formed YAML. */
   YamlSyntax: 'yaml-syntax',
   /** A required field is missing. */

@@ -1,13 +1,17 @@
 // Which files `-f PATH...` means: a file as given, every *.yaml / *.yml below a folder, or what
 // a glob matches (`manifests/**/*.yaml`, quoted so the shell leaves it to us). Node 20 has no
 // stable glob (path.matchesGlob prints an experimental warning), hence the small matcher here.
-import { readdir, stat } from 'node:fs/promises';
-import { isAbsolute, join, relative, resolve, sep } from 'node:path';
+import { lstat, readdir, realpath, stat } from 'node:fs/promises';
+import type { Dirent, Stats } from 'node:fs';
+import { basename, extname, isAbsolute, join, relative, resolve, sep } from 'node:path';
 import { ErrorCode } from './errors.ts';
 import type { ManifestError } from './errors.ts';
 
 export interface ExpandedPaths {
-  /** Absolute paths, in the order given, each once; a folder's files sorted by path. */
+  /**
+   * Absolute paths, in the order given, each real file once (however many links reach it); a
+   * folder's files sorted by path. A file reached through a link keeps the link's path.
+   */
   files: string[];
   errors: ManifestError[];
 }
@@ -22,65 +26,166 @@ export function displayPath(absolute: string, cwd = process.cwd()): string {
   return fromCwd.split(sep).join('/');
 }
 
+/**
+ * Something a folder walk could not take as a file or a folder. Whether it is an error depends
+ * on what was asked for: a broken `notes.txt` link in a folder of manifests is nothing agoractl
+ * would have read, a broken `players.yaml` link is a manifest gone missing.
+ */
+interface Obstacle {
+  path: string;
+  code: ManifestError['code'];
+  message: string;
+  /** Could it have held manifests (a folder, or a name a folder walk would read)? */
+  couldHoldManifests: boolean;
+}
+
+interface Walked {
+  files: string[];
+  obstacles: Obstacle[];
+}
+
 export async function expandPaths(paths: readonly string[], cwd = process.cwd()): Promise<ExpandedPaths> {
   const files: string[] = [];
   const errors: ManifestError[] = [];
   const seen = new Set<string>();
-  const add = (file: string): void => {
-    if (seen.has(file)) return;
-    seen.add(file);
+  // Folders already walked in this expansion (by real path): two links to one folder, or a
+  // folder named twice, are walked once.
+  const walked = new Set<string>();
+  const add = async (file: string): Promise<void> => {
+    const real = await realpath(file).catch(() => file);
+    if (seen.has(real)) return;
+    seen.add(real);
     files.push(file);
   };
-  const pathError = (given: string, message: string, code: ManifestError['code']): void => {
-    errors.push({ file: given, line: 1, column: 1, path: '', message, code });
+  const pathError = (file: string, message: string, code: ManifestError['code']): void => {
+    errors.push({ file, line: 1, column: 1, path: '', message, code });
+  };
+  const report = (obstacles: readonly Obstacle[], wanted: (obstacle: Obstacle) => boolean): void => {
+    for (const obstacle of obstacles) if (wanted(obstacle)) pathError(displayPath(obstacle.path, cwd), obstacle.message, obstacle.code);
   };
 
   for (const given of paths) {
     const absolute = resolve(cwd, given);
     if (GLOB_CHARACTERS.test(given)) {
-      const matches = await expandGlob(absolute);
-      if (matches.length === 0) pathError(given, 'no file matches this pattern', ErrorCode.PathNotFound);
-      matches.forEach(add);
+      const found = await expandGlob(absolute);
+      report(found.obstacles, (obstacle) => obstacle.code === ErrorCode.LinkLoop || found.matches(obstacle.path));
+      if (found.files.length === 0 && !found.obstacles.some((obstacle) => found.matches(obstacle.path))) {
+        pathError(given, 'no file matches this pattern', ErrorCode.PathNotFound);
+      }
+      for (const file of found.files) await add(file);
       continue;
     }
-    const info = await stat(absolute).catch(() => undefined);
-    if (!info) {
-      pathError(given, 'no such file or directory', ErrorCode.PathNotFound);
+    const info = await stat(absolute).catch((error: unknown) => error);
+    if (!isStats(info)) {
+      const link = await lstat(absolute).catch(() => undefined);
+      if (link?.isSymbolicLink()) pathError(given, brokenLinkMessage(info), isLoop(info) ? ErrorCode.LinkLoop : ErrorCode.BrokenLink);
+      else pathError(given, 'no such file or directory', ErrorCode.PathNotFound);
     } else if (info.isDirectory()) {
-      const found = (await walk(absolute)).filter((file) => MANIFEST_FILE.test(file));
-      if (found.length === 0) pathError(given, 'folder holds no *.yaml or *.yml file', ErrorCode.NoManifests);
-      found.forEach(add);
+      const real = await realpath(absolute);
+      // A folder named twice (or inside one named before) was read the first time.
+      if (walked.has(real)) continue;
+      const found = await walk(absolute, real, new Set(), walked);
+      report(found.obstacles, (obstacle) => obstacle.couldHoldManifests);
+      const manifests = found.files.filter((file) => MANIFEST_FILE.test(file));
+      if (manifests.length === 0 && !found.obstacles.some((obstacle) => obstacle.couldHoldManifests)) {
+        pathError(given, 'folder holds no *.yaml or *.yml file', ErrorCode.NoManifests);
+      }
+      for (const file of manifests) await add(file);
     } else {
-      add(absolute);
+      await add(absolute);
     }
   }
   return { files, errors };
 }
 
-/** Every file below `folder`, sorted, skipping hidden folders and node_modules. */
-async function walk(folder: string): Promise<string[]> {
-  const entries = await readdir(folder, { withFileTypes: true }).catch(() => []);
-  entries.sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0));
-  const files: string[] = [];
-  for (const entry of entries) {
-    const path = join(folder, entry.name);
-    if (entry.isDirectory()) {
-      if (entry.name.startsWith('.') || entry.name === 'node_modules') continue;
-      files.push(...(await walk(path)));
-    } else if (entry.isFile()) {
-      files.push(path);
-    }
-  }
-  return files;
+function isStats(value: unknown): value is Stats {
+  return typeof value === 'object' && value !== null && 'isDirectory' in value;
 }
 
-async function expandGlob(absolutePattern: string): Promise<string[]> {
+function isLoop(error: unknown): boolean {
+  return error instanceof Error && 'code' in error && error.code === 'ELOOP';
+}
+
+function brokenLinkMessage(error: unknown): string {
+  return isLoop(error)
+    ? 'symbolic link loop: the link leads back to itself through other links'
+    : 'broken symbolic link: its target does not exist, so the manifests it named cannot be read';
+}
+
+/**
+ * Every file below `folder`, sorted, following symbolic links to files and folders, skipping
+ * hidden folders (and links to folders with hidden names: Kubernetes mounts a ConfigMap as
+ * `..data -> ..2024_...` with visible links through `..data`, which are read) and node_modules.
+ * `real` is the folder's real path; `ancestors` the real paths of the folders that hold it.
+ */
+async function walk(folder: string, real: string, ancestors: ReadonlySet<string>, walked: Set<string>): Promise<Walked> {
+  walked.add(real);
+  const result: Walked = { files: [], obstacles: [] };
+  let entries: Dirent[];
+  try {
+    entries = await readdir(folder, { withFileTypes: true });
+  } catch (error) {
+    const reason = error instanceof Error && 'code' in error ? String(error.code) : 'unknown error';
+    result.obstacles.push({ path: folder, code: ErrorCode.FileUnreadable, message: `cannot read folder (${reason}), so its manifests cannot be loaded`, couldHoldManifests: true });
+    return result;
+  }
+  entries.sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0));
+  const inside = new Set([...ancestors, real]);
+  for (const entry of entries) {
+    const path = join(folder, entry.name);
+    const hidden = entry.name.startsWith('.');
+    let info: Stats | Dirent = entry;
+    let target = join(real, entry.name);
+    if (entry.isSymbolicLink()) {
+      const followed = await stat(path).catch((error: unknown) => error);
+      if (!isStats(followed)) {
+        // A broken link named like a manifest, or with no extension (it may have been a folder).
+        const couldHoldManifests = MANIFEST_FILE.test(entry.name) || (!hidden && extname(entry.name) === '');
+        result.obstacles.push({ path, code: isLoop(followed) ? ErrorCode.LinkLoop : ErrorCode.BrokenLink, message: brokenLinkMessage(followed), couldHoldManifests });
+        continue;
+      }
+      info = followed;
+      target = await realpath(path);
+    }
+    if (info.isDirectory()) {
+      if (hidden || entry.name === 'node_modules') continue;
+      if (inside.has(target)) {
+        result.obstacles.push({
+          path,
+          code: ErrorCode.LinkLoop,
+          message: `symbolic link loop: it leads to ${displayPath(target)}, a folder that holds it`,
+          couldHoldManifests: true,
+        });
+        continue;
+      }
+      if (walked.has(target)) continue;
+      const below = await walk(path, target, inside, walked);
+      result.files.push(...below.files);
+      result.obstacles.push(...below.obstacles);
+    } else if (info.isFile()) {
+      result.files.push(path);
+    } else {
+      result.obstacles.push({
+        path,
+        code: ErrorCode.NotAFile,
+        message: 'not a regular file (a socket, FIFO or device), so it is not read',
+        couldHoldManifests: MANIFEST_FILE.test(basename(path)),
+      });
+    }
+  }
+  return result;
+}
+
+async function expandGlob(absolutePattern: string): Promise<Walked & { matches: (path: string) => boolean }> {
   const parts = absolutePattern.split(sep);
   const firstGlob = parts.findIndex((part) => GLOB_CHARACTERS.test(part));
   const base = parts.slice(0, firstGlob).join(sep) || sep;
   const matcher = globToRegExp(parts.join('/'));
-  const candidates = await walk(base);
-  return candidates.filter((file) => matcher.test(file.split(sep).join('/')));
+  const matches = (path: string): boolean => matcher.test(path.split(sep).join('/'));
+  const real = await realpath(base).catch(() => undefined);
+  // What a glob matches does not depend on the other -f paths: its folders are walked afresh.
+  const found = real === undefined ? { files: [], obstacles: [] } : await walk(base, real, new Set(), new Set());
+  return { files: found.files.filter(matches), obstacles: found.obstacles, matches };
 }
 
 /**

@@ -1,17 +1,19 @@
 // loadManifests: files, folders and globs in; the desired state and every error of the run out.
 // Structure and references only: no secret is read, so validation runs without credentials.
-import { readFile } from 'node:fs/promises';
 import { applyAgoractlDefaults, validateDocument } from './document.ts';
 import { ErrorCode, sortErrors } from './errors.ts';
 import type { ManifestError } from './errors.ts';
 import { displayPath, expandPaths } from './files.ts';
+import { LimitMessage, Limits } from './limits.ts';
 import { formatPath, isRecord } from './paths.ts';
+import { readManifestFiles } from './read.ts';
 import { checkReferences } from './references.ts';
 import type { Entry } from './references.ts';
 import { manifestSchemas } from './schemas.ts';
 import { ManifestFile } from './source.ts';
 import type { SourceDocument } from './source.ts';
 import { resourceKey } from './types.ts';
+import { measureTree, measureValues } from './yaml-limits.ts';
 import type { DesiredState, LoadResult, ManifestDoc, ProjectDoc, ResourceDoc } from './types.ts';
 
 /** Where each loaded document came from, for errors found later (resolveSecrets). */
@@ -23,27 +25,36 @@ export async function loadManifests(paths: string[]): Promise<LoadResult> {
   const errors: ManifestError[] = [...expanded.errors];
   const fileOrder = expanded.errors.map((error) => error.file);
 
-  const texts = await Promise.all(
-    expanded.files.map(async (absolute) => {
-      try {
-        return { absolute, text: await readFile(absolute, 'utf8') };
-      } catch (error) {
-        return { absolute, error: error instanceof Error ? error.message : String(error) };
-      }
-    }),
-  );
+  const texts = await readManifestFiles(expanded.files);
 
   const entries: Entry[] = [];
+  let runDocuments = 0;
+  let runValues = 0;
   for (const read of texts) {
     const file = displayPath(read.absolute);
     fileOrder.push(file);
-    if (read.text === undefined) {
-      errors.push({ file, line: 1, column: 1, path: '', message: `cannot read file: ${read.error ?? 'unknown error'}`, code: ErrorCode.FileUnreadable });
+    if (!('text' in read)) {
+      errors.push({ file, line: 1, column: 1, path: '', message: read.message, code: read.code });
       continue;
     }
+    // Counted before parsing, so a file of a million empty documents costs no parse.
+    const starts = documentStarts(read.text, Limits.runDocuments - runDocuments);
+    if (starts.over) {
+      errors.push({ file, ...starts.over, path: '', message: LimitMessage.runDocuments(), code: ErrorCode.LimitExceeded });
+      runDocuments = Limits.runDocuments;
+      continue;
+    }
+    runDocuments += starts.count;
     const source = new ManifestFile(file, read.absolute, read.text);
     errors.push(...source.syntaxErrors);
     for (const document of source.documents) {
+      const measure = (source.plain ? measureTree : measureValues)(document.value, Limits.runValues - runValues);
+      runValues += measure.values;
+      if (measure.refusal) {
+        const position = source.locate(document, measure.refusal.segments, 'value');
+        errors.push({ file, ...position, path: formatPath(measure.refusal.segments), message: measure.refusal.message, code: ErrorCode.LimitExceeded });
+        continue;
+      }
       const issues = validateDocument(document.value, schemas);
       const value = isRecord(document.value) ? document.value : {};
       const entry = identify(source, document, value, issues.length === 0);
@@ -91,3 +102,25 @@ function toDoc(entry: Entry, schemas: ReturnType<typeof manifestSchemas>): Manif
   return placed;
 }
 
+
+/**
+ * How many documents a text may hold (every `---` line starts one, and text before the first
+ * does too), or where the one past `allowed` starts.
+ */
+function documentStarts(text: string, allowed: number): { count: number; over?: { line: number; column: number } } {
+  let count = text.startsWith('---') ? 0 : 1;
+  let line = 1;
+  for (let start = 0; start < text.length; ) {
+    if (text.startsWith('---', start)) {
+      const after = text.charCodeAt(start + 3);
+      // A marker is `---` alone or followed by a space or tab (YAML's document start).
+      if (Number.isNaN(after) || after === 10 || after === 13 || after === 32 || after === 9) count += 1;
+    }
+    if (count > allowed) return { count, over: { line, column: 1 } };
+    const end = text.indexOf('\n', start);
+    if (end === -1) break;
+    start = end + 1;
+    line += 1;
+  }
+  return { count };
+}

@@ -6,6 +6,9 @@
 // scalars, multi-line scalars or flows, quoted keys, tabs, duplicate keys, odd indentation,
 // anything it is not sure of); the caller then parses the text with `yaml`, which also gives
 // every error and every position. test/manifest/plain-yaml.test.ts holds the two together.
+// Text past the nesting or scalar limits (limits.ts) is handed over too: the `yaml` path
+// reports it with its position, and this parser's recursion stays shallow.
+import { Limits } from './limits.ts';
 
 export interface PlainDocument {
   /** The document's root value. */
@@ -123,6 +126,8 @@ function parseDocument(lines: Line[]): PlainDocument {
 
 class BlockParser {
   position = 0;
+  /** Collections open around the current line. */
+  private depth = 0;
 
   constructor(private readonly lines: Line[]) {}
 
@@ -139,7 +144,13 @@ class BlockParser {
     return outside();
   }
 
+  private enter(): void {
+    this.depth += 1;
+    if (this.depth > Limits.nestingDepth) outside();
+  }
+
   private mapping(index: number, indent: number): Record<string, unknown> {
+    this.enter();
     const result: Record<string, unknown> = {};
     let cursor = index;
     for (let line = this.line(cursor); line && line.indent >= indent; line = this.line(cursor)) {
@@ -161,15 +172,17 @@ class BlockParser {
           result[key] = null;
         }
       } else {
-        result[key] = inlineValue(line.text, valueStart);
+        result[key] = inlineValue(line.text, valueStart, this.depth);
         this.noContinuation(cursor, indent);
       }
     }
     this.position = cursor;
+    this.depth -= 1;
     return result;
   }
 
   private sequence(index: number, indent: number): unknown[] {
+    this.enter();
     const result: unknown[] = [];
     let cursor = index;
     for (let line = this.line(cursor); line && line.indent >= indent; line = this.line(cursor)) {
@@ -194,12 +207,13 @@ class BlockParser {
         result.push(this.node(cursor, column));
         cursor = this.position;
       } else {
-        result.push(inlineValue(rest, 0));
+        result.push(inlineValue(rest, 0, this.depth));
         cursor += 1;
         this.noContinuation(cursor, indent);
       }
     }
     this.position = cursor;
+    this.depth -= 1;
     return result;
   }
 
@@ -215,8 +229,8 @@ function isSequenceEntry(text: string): boolean {
 }
 
 /** A value written on a line from `start`: a scalar or a flow collection, then maybe a comment. */
-function inlineValue(text: string, start: number): unknown {
-  const reader = new InlineReader(text, start);
+function inlineValue(text: string, start: number, depth: number): unknown {
+  const reader = new InlineReader(text, start, depth);
   const value = reader.value('block');
   reader.endOfLine();
   return value;
@@ -231,6 +245,8 @@ class InlineReader {
   constructor(
     private readonly text: string,
     private index: number,
+    /** Collections open around the value (block ones, then flow ones). */
+    private depth: number,
   ) {}
 
   private peek(): string {
@@ -263,7 +279,7 @@ class InlineReader {
       const char = this.peek();
       if (char === '"') {
         this.index += 1;
-        return result;
+        return withinLength(result);
       }
       if (char !== '\\') {
         result += char;
@@ -299,12 +315,18 @@ class InlineReader {
         continue;
       }
       this.index += 1;
-      return result;
+      return withinLength(result);
     }
     return outside();
   }
 
+  private enter(): void {
+    this.depth += 1;
+    if (this.depth > Limits.nestingDepth) outside();
+  }
+
   private flowMapping(): Record<string, unknown> {
+    this.enter();
     const result: Record<string, unknown> = {};
     this.index += 1;
     for (;;) {
@@ -319,10 +341,12 @@ class InlineReader {
       if (!this.flowSeparator('}')) break;
     }
     this.index += 1;
+    this.depth -= 1;
     return result;
   }
 
   private flowSequence(): unknown[] {
+    this.enter();
     const result: unknown[] = [];
     this.index += 1;
     for (;;) {
@@ -332,6 +356,7 @@ class InlineReader {
       if (!this.flowSeparator(']')) break;
     }
     this.index += 1;
+    this.depth -= 1;
     return result;
   }
 
@@ -364,8 +389,12 @@ class InlineReader {
     // Rewind over the trailing spaces so a comment after them is seen by endOfLine.
     this.index = start + scalar.length;
     if (scalar === '' || scalar.endsWith(':') || scalar.includes(': ') || scalar.includes(' #')) outside();
-    return resolvePlainScalar(scalar);
+    return resolvePlainScalar(withinLength(scalar));
   }
+}
+
+function withinLength(scalar: string): string {
+  return scalar.length > Limits.scalarLength ? outside() : scalar;
 }
 
 /** The value YAML 1.2's core schema gives a plain scalar, tested in the order `yaml` tests. */

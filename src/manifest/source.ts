@@ -1,12 +1,14 @@
 // One manifest file: its documents' values, its YAML errors, and where any field of a document
 // is (line and column). Values come from the fast plain-YAML parser when the file is in its
 // subset; positions and errors always come from the `yaml` package, parsed only when needed.
-import { LineCounter, isMap, isPair, isScalar, isSeq, parseAllDocuments } from 'yaml';
+import { Composer, LineCounter, Parser, isMap, isPair, isScalar, isSeq } from 'yaml';
 import type { Document, Node, Pair } from 'yaml';
 import { ErrorCode } from './errors.ts';
 import type { ManifestError } from './errors.ts';
 import type { Segment } from './paths.ts';
 import { parsePlainYaml } from './plain-yaml.ts';
+import { checkComposedTree, checkSyntaxTree } from './yaml-limits.ts';
+import type { Refusal } from './yaml-limits.ts';
 
 export interface SourceDocument {
   value: unknown;
@@ -21,13 +23,19 @@ export interface Position {
 }
 
 interface ParsedYaml {
+  /** None when the syntax tree goes past a limit (then nothing of the file is composed). */
   documents: Document.Parsed[];
   lineCounter: LineCounter;
+  refusals: Refusal[];
+  /** Each document by where its root starts ("line:column"), for locate. */
+  byStart?: Map<string, Node>;
 }
 
 export class ManifestFile {
   readonly documents: SourceDocument[];
   readonly syntaxErrors: ManifestError[] = [];
+  /** The documents came from the fast parser: trees of bounded depth, without aliases. */
+  readonly plain: boolean;
   private parsed: ParsedYaml | undefined;
 
   /**
@@ -40,15 +48,20 @@ export class ManifestFile {
     private readonly text: string,
   ) {
     const plain = parsePlainYaml(text);
+    this.plain = plain !== null;
     this.documents = plain ?? this.documentsFromYaml();
   }
 
   private yaml(): ParsedYaml {
     if (!this.parsed) {
       const lineCounter = new LineCounter();
-      const documents = parseAllDocuments(this.text, { lineCounter, prettyErrors: true });
-      // parseAllDocuments returns an empty list-like value for an empty stream.
-      this.parsed = { documents: Array.isArray(documents) ? documents : [], lineCounter };
+      // Parsed and composed apart so the limits are checked on the syntax tree before the
+      // composer (which recurses) sees it. yaml's own duplicate-key check is quadratic, so
+      // checkComposedTree does it instead.
+      const tokens = Array.from(new Parser(lineCounter.addNewLine).parse(this.text));
+      const refusals = checkSyntaxTree(tokens);
+      const documents = refusals.length > 0 ? [] : Array.from(new Composer({ uniqueKeys: false }).compose(tokens));
+      this.parsed = { documents, lineCounter, refusals };
     }
     return this.parsed;
   }
@@ -58,32 +71,32 @@ export class ManifestFile {
     return { line, column: col };
   }
 
+  private syntaxError(offset: number, message: string, code: ErrorCode): void {
+    this.syntaxErrors.push({ file: this.file, ...this.position(offset), path: '', message, code });
+  }
+
   private documentsFromYaml(): SourceDocument[] {
     const result: SourceDocument[] = [];
-    for (const document of this.yaml().documents) {
-      if (document.errors.length > 0) {
-        for (const error of document.errors) {
-          const at = error.linePos?.[0] ?? { line: 1, col: 1 };
-          this.syntaxErrors.push({
-            file: this.file,
-            line: at.line,
-            column: at.col,
-            path: '',
-            message: yamlMessage(error.message),
-            code: ErrorCode.YamlSyntax,
-          });
-        }
-        continue;
+    const { documents, refusals } = this.yaml();
+    for (const refusal of refusals) this.syntaxError(refusal.offset, refusal.message, ErrorCode.LimitExceeded);
+    for (const document of documents) {
+      for (const error of document.errors) this.syntaxError(error.pos[0], yamlMessage(error.message), ErrorCode.YamlSyntax);
+      if (document.errors.length > 0) continue;
+      const problems = checkComposedTree(document);
+      for (const problem of problems) {
+        this.syntaxError(problem.offset, problem.message, problem.kind === 'limit' ? ErrorCode.LimitExceeded : ErrorCode.YamlSyntax);
       }
+      if (problems.length > 0) continue;
       const contents = document.contents;
       if (contents === null || contents.range === undefined) continue;
       let value: unknown;
       try {
-        value = document.toJS();
+        // Aliases are not counted here: yaml's count re-scans the document for each alias.
+        // The loader measures the resolved values instead (measureValues).
+        value = document.toJS({ maxAliasCount: -1 });
       } catch (error) {
-        // Alias expansion past yaml's limit ("billion laughs") throws here.
-        const at = this.position(contents.range[0]);
-        this.syntaxErrors.push({ ...at, file: this.file, path: '', message: error instanceof Error ? error.message : String(error), code: ErrorCode.YamlSyntax });
+        // An alias to an anchor not yet defined (or to itself) throws here.
+        this.syntaxError(contents.range[0], error instanceof Error ? error.message : String(error), ErrorCode.YamlSyntax);
         continue;
       }
       if (value === null || value === undefined) continue;
@@ -92,17 +105,26 @@ export class ManifestFile {
     return result;
   }
 
+  private documentRoots(): Map<string, Node> {
+    const parsed = this.yaml();
+    if (!parsed.byStart) {
+      parsed.byStart = new Map();
+      for (const candidate of parsed.documents) {
+        const root = candidate.contents;
+        if (root?.range === undefined) continue;
+        const { line, column } = this.position(root.range[0]);
+        parsed.byStart.set(`${line}:${column}`, root);
+      }
+    }
+    return parsed.byStart;
+  }
+
   /**
    * Where a field of a document is: its value, or the key that names it. A path that does not
    * exist (a missing field) stops at the deepest node that does.
    */
   locate(document: SourceDocument, segments: readonly Segment[], at: 'key' | 'value'): Position {
-    const root = this.yaml().documents.find((candidate) => {
-      const start = candidate.contents?.range?.[0];
-      if (start === undefined) return false;
-      const position = this.position(start);
-      return position.line === document.line && position.column === document.column;
-    })?.contents;
+    const root = this.documentRoots().get(`${document.line}:${document.column}`);
     if (!root) return { line: document.line, column: document.column };
     let node: Node | null = root;
     let key: Node | null = null;
