@@ -14,13 +14,15 @@ import type { ProjectRuntime, ReconcileScope } from '../engine/reconcile.ts';
 import { createCloudPlayerModule } from '../resources/cloud-player/index.ts';
 import { createCloudRecordingModule } from '../resources/cloud-recording/index.ts';
 import { createOriginSiteModule } from '../resources/origin-site/index.ts';
+import { allowMassDeleteOption, emulatorOption, fileOption, listLagOption, logLevelOption, stateOption, targetOption, type LogLevel, type PlanOutput } from './options.ts';
 
 export interface SessionOptions {
   file: string[];
   state?: string;
   emulator?: boolean;
-  logLevel?: string;
-  listLag?: string;
+  logLevel?: LogLevel;
+  /** Seconds. */
+  listLag?: number;
 }
 
 export interface Io {
@@ -45,33 +47,33 @@ export interface Session {
   close(): Promise<void>;
 }
 
-export function allModules(options: { listLag?: string } = {}): KindModule[] {
-  const listLagMs = options.listLag === undefined ? undefined : Number(options.listLag) * 1000;
+export function allModules(options: { listLag?: number } = {}): KindModule[] {
+  const listLagMs = options.listLag === undefined ? undefined : options.listLag * 1000;
   return [createCloudPlayerModule({ listLagMs }), createCloudRecordingModule(), createOriginSiteModule()];
 }
 
 /** Adds the options every command that talks to Agora takes. */
 export function sessionOptions(command: Command): Command {
   return command
-    .requiredOption('-f, --file <path...>', 'manifest files, folders or globs (repeatable)')
-    .option('--state <path>', 'state file (default: .agoractl/state.json in the manifest folder)')
-    .option('--emulator', 'start the Agora emulator in-process and point every project at it')
-    .option('--log-level <level>', 'log level of the JSON logs on stderr', 'warn')
-    .option('--list-lag <seconds>', 'how long List may not yet show a new player (Agora: about 10 s)', '15');
+    .addOption(fileOption())
+    .addOption(stateOption())
+    .addOption(emulatorOption())
+    .addOption(logLevelOption('warn'))
+    .addOption(listLagOption());
 }
 
 /** The options plan and apply share beyond the session's. */
 export interface PlanningCommandOptions extends SessionOptions {
   target?: string[];
-  output: 'text' | 'json';
+  output: PlanOutput;
   allowMassDelete?: boolean;
 }
 
 /** Registers the options of PlanningCommandOptions that are not the session's. */
 export function planningOptions(command: Command): Command {
   return command
-    .option('--target <kind/name...>', 'only these resources (kind/name or project/kind/name)')
-    .option('--allow-mass-delete', "allow deleting more than half of a kind's managed resources");
+    .addOption(targetOption(() => allModules().map((module) => module.kind)))
+    .addOption(allowMassDeleteOption());
 }
 
 export class ManifestErrors extends Error {
@@ -153,7 +155,7 @@ export async function embeddedEmulator(enabled: boolean | undefined, projects: r
   return emulator;
 }
 
-export function cliLogger(level: string | undefined): Logger {
+export function cliLogger(level: LogLevel | undefined): Logger {
   return pino({ level: level ?? 'warn', base: undefined }, pino.destination(2));
 }
 
