@@ -19,7 +19,8 @@ export function register(program: Command): void {
     .description(
       'Run an HTTP server that behaves like Agora\'s Media Pull, Cloud Recording and FLS APIs, with a control API under /_emulator/. ' +
         'Credentials come from AGORA_CUSTOMER_ID / AGORA_CUSTOMER_SECRET (defaults when unset); the control token from ' +
-        'AGORA_EMULATOR_CONTROL_TOKEN (random when unset). New players show in List at once: PUT /_emulator/behaviour ' +
+        'AGORA_EMULATOR_CONTROL_TOKEN (random when unset). Webhooks go to loopback addresses and to the hosts listed in ' +
+        'AGORA_EMULATOR_WEBHOOK_HOSTS (comma-separated). New players show in List at once: PUT /_emulator/behaviour ' +
         '{"listDelayMs": 10000} gives Agora\'s documented delay.',
     )
     .addOption(portOption('port of the first domain (0: any free port)'))
