@@ -8,23 +8,32 @@ import { renderPlan } from '../engine/render-plan.ts';
 import { ManifestErrors, openSession, planningOptions, processIo, reportManifestErrors, sessionOptions, type Io, type PlanningCommandOptions } from './session.ts';
 import { progressReporter } from './progress.ts';
 import { describeFailure } from './failure.ts';
+import { lockTimeoutOption, outputOption, PLAN_OUTPUTS } from './options.ts';
+import { unmatchedTargetsError } from './targets.ts';
 
 export interface ApplyCommandOptions extends PlanningCommandOptions {
   autoApprove?: boolean;
-  lockTimeout?: string;
+  /** Seconds. */
+  lockTimeout?: number;
 }
 
 export function register(program: Command): void {
   planningOptions(sessionOptions(program.command('apply').description('make Agora match the manifests')))
-    .option('-o, --output <format>', 'text or json (the result as JSON; implies no prompt)', 'text')
+    .addOption(outputOption(PLAN_OUTPUTS, 'text, or json for machines (needs --auto-approve)', 'text'))
     .option('--auto-approve', 'do not ask for confirmation (pipelines)')
-    .option('--lock-timeout <seconds>', 'wait this long for another apply to release the state lock', '0')
+    .addOption(lockTimeoutOption())
     .action(async (options: ApplyCommandOptions) => {
       process.exitCode = await runApply(options, processIo);
     });
 }
 
 export async function runApply(options: ApplyCommandOptions, io: Io, signal?: AbortSignal): Promise<number> {
+  // JSON output leaves no room for a question and its answer, and a pipeline that asked for JSON
+  // must say it approves (Terraform's -json needs -auto-approve too).
+  if (options.output === 'json' && !options.autoApprove) {
+    io.err('Error: apply -o json needs --auto-approve: it cannot ask for confirmation.');
+    return 1;
+  }
   let session;
   try {
     session = await openSession(options, io);
@@ -45,9 +54,14 @@ export async function runApply(options: ApplyCommandOptions, io: Io, signal?: Ab
   signal?.addEventListener('abort', onSignal, { once: true });
   process.on('SIGINT', onSignal).on('SIGTERM', onSignal);
   try {
-    const lock = await session.store.lock({ waitMs: Number(options.lockTimeout ?? 0) * 1000, owner: 'agoractl apply' });
+    const lock = await session.store.lock({ waitMs: (options.lockTimeout ?? 0) * 1000, owner: 'agoractl apply' });
     if (lock.takenOver) io.err(`agoractl: took over a stale state lock of pid ${lock.takenOver.pid} (${lock.takenOver.owner})`);
     const snapshot = await session.store.load();
+    const noTarget = unmatchedTargetsError(options.target, session.scope.desired.map((d) => d.key), Object.keys(snapshot.resources));
+    if (noTarget) {
+      io.err(noTarget);
+      return 1;
+    }
     const pass = await planPass(session.scope, Object.values(snapshot.resources), { targets: options.target, allowMassDelete: options.allowMassDelete });
     const json = options.output === 'json';
     if (!json) io.out(renderPlan(pass.plan));
@@ -61,7 +75,7 @@ export async function runApply(options: ApplyCommandOptions, io: Io, signal?: Ab
       if (json) io.out(JSON.stringify({ plan: pass.plan, applied: true, result: { done: [], failed: [], skipped: [] } }, null, 2));
       return 0;
     }
-    if (!options.autoApprove && !json && !(await confirm(io))) {
+    if (!options.autoApprove && !(await confirm(io))) {
       io.err('Apply cancelled.');
       return 1;
     }

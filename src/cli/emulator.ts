@@ -4,6 +4,7 @@ import type { Command } from 'commander';
 import { InvalidArgumentError } from 'commander';
 import { DEFAULT_CUSTOMER_SECRET } from '../emulator/auth.ts';
 import { startEmulator } from '../emulator/server.ts';
+import { isHost, parseHost, portOption } from './options.ts';
 
 interface EmulatorFlags {
   port: number;
@@ -18,11 +19,12 @@ export function register(program: Command): void {
     .description(
       'Run an HTTP server that behaves like Agora\'s Media Pull, Cloud Recording and FLS APIs, with a control API under /_emulator/. ' +
         'Credentials come from AGORA_CUSTOMER_ID / AGORA_CUSTOMER_SECRET (defaults when unset); the control token from ' +
-        'AGORA_EMULATOR_CONTROL_TOKEN (random when unset). New players show in List at once: PUT /_emulator/behaviour ' +
+        'AGORA_EMULATOR_CONTROL_TOKEN (random when unset). Webhooks go to loopback addresses and to the hosts listed in ' +
+        'AGORA_EMULATOR_WEBHOOK_HOSTS (comma-separated). New players show in List at once: PUT /_emulator/behaviour ' +
         '{"listDelayMs": 10000} gives Agora\'s documented delay.',
     )
-    .option('--port <n>', 'port of the first domain (0: any free port)', parsePort, 0)
-    .option('--host <address>', 'address to bind; beyond loopback the control API needs the token', '127.0.0.1')
+    .addOption(portOption('port of the first domain (0: any free port)'))
+    .option('--host <address>', 'address to bind; beyond loopback the control API needs the token', parseHost, '127.0.0.1')
     .option('--domains <names>', 'comma-separated domains, one listener each (default api.agora.io)', parseDomains)
     .option('--seed <n>', 'seed of the emulated world\'s randomness', parseSeed)
     .action(async (flags: EmulatorFlags) => {
@@ -62,19 +64,15 @@ async function runEmulator(flags: EmulatorFlags): Promise<void> {
   process.exitCode = 0;
 }
 
-function parsePort(value: string): number {
-  const port = Number(value);
-  if (!/^\d+$/.test(value) || port > 65_535) throw new InvalidArgumentError('a port is an integer from 0 to 65535');
-  return port;
-}
-
 function parseSeed(value: string): number {
-  if (!/^\d+$/.test(value)) throw new InvalidArgumentError('a seed is a non-negative integer');
+  if (!/^\d{1,15}$/.test(value)) throw new InvalidArgumentError('Expected a non-negative integer.');
   return Number(value);
 }
 
 function parseDomains(value: string): string[] {
   const domains = value.split(',').map((d) => d.trim()).filter((d) => d !== '');
-  if (domains.length === 0) throw new InvalidArgumentError('give at least one domain name');
+  if (domains.length === 0) throw new InvalidArgumentError('Expected a comma-separated list of domain names.');
+  const bad = domains.find((domain) => !isHost(domain));
+  if (bad !== undefined) throw new InvalidArgumentError(`"${bad}" is not a domain name.`);
   return domains;
 }

@@ -3,6 +3,7 @@
 // for help), so `validate` on a pull request does not pay for the HTTP stack, the emulator or
 // the daemon.
 import { Command } from 'commander';
+import { packageVersion } from './version.ts';
 
 type CommandModule = { register(program: Command): void };
 
@@ -18,7 +19,12 @@ const COMMANDS: Record<string, () => Promise<CommandModule>> = {
 const program = new Command()
   .name('agoractl')
   .description("Make an Agora project look like its manifests: cloud players, cloud recordings, FLS origin sites.")
-  .showHelpAfterError();
+  // Read only when asked for: commander's .version() wants the string before parsing.
+  .option('-V, --version', 'print the version of agoractl')
+  .on('option:version', () => {
+    process.stdout.write(`${packageVersion()}\n`);
+    process.exit(0);
+  });
 
 const requested = process.argv[2];
 const load = requested !== undefined ? COMMANDS[requested] : undefined;

@@ -4,6 +4,8 @@ import { planPass } from '../engine/reconcile.ts';
 import { renderPlan } from '../engine/render-plan.ts';
 import { ManifestErrors, openSession, planningOptions, processIo, reportManifestErrors, sessionOptions, type Io, type PlanningCommandOptions } from './session.ts';
 import { describeFailure } from './failure.ts';
+import { outputOption, PLAN_OUTPUTS } from './options.ts';
+import { unmatchedTargetsError } from './targets.ts';
 
 export interface PlanCommandOptions extends PlanningCommandOptions {
   detailedExitcode?: boolean;
@@ -11,7 +13,7 @@ export interface PlanCommandOptions extends PlanningCommandOptions {
 
 export function register(program: Command): void {
   planningOptions(sessionOptions(program.command('plan').description('show what apply would change, and why')))
-    .option('-o, --output <format>', 'text or json', 'text')
+    .addOption(outputOption(PLAN_OUTPUTS, 'text, or json for machines', 'text'))
     .option('--detailed-exitcode', 'exit 0 when there are no changes, 2 when there are, 1 on error')
     .action(async (options: PlanCommandOptions) => {
       process.exitCode = await runPlan(options, processIo);
@@ -29,6 +31,11 @@ export async function runPlan(options: PlanCommandOptions, io: Io): Promise<numb
   }
   try {
     const snapshot = await session.store.load();
+    const noTarget = unmatchedTargetsError(options.target, session.scope.desired.map((d) => d.key), Object.keys(snapshot.resources));
+    if (noTarget) {
+      io.err(noTarget);
+      return 1;
+    }
     const pass = await planPass(session.scope, Object.values(snapshot.resources), { targets: options.target, allowMassDelete: options.allowMassDelete });
     io.out(options.output === 'json' ? JSON.stringify(pass.plan, null, 2) : renderPlan(pass.plan));
     // A conflict is never carried out: until someone resolves it, apply cannot converge.

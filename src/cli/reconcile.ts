@@ -4,7 +4,7 @@
 import { stat } from 'node:fs/promises';
 import { dirname } from 'node:path';
 import type { Command } from 'commander';
-import { createLogger, isLogFormat, logAction } from '../logging.ts';
+import { createLogger, LOG_FORMATS, logAction, type LogFormat } from '../logging.ts';
 import { systemClock } from '../clock.ts';
 import { resolveStatePath, openFileStateStore } from '../state/index.ts';
 import { DaemonMetrics } from '../daemon/metrics.ts';
@@ -18,8 +18,24 @@ import { applyPass, planPass, type ProjectRuntime, type ReconcileScope } from '.
 import { renderPlan } from '../engine/render-plan.ts';
 import type { ApplyEvent } from '../engine/apply.ts';
 import { resolveLimits } from '../agora/limits.ts';
-import { ALLOW_MANIFEST_ENDPOINTS_OPTION, ALLOW_SECRET_DIR_OPTION, allModules, embeddedEmulator, loadDesired, ManifestErrors, processIo, projectRuntimes, reportManifestErrors, type Io, type LoadedDesired, type TrustOptions } from './session.ts';
+import { allModules, embeddedEmulator, loadDesired, ManifestErrors, processIo, projectRuntimes, reportManifestErrors, type Io, type LoadedDesired, type TrustOptions } from './session.ts';
 import { describeFailure } from './failure.ts';
+import {
+  allowManifestEndpointsOption,
+  allowMassDeleteOption,
+  allowSecretDirOption,
+  emulatorOption,
+  fileOption,
+  listenOption,
+  listLagOption,
+  lockTimeoutOption,
+  logFormatOption,
+  logLevelOption,
+  resyncOption,
+  shutdownGraceOption,
+  stateOption,
+  type LogLevel,
+} from './options.ts';
 import { formatErrors } from '../manifest/index.ts';
 
 export interface ReconcileCommandOptions extends TrustOptions {
@@ -27,45 +43,46 @@ export interface ReconcileCommandOptions extends TrustOptions {
   state?: string;
   emulator?: boolean;
   watch?: boolean;
-  resync?: string;
+  /** Seconds; absent: derived from the List budget. */
+  resync?: number;
+  /** `host:port`, an IPv6 host without brackets. */
   listen: string;
-  logFormat: string;
-  logLevel: string;
+  logFormat: LogFormat;
+  logLevel: LogLevel;
   allowMassDelete?: boolean;
-  lockTimeout: string;
-  shutdownGrace: string;
-  listLag?: string;
+  /** Seconds. */
+  lockTimeout: number;
+  /** Seconds. */
+  shutdownGrace: number;
+  /** Seconds. */
+  listLag?: number;
 }
 
 export function register(program: Command): void {
   program
     .command('reconcile')
     .description('converge once, or with --watch keep Agora equal to the manifests until SIGTERM')
-    .requiredOption('-f, --file <path...>', 'manifest folder(s) or files')
-    .option('--state <path>', 'state file (default: .agoractl/state.json in the manifest folder)')
-    .option('--emulator', 'start the Agora emulator in-process and point every project at it')
+    .addOption(fileOption('manifest folder(s) or files'))
+    .addOption(stateOption())
+    .addOption(emulatorOption())
     .option('--watch', 'keep running: react to manifest changes, notifications and a periodic resync')
-    .option('--resync <seconds>', 'resync interval (default: derived from the List budget and the number of players)')
-    .option('--listen <host:port>', 'health, metrics, webhook and FLS callback server', '127.0.0.1:9464')
-    .option('--log-format <format>', 'json or pretty', process.stdout.isTTY ? 'pretty' : 'json')
-    .option('--log-level <level>', 'log level', 'info')
-    .option('--allow-mass-delete', "allow deleting more than half of a kind's managed resources")
-    .option('--lock-timeout <seconds>', 'wait this long for another apply to release the state lock', '0')
-    .option('--list-lag <seconds>', 'how long List may not yet show a new player (Agora: about 10 s)', '15')
-    .option('--shutdown-grace <seconds>', 'on SIGTERM, how long calls in flight may take to finish', '20')
-    .option(...ALLOW_SECRET_DIR_OPTION)
-    .option(...ALLOW_MANIFEST_ENDPOINTS_OPTION)
+    .addOption(resyncOption())
+    .addOption(listenOption('127.0.0.1:9464'))
+    .addOption(logFormatOption(LOG_FORMATS, process.stdout.isTTY ? 'pretty' : 'json'))
+    .addOption(logLevelOption('info', 'log level'))
+    .addOption(allowMassDeleteOption())
+    .addOption(lockTimeoutOption())
+    .addOption(listLagOption())
+    .addOption(shutdownGraceOption())
+    .addOption(allowSecretDirOption())
+    .addOption(allowManifestEndpointsOption())
     .action(async (options: ReconcileCommandOptions) => {
       process.exitCode = await runReconcile(options, processIo);
     });
 }
 
 export async function runReconcile(options: ReconcileCommandOptions, io: Io): Promise<number> {
-  if (!isLogFormat(options.logFormat)) {
-    io.err(`Error: --log-format must be json or pretty, not ${options.logFormat}`);
-    return 1;
-  }
-  const logger = createLogger({ format: options.logFormat, level: options.logLevel as 'info' });
+  const logger = createLogger({ format: options.logFormat, level: options.logLevel });
   const clock = systemClock;
   let loaded: LoadedDesired;
   try {

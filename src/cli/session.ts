@@ -17,6 +17,7 @@ import type { ProjectRuntime, ReconcileScope } from '../engine/reconcile.ts';
 import { createCloudPlayerModule } from '../resources/cloud-player/index.ts';
 import { createCloudRecordingModule } from '../resources/cloud-recording/index.ts';
 import { createOriginSiteModule } from '../resources/origin-site/index.ts';
+import { allowManifestEndpointsOption, allowMassDeleteOption, allowSecretDirOption, emulatorOption, fileOption, listLagOption, logLevelOption, stateOption, targetOption, type LogLevel, type PlanOutput } from './options.ts';
 
 /** What the operator trusts beyond the manifests (README "Running plan on pull requests"). */
 export interface TrustOptions {
@@ -31,8 +32,9 @@ export interface TrustOptions {
 export interface SessionOptions extends TrustOptions {
   file: string[];
   state?: string;
-  logLevel?: string;
-  listLag?: string;
+  logLevel?: LogLevel;
+  /** Seconds. */
+  listLag?: number;
 }
 
 export interface Io {
@@ -57,39 +59,35 @@ export interface Session {
   close(): Promise<void>;
 }
 
-export function allModules(options: { listLag?: string } = {}): KindModule[] {
-  const listLagMs = options.listLag === undefined ? undefined : Number(options.listLag) * 1000;
+export function allModules(options: { listLag?: number } = {}): KindModule[] {
+  const listLagMs = options.listLag === undefined ? undefined : options.listLag * 1000;
   return [createCloudPlayerModule({ listLagMs }), createCloudRecordingModule(), createOriginSiteModule()];
 }
 
 /** Adds the options every command that talks to Agora takes. */
 export function sessionOptions(command: Command): Command {
   return command
-    .requiredOption('-f, --file <path...>', 'manifest files, folders or globs (repeatable)')
-    .option('--state <path>', 'state file (default: .agoractl/state.json in the manifest folder)')
-    .option('--emulator', 'start the Agora emulator in-process and point every project at it')
-    .option('--log-level <level>', 'log level of the JSON logs on stderr', 'warn')
-    .option('--list-lag <seconds>', 'how long List may not yet show a new player (Agora: about 10 s)', '15')
-    .option(...ALLOW_SECRET_DIR_OPTION)
-    .option(...ALLOW_MANIFEST_ENDPOINTS_OPTION);
+    .addOption(fileOption())
+    .addOption(stateOption())
+    .addOption(emulatorOption())
+    .addOption(logLevelOption('warn'))
+    .addOption(listLagOption())
+    .addOption(allowSecretDirOption())
+    .addOption(allowManifestEndpointsOption());
 }
-
-/** The trust options, as plan, apply and reconcile spell them. */
-export const ALLOW_SECRET_DIR_OPTION = ['--allow-secret-dir <dir...>', 'a folder { file: PATH } secrets may be in besides the manifest folders (repeatable; also AGORACTL_SECRET_DIRS)'] as const;
-export const ALLOW_MANIFEST_ENDPOINTS_OPTION = ['--allow-manifest-endpoints', "send credentials to Project.spec.endpoints that are not loopback (https only); off for pull requests"] as const;
 
 /** The options plan and apply share beyond the session's. */
 export interface PlanningCommandOptions extends SessionOptions {
   target?: string[];
-  output: 'text' | 'json';
+  output: PlanOutput;
   allowMassDelete?: boolean;
 }
 
 /** Registers the options of PlanningCommandOptions that are not the session's. */
 export function planningOptions(command: Command): Command {
   return command
-    .option('--target <kind/name...>', 'only these resources (kind/name or project/kind/name)')
-    .option('--allow-mass-delete', "allow deleting more than half of a kind's managed resources");
+    .addOption(targetOption(() => allModules().map((module) => module.kind)))
+    .addOption(allowMassDeleteOption());
 }
 
 export class ManifestErrors extends Error {
@@ -181,7 +179,7 @@ export async function embeddedEmulator(enabled: boolean | undefined, projects: r
   return emulator;
 }
 
-export function cliLogger(level: string | undefined): Logger {
+export function cliLogger(level: LogLevel | undefined): Logger {
   return pino({ level: level ?? 'warn', base: undefined }, pino.destination(2));
 }
 

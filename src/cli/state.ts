@@ -1,16 +1,17 @@
 // `agoractl state`: what agoractl owns, read from the state store, and `forget` to stop
 // managing a resource without touching Agora (like `terraform state rm`).
-import { InvalidArgumentError, Option, type Command } from 'commander';
+import { Option, type Command } from 'commander';
 import { stringify as toYaml } from 'yaml';
-import { resolveStatePath } from '../state/default-path.ts';
 import { StateError, stateResourceNotFound } from '../state/errors.ts';
 import { openFileStateStore } from '../state/file-store.ts';
 import type { StateStore } from '../state/store.ts';
 import type { ResourceState } from '../state/types.ts';
+import { lockTimeoutOption, outputOption, stateOption } from './options.ts';
+import { isFile, locateState, noStateMessage, StateLocationError, type StateLocation } from './state-location.ts';
 
 interface LocationOptions {
   state?: string;
-  filename?: string;
+  file?: string;
 }
 
 export function register(program: Command): void {
@@ -20,9 +21,9 @@ export function register(program: Command): void {
 
   withLocation(state.command('list'))
     .description('List the resources agoractl manages: key, Agora id, last known status, pending intent')
-    .addOption(new Option('-o, --output <format>', 'output format').choices(['text', 'json']).default('text'))
+    .addOption(outputOption(['text', 'json'], 'output format', 'text'))
     .action(async (options: LocationOptions & { output: string }, command: Command) => {
-      await withStore(command, options, async (store) => {
+      await withStore(command, options, { whenMissing: 'say so' }, async (store) => {
         const resources = sortedResources(Object.values((await store.load()).resources));
         const out = writerOf(command);
         if (options.output === 'json') out(`${JSON.stringify(resources, null, 2)}\n`);
@@ -34,9 +35,9 @@ export function register(program: Command): void {
   withLocation(state.command('show'))
     .description('Show everything recorded about one resource')
     .argument('<key>', 'the resource key, "<project>/<kind>/<name>" as `state list` prints it')
-    .addOption(new Option('-o, --output <format>', 'output format').choices(['yaml', 'json']).default('yaml'))
+    .addOption(outputOption(['yaml', 'json'], 'output format', 'yaml'))
     .action(async (key: string, options: LocationOptions & { output: string }, command: Command) => {
-      await withStore(command, options, async (store) => {
+      await withStore(command, options, { whenMissing: 'fail' }, async (store) => {
         const resource = (await store.load()).resources[key];
         if (!resource) throw stateResourceNotFound(store.location, [key]);
         writerOf(command)(options.output === 'json' ? `${JSON.stringify(resource, null, 2)}\n` : toYaml(resource));
@@ -46,9 +47,9 @@ export function register(program: Command): void {
   withLocation(state.command('forget'))
     .description('Stop managing resources without changing them in Agora (like `terraform state rm`)')
     .argument('<keys...>', 'resource keys, "<project>/<kind>/<name>" as `state list` prints them')
-    .option('--lock-timeout <seconds>', 'how long to wait for a running apply to release the state', parseSeconds, 0)
+    .addOption(lockTimeoutOption('how long to wait for a running apply to release the state'))
     .action(async (keys: string[], options: LocationOptions & { lockTimeout: number }, command: Command) => {
-      await withStore(command, options, async (store) => {
+      await withStore(command, options, { whenMissing: 'fail' }, async (store) => {
         const lock = await store.lock({ waitMs: options.lockTimeout * 1000, owner: 'agoractl state forget' });
         try {
           if (lock.takenOver) {
@@ -77,25 +78,34 @@ export function register(program: Command): void {
     });
 }
 
+/** `-f/--file` as every other command spells it, and `--state`. */
 function withLocation(command: Command): Command {
   return command
-    .option('--state <path>', 'the state file (default: .agoractl/state.json beside the manifests)')
-    .option('-f, --filename <path>', 'manifest file or folder whose default state file to use');
+    .addOption(stateOption())
+    .addOption(new Option('-f, --file <path>', 'manifest file or folder, as given to apply -f (default: here, or the one folder here that has a state)'));
 }
 
 /**
  * Opens the store, runs `body` and closes it (releasing any lock) before a state error becomes
- * a clean exit 1: commander's error exits the process at once, so it must come last.
+ * a clean exit 1: commander's error exits the process at once, so it must come last. A state
+ * file that does not exist is never created: `list` says where it looked, the others fail.
  */
-async function withStore(command: Command, options: LocationOptions, body: (store: StateStore) => Promise<void>): Promise<void> {
-  const path = resolveStatePath({
-    ...(options.state !== undefined ? { state: options.state } : {}),
-    ...(options.filename !== undefined ? { manifests: options.filename } : {}),
-  });
+async function withStore(command: Command, options: LocationOptions, mode: { whenMissing: 'say so' | 'fail' }, body: (store: StateStore) => Promise<void>): Promise<void> {
+  let location: StateLocation;
+  try {
+    location = await locateState(options);
+  } catch (error) {
+    if (!(error instanceof StateLocationError)) throw error;
+    return command.error(`error: ${error.summary}\n  ${error.detail}`, { exitCode: 1, code: 'agoractl.StateAmbiguous' });
+  }
+  if (!(await isFile(location.path))) {
+    if (mode.whenMissing === 'say so') return writerOf(command)(noStateMessage(location));
+    return command.error(`error: ${noStateMessage(location).trimEnd()}`, { exitCode: 1, code: 'agoractl.StateMissing' });
+  }
   let failure: StateError | undefined;
   let store: StateStore | undefined;
   try {
-    store = await openFileStateStore(path);
+    store = await openFileStateStore(location.path);
     await body(store);
   } catch (error) {
     if (!(error instanceof StateError)) throw error;
@@ -116,7 +126,7 @@ function formatTable(resources: ResourceState[]): string {
     ...resources.map((resource) => [
       resource.key,
       resource.externalId ?? '-',
-      typeof resource.data.status === 'string' ? resource.data.status : '-',
+      statusOf(resource),
       resource.pending ? `${resource.pending.action} since ${new Date(resource.pending.startedAt).toISOString()}` : '-',
     ]),
   ];
@@ -127,10 +137,10 @@ function formatTable(resources: ResourceState[]): string {
     .concat('\n');
 }
 
-function parseSeconds(value: string): number {
-  const seconds = Number(value);
-  if (!Number.isFinite(seconds) || seconds < 0) throw new InvalidArgumentError('expected a number of seconds.');
-  return seconds;
+/** The last status a kind recorded (`lastStatus`: a player's word, a recording's query status code). */
+function statusOf(resource: ResourceState): string {
+  const status = resource.data.lastStatus;
+  return typeof status === 'string' || typeof status === 'number' ? String(status) : '-';
 }
 
 // Output goes through commander's output configuration, so a program embedding these commands

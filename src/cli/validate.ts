@@ -1,10 +1,10 @@
 // `agoractl validate -f PATH...`: checks manifests against the schemas and against each other
 // (project references, duplicate names, quotas) without credentials or network, so it can run
 // on every pull request. Exit 0 when valid, 1 when not.
-import { Option } from 'commander';
 import type { Command } from 'commander';
 import { formatErrors, loadManifests, manifestKinds } from '../manifest/index.ts';
 import type { ErrorFormat, LoadResult } from '../manifest/index.ts';
+import { fileOption, outputOption } from './options.ts';
 
 export interface ValidateOptions {
   file: string[];
@@ -19,8 +19,8 @@ export function register(program: Command): void {
   program
     .command('validate')
     .description('check manifests against the schemas and each other; needs no credentials')
-    .requiredOption('-f, --file <path...>', 'manifest files, folders (every *.yaml / *.yml below) or quoted globs; repeatable')
-    .addOption(new Option('-o, --output <format>', 'text, or json for machines').choices(['text', 'json']).default('text'))
+    .addOption(fileOption('manifest files, folders (every *.yaml / *.yml below) or quoted globs; repeatable'))
+    .addOption(outputOption(['text', 'json'] satisfies ErrorFormat[], 'text, or json for machines', 'text'))
     .action(async (options: ValidateOptions) => {
       process.exitCode = await runValidate(options, { out: (text) => process.stdout.write(`${text}\n`) });
     });

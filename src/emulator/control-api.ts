@@ -15,6 +15,16 @@
 import type { ServerResponse } from 'node:http';
 import type { FastifyInstance, FastifyReply } from 'fastify';
 import type { EmulatorBehaviour } from './context.ts';
+import {
+  checkChannelBounds,
+  checkClockAdvance,
+  checkFaultBounds,
+  checkLimitBounds,
+  checkStreamBounds,
+  checkWebhookBounds,
+  CONTROL_BOUNDS,
+  webhookHostsFromEnv,
+} from './control-bounds.ts';
 import { parseFaultSpec } from './faults.ts';
 import { isCount, isNumber, isObject } from './json.ts';
 import { parseLimitOverrides } from './limiter.ts';
@@ -40,7 +50,13 @@ export interface DomainControl {
   allUp(): Promise<void>;
 }
 
-export function registerControlApi(app: FastifyInstance, world: World, domains: DomainControl): void {
+export interface ControlApiOptions {
+  /** Host names beyond loopback that webhooks may go to; default AGORA_EMULATOR_WEBHOOK_HOSTS. */
+  webhookHosts?: readonly string[];
+}
+
+export function registerControlApi(app: FastifyInstance, world: World, domains: DomainControl, options: ControlApiOptions = {}): void {
+  const webhookHosts = options.webhookHosts ?? webhookHostsFromEnv(process.env);
   const path = (suffix: string) => `${CONTROL_PREFIX}${suffix}`;
 
   app.get(path('/state'), async () => world.snapshot());
@@ -58,6 +74,8 @@ export function registerControlApi(app: FastifyInstance, world: World, domains: 
   });
 
   app.post(path('/faults'), async (request, reply) => {
+    const outOfBounds = checkFaultBounds(request.body, world.faults.size);
+    if (outOfBounds) return badRequest(reply, outOfBounds);
     const parsed = parseFaultSpec(request.body);
     if ('error' in parsed) return badRequest(reply, parsed.error);
     reply.code(201);
@@ -78,13 +96,12 @@ export function registerControlApi(app: FastifyInstance, world: World, domains: 
     const body = isObject(request.body) ? request.body : {};
     const { advanceMs, frozen } = body;
     if (advanceMs === undefined && frozen === undefined) return badRequest(reply, 'Give "advanceMs" and/or "frozen".');
-    if (advanceMs !== undefined && (!isNumber(advanceMs) || advanceMs < 0)) {
-      return badRequest(reply, '"advanceMs" must be a non-negative number.');
-    }
+    const badAdvance = checkClockAdvance(advanceMs);
+    if (badAdvance) return badRequest(reply, badAdvance);
     if (frozen !== undefined && typeof frozen !== 'boolean') return badRequest(reply, '"frozen" must be a boolean.');
     if (frozen !== undefined) world.clock.setFrozen(frozen);
     // Synchronous: every timer that falls due has run (and changed the world) before the answer.
-    if (advanceMs !== undefined) world.clock.advance(advanceMs);
+    if (typeof advanceMs === 'number') world.clock.advance(advanceMs);
     return { now: world.clock.now() };
   });
 
@@ -96,6 +113,8 @@ export function registerControlApi(app: FastifyInstance, world: World, domains: 
     const users = isObject(request.body) ? request.body.users : undefined;
     if (!isCount(users)) return badRequest(reply, '"users" must be a non-negative integer.');
     const { appId, channelName } = request.params;
+    const outOfBounds = checkChannelBounds(appId, channelName, users);
+    if (outOfBounds) return badRequest(reply, outOfBounds);
     world.channels.setUsers(appId, channelName, users);
     return channelView(world, appId, channelName);
   });
@@ -103,6 +122,9 @@ export function registerControlApi(app: FastifyInstance, world: World, domains: 
   app.get(path('/streams'), async () => world.streams.snapshot());
   app.put(path('/streams'), async (request, reply) => {
     const body = request.body;
+    const known = world.streams.snapshot();
+    const outOfBounds = checkStreamBounds(body, (url) => known.some((stream) => stream.url === url), known.length);
+    if (outOfBounds) return badRequest(reply, outOfBounds);
     if (!isObject(body) || typeof body.url !== 'string' || body.url === '') {
       return badRequest(reply, '"url" must be a non-empty string.');
     }
@@ -120,10 +142,14 @@ export function registerControlApi(app: FastifyInstance, world: World, domains: 
   app.put(path('/limits'), async (request, reply) => {
     const parsed = parseLimitOverrides(request.body);
     if ('error' in parsed) return badRequest(reply, parsed.error);
+    const outOfBounds = checkLimitBounds(parsed.overrides);
+    if (outOfBounds) return badRequest(reply, outOfBounds);
     return world.limiter.update(parsed.overrides);
   });
 
   app.put(path('/webhook'), async (request, reply) => {
+    const outOfBounds = checkWebhookBounds(request.body, webhookHosts);
+    if (outOfBounds) return badRequest(reply, outOfBounds);
     try {
       const config = parseWebhookConfig(request.body ?? null);
       world.notifier.configure(config);
@@ -165,9 +191,9 @@ function channelView(world: World, appId: string, channelName: string) {
 }
 
 const BEHAVIOUR_RANGES: Record<keyof EmulatorBehaviour, { min: number; max: number }> = {
-  listDelayMs: { min: 0, max: Number.MAX_SAFE_INTEGER },
+  listDelayMs: { min: 0, max: CONTROL_BOUNDS.listDelayMs },
   partialListShare: { min: 0, max: 1 },
-  connectDelayMs: { min: 0, max: Number.MAX_SAFE_INTEGER },
+  connectDelayMs: { min: 0, max: CONTROL_BOUNDS.connectDelayMs },
   networkDelayMs: { min: 0, max: 60_000 },
 };
 

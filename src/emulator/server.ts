@@ -43,6 +43,8 @@ export interface EmulatorOptions {
    * it follow real time again), so a test's steps never race real time. Default false.
    */
   frozenClock?: boolean;
+  /** The rate limiter's monotonic clock in milliseconds; real time by default. Tests stop it, so a burst cannot straddle a window. */
+  limiterNow?: () => number;
   /** Where errors thrown inside the emulated world's timers are reported. Default: stderr. */
   onInternalError?: (error: unknown) => void;
 }
@@ -74,6 +76,7 @@ export async function startEmulator(options: EmulatorOptions = {}): Promise<Emul
     ...(options.limits ? { limits: options.limits } : {}),
     ...(options.behaviour ? { behaviour: options.behaviour } : {}),
     ...(options.frozenClock ? { frozenClock: true } : {}),
+    ...(options.limiterNow ? { limiterNow: options.limiterNow } : {}),
   });
   const shutdown = new AbortController();
   // Every delayed answer waits on this one signal: any number may be in flight.

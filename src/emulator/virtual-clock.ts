@@ -28,11 +28,28 @@ export class EmulatorClock implements VirtualClock {
   // While frozen, virtual time stands still except for advances: tests that must not race
   // real time (a 900 ms step before a 1 s transition) freeze it.
   #frozenWallMs: number | null = null;
+  readonly #startsFrozen: boolean;
 
   constructor(options: { wallNow?: () => number; onTimerError?: (error: unknown) => void; frozen?: boolean } = {}) {
     this.#wallNow = options.wallNow ?? Date.now;
     this.#onTimerError = options.onTimerError ?? (() => {});
-    if (options.frozen) this.#frozenWallMs = this.#wallNow();
+    this.#startsFrozen = options.frozen ?? false;
+    if (this.#startsFrozen) this.#frozenWallMs = this.#wallNow();
+  }
+
+  /**
+   * Back to real time, frozen or running as at the start, with no timer waiting (a world
+   * reset: its owners have forgotten them). Without it a clock moved far ahead stays there, and
+   * everything checked against it (a token's expiry) fails until the emulator restarts.
+   */
+  reset(): void {
+    for (const timer of this.#heap) timer.cancelled = true;
+    this.#heap = [];
+    this.#cancelled = 0;
+    this.#offsetMs = 0;
+    this.#frozenWallMs = this.#startsFrozen ? this.#wallNow() : null;
+    this.#realTimerAt = NaN; // force re-arming
+    this.#arm();
   }
 
   now(): number {

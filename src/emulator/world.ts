@@ -37,6 +37,8 @@ export interface WorldOptions {
   onTimerError?: (error: unknown) => void;
   /** Start with virtual time standing still (it then moves only by advances). */
   frozenClock?: boolean;
+  /** The rate limiter's monotonic clock in milliseconds (tests stop it); real time by default. */
+  limiterNow?: () => number;
 }
 
 export class World {
@@ -59,7 +61,7 @@ export class World {
       frozen: options.frozenClock ?? false,
       ...(options.onTimerError ? { onTimerError: options.onTimerError } : {}),
     });
-    this.limiter = new RateLimiter(options.limits ?? {});
+    this.limiter = new RateLimiter(options.limits ?? {}, options.limiterNow);
     this.faults = new FaultInjector(this.random);
     this.notifier = new WebhookNotifier(this.clock, this.random);
     this.#initialBehaviour = { ...DEFAULT_BEHAVIOUR, ...definedOnly(options.behaviour ?? {}) };
@@ -79,12 +81,15 @@ export class World {
   }
 
   /**
-   * `POST /_emulator/reset`: forgets every resource, fault, logged request, stream, channel
-   * user and the webhook; limits and behaviour return to what the emulator started with (the
-   * documented limits unless options said otherwise). The clock keeps running.
+   * `POST /_emulator/reset`: the world as it started. Forgets every resource, fault, logged
+   * request, stream, channel user and the webhook; limits and behaviour return to what the
+   * emulator started with (the documented limits unless options said otherwise); the virtual
+   * clock returns to real time (frozen if it started so). The randomness goes on: ids drawn
+   * from it (a recording's sid) must not repeat ones issued before the reset.
    */
   reset(): void {
     for (const module of this.modules) module.reset();
+    this.clock.reset();
     this.faults.clear();
     this.log.clear();
     this.limiter.reset();

@@ -173,7 +173,8 @@ function groupIdentities(input: PlanInput): IdentityGroup[] {
   return ordered;
 }
 
-function selected(targets: readonly string[] | undefined, key: string): boolean {
+/** Whether `--target`s select a resource key (none: all do); a target matches a whole key or its trailing kind/name. */
+export function selected(targets: readonly string[] | undefined, key: string): boolean {
   if (!targets || targets.length === 0) return true;
   return targets.some((t) => t === key || key.endsWith(`/${t}`));
 }

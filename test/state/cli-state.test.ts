@@ -9,7 +9,10 @@ import { register } from '../../src/cli/state.ts';
 import { deadPid } from '../../src/state/conformance.ts';
 import { openFileStateStore } from '../../src/state/file-store.ts';
 import type { ResourceState } from '../../src/state/types.ts';
+import { runCli } from '../support/cli.ts';
 import { player, tempFolder } from './helpers.ts';
+
+const escape = (text: string): string => text.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
 
 /** Runs `agoractl state ...` in-process, capturing what a user would see. */
 async function agoractl(args: string[]): Promise<{ out: string; err: string; exitCode: number }> {
@@ -31,7 +34,7 @@ async function agoractl(args: string[]): Promise<{ out: string; err: string; exi
 
 const running = player('class32-101', {
   externalId: 'player-0001',
-  data: { status: 'running', sequence: 2 },
+  data: { lastStatus: 'running', sequence: 2 },
   pending: { action: 'update', startedAt: Date.UTC(2025, 4, 6, 7, 8, 9) },
 });
 const recording: ResourceState = {
@@ -40,7 +43,7 @@ const recording: ResourceState = {
   kind: 'CloudRecording',
   name: 'class32-archive',
   externalId: 'sid-42',
-  data: { resourceId: 'res-1', uid: '900001' },
+  data: { resourceId: 'res-1', uid: '900001', lastStatus: 5 },
   updatedAt: 1_700_000_000_000,
 };
 const origin: ResourceState = { key: 'prod/OriginSite/live', project: 'prod', kind: 'OriginSite', name: 'live', externalId: 'live', data: {}, updatedAt: 1 };
@@ -78,7 +81,7 @@ void describe('agoractl state', () => {
       assert.equal(lines.length, 4);
       assert.match(lines[0] ?? '', /^KEY\s+EXTERNAL ID\s+STATUS\s+PENDING$/);
       assert.match(lines[1] ?? '', /^prod\/CloudPlayer\/class32-101\s+player-0001\s+running\s+update since 2025-05-06T07:08:09\.000Z$/);
-      assert.match(lines[2] ?? '', /^prod\/CloudRecording\/class32-archive\s+sid-42\s+-\s+-$/);
+      assert.match(lines[2] ?? '', /^prod\/CloudRecording\/class32-archive\s+sid-42\s+5\s+-$/);
       assert.match(lines[3] ?? '', /^prod\/OriginSite\/live\s+live\s+-\s+-$/);
     });
   });
@@ -92,17 +95,49 @@ void describe('agoractl state', () => {
 
   void test('list finds the state beside the manifests given with -f', async () => {
     await withProject([running], async ({ folder }) => {
-      const { out } = await agoractl(['state', 'list', '-f', join(folder, 'manifests')]);
+      const { out } = await agoractl(['state', 'list', '--file', join(folder, 'manifests')]);
       assert.match(out, /prod\/CloudPlayer\/class32-101/);
     });
   });
 
-  void test('list of a state that does not exist yet says so and creates nothing', async () => {
+  void test('list of a state that does not exist yet says where it looked and creates nothing', async () => {
     await withProject([], async ({ folder }) => {
       const missing = join(folder, 'elsewhere', 'state.json');
       const { out, exitCode } = await agoractl(['state', 'list', '--state', missing]);
       assert.equal(exitCode, 0);
-      assert.equal(out, `No resources in ${missing}.\n`);
+      assert.match(out, new RegExp(`^No state at ${escape(missing)}: `));
+      await assert.rejects(stat(dirname(missing)), { code: 'ENOENT' });
+    });
+  });
+
+  void test('list without -f finds the state apply -f manifests/ wrote, from the folder above', async () => {
+    await withProject([running], async ({ folder }) => {
+      const { stdout, code } = await runCli(['state', 'list'], { cwd: folder });
+      assert.equal(code, 0);
+      assert.match(stdout, /^prod\/CloudPlayer\/class32-101\s+player-0001\s+running/m);
+    });
+  });
+
+  void test('list without -f where there is no state names the places it looked', async () => {
+    const { folder, cleanup } = await tempFolder();
+    try {
+      const { stdout, code } = await runCli(['state', 'list'], { cwd: folder });
+      assert.equal(code, 0);
+      assert.ok(stdout.includes(join(folder, '.agoractl', 'state.json')), stdout);
+      assert.ok(stdout.includes(join(folder, '*', '.agoractl', 'state.json')), stdout);
+    } finally {
+      await cleanup();
+    }
+  });
+
+  void test('show and forget of a state that does not exist fail naming it, and create nothing', async () => {
+    await withProject([], async ({ folder }) => {
+      const missing = join(folder, 'elsewhere', 'state.json');
+      for (const args of [['show', running.key], ['forget', running.key]]) {
+        const { err, exitCode } = await agoractl(['state', ...args, '--state', missing]);
+        assert.equal(exitCode, 1, args.join(' '));
+        assert.ok(err.includes(`No state at ${missing}`), err);
+      }
       await assert.rejects(stat(dirname(missing)), { code: 'ENOENT' });
     });
   });
