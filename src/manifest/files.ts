@@ -69,6 +69,10 @@ async function walk(folder: string): Promise<string[]> {
       files.push(...(await walk(path)));
     } else if (entry.isFile()) {
       files.push(path);
+    } else if (entry.isSymbolicLink() && (await stat(path).catch(() => undefined))?.isFile()) {
+      // A Kubernetes ConfigMap volume shows each key as a link through `..data`. Linked folders
+      // are not followed: a link may loop.
+      files.push(path);
     }
   }
   return files;
