@@ -4,6 +4,7 @@
 // `/readyz` keeps meaning "can serve": invalid manifests after a valid set do not make the daemon
 // unready, because the FLS callback and the webhook go on answering from the last valid set.
 import type { Clock } from '../clock.ts';
+import type { Plan } from '../engine/plan.ts';
 import type { DaemonMetrics } from './metrics.ts';
 
 /** A resource the reconciler holds back (Reconciler.blocked()). */
@@ -201,4 +202,35 @@ export function resourceStatusCounts(input: ResourceStatusInput): Array<{ kind: 
     const [kind = '', status] = label.split('\0') as [string, ResourceStatus];
     return { kind, status, count };
   });
+}
+
+/** What one reconcile pass (Reconciler's PassReport) tells /status about each project it covered. */
+export function projectPasses(
+  pass: { plan: Plan; error?: string },
+  projects: Iterable<string>,
+  /** Messages of the pass's failed actions, by project (from the apply events). */
+  failedActions: ReadonlyMap<string, readonly string[]>,
+  now: number,
+): Map<string, ProjectPass> {
+  const passes = new Map<string, ProjectPass>();
+  for (const project of projects) {
+    const errors = [
+      ...pass.plan.errors.filter((e) => e.project === undefined || e.project === project).map((e) => `${e.code}: ${e.message}`),
+      ...(failedActions.get(project) ?? []),
+      ...(pass.error !== undefined ? [pass.error] : []),
+    ];
+    const actions = pass.plan.actions.filter((a) => a.project === project).length;
+    passes.set(project, { at: now, result: errors.length > 0 ? 'error' : 'ok', actions, errors });
+  }
+  return passes;
+}
+
+/**
+ * The projects a pass covered, as far as its plan and apply events tell: those it planned, refused
+ * or failed something for; a pass that found nothing to do (or could not observe) counts for every
+ * project (the pass report does not list its keys).
+ */
+export function passProjects(plan: Plan, failedActions: ReadonlyMap<string, unknown>, allProjects: Iterable<string>): Set<string> {
+  const named = new Set([...plan.actions.map((a) => a.project), ...plan.errors.flatMap((e) => (e.project !== undefined ? [e.project] : [])), ...failedActions.keys()]);
+  return named.size > 0 ? named : new Set(allProjects);
 }
