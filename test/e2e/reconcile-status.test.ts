@@ -8,6 +8,7 @@ import { startTestEmulator, type StatePlayer, type TestEmulator } from '../emula
 import { manifestDir } from '../support/cli.ts';
 import { APP_ID, playerYaml, projectYaml, startDaemon, waitFor } from './daemon-harness.ts';
 import type { DaemonStatusReport } from '../../src/daemon/status.ts';
+import { parsePrometheusText, sampleValue } from '../daemon/prometheus-text.ts';
 
 const originSiteYaml = JSON.stringify({
   apiVersion: 'agoractl/v1',
@@ -33,6 +34,10 @@ describe('agoractl reconcile --watch, degraded', () => {
       await waitFor(async () => ((await playerNames(emulator)).length === 2 ? true : undefined), 20_000, () => `players not created: ${daemon.stderr}`);
       const first = await status(daemon.url);
       assert.equal(first.manifests.valid, true);
+      await waitFor(async () => {
+        const metrics = parsePrometheusText(await (await fetch(`${daemon.url}/metrics`)).text());
+        return sampleValue(metrics, 'agoractl_resources', { kind: 'CloudPlayer', status: 'in_sync' }) === 2 ? true : undefined;
+      }, 20_000, () => 'agoractl_resources never counted the two players in sync');
 
       // An invalid edit after a valid set: still ready, the error says where, viewers still get their origin.
       await writeFile(join(dir, 'c.yaml'), playerYaml('c', 3, { videoOptions: { width: 5000 } }));
