@@ -396,7 +396,7 @@ class Soak {
     let heapMb: number | undefined;
     try {
       const metrics = await (await fetch(`${this.daemon.url}/metrics`)).text();
-      const bytes = /^agoractl_nodejs_heap_size_used_bytes\s+([\d.e+]+)/m.exec(metrics)?.[1];
+      const bytes = /^nodejs_heap_size_used_bytes\s+([\d.e+]+)/m.exec(metrics)?.[1];
       if (bytes !== undefined) heapMb = Number(bytes) / 2 ** 20;
     } catch {
       // The daemon may be between requests' sockets; RSS alone is the sample.

@@ -10,6 +10,7 @@ import { resolveStatePath, openFileStateStore } from '../state/index.ts';
 import { DaemonMetrics } from '../daemon/metrics.ts';
 import { startDaemonServer, type DaemonNotification } from '../daemon/server.ts';
 import { watchManifests } from '../daemon/manifest-watcher.ts';
+import { DaemonStatus, passProjects, projectPasses, resourceStatusCounts, type LoadProblem } from '../daemon/status.ts';
 import type { OriginSiteRoute } from '../daemon/fls-callback.ts';
 import type { NotificationSecret } from '../daemon/webhook.ts';
 import { defaultResyncIntervalMs } from '../engine/resync.ts';
@@ -147,24 +148,51 @@ export async function runReconcile(options: ReconcileCommandOptions, io: Io): Pr
   }
 
   async function runDaemon(): Promise<number> {
+    // Failed actions of the pass in progress, by project, for /status (apply events come first).
+    let failedActions = new Map<string, string[]>();
     const reconciler = new Reconciler({
       store,
       clock,
       logger,
       allowMassDelete: options.allowMassDelete,
-      onAction,
+      onAction: (e) => {
+        onAction(e);
+        if (e.type === 'failed') failedActions.set(e.action.project, [...(failedActions.get(e.action.project) ?? []), `${e.action.key}: ${e.error.message}`].slice(-10));
+      },
       onPass: (pass) => {
         const byKind = new Map<string, number>();
         for (const a of pass.plan.actions) byKind.set(a.kind, (byKind.get(a.kind) ?? 0) + 1);
         for (const [kind, count] of byKind) metrics.recordDrift(kind, count);
         metrics.recordReconcile({ kind: 'all', result: pass.failed > 0 ? 'error' : 'ok', durationMs: pass.durationMs });
+        const failed = failedActions;
+        failedActions = new Map();
+        const projects = passProjects(pass.plan, failed, current.projects.map((p) => p.metadata.name));
+        for (const [project, result] of projectPasses(pass, projects, failed, clock.now())) status.passFinished(project, result);
+        void countResources().catch((err: unknown) => logger.warn({ event: 'metrics.resources_failed', err: describeFailure(err) }, 'could not count resources'));
       },
     });
     metrics.trackQueueDepth(() => reconciler.queue.depth);
+    const status = new DaemonStatus({ clock, metrics, sources: { blocked: () => reconciler.blocked(), refused: () => reconciler.refused() } });
+    status.manifestsLoaded();
     reconciler.setScope(scopeOf(loaded, runtimes));
     let current = loaded;
-    let ready = false;
 
+    const countResources = async (): Promise<void> => {
+      const snapshot = await store.load();
+      const recorded = new Set(Object.keys(snapshot.resources));
+      const runs = new Map(reconciler.queue.statuses());
+      metrics.setResourceStatuses(
+        resourceStatusCounts({
+          keys: new Set([...current.desired.map((d) => d.key), ...recorded]),
+          recorded,
+          runs,
+          blocked: reconciler.blocked(),
+          drifted: reconciler.refusedKeys(),
+        }),
+      );
+    };
+
+    const routesByLoad = new WeakMap<LoadedDesired, OriginSiteRoute[]>();
     const [host = '127.0.0.1', port = '9464'] = splitHostPort(options.listen);
     const server = await startDaemonServer({
       host,
@@ -172,12 +200,21 @@ export async function runReconcile(options: ReconcileCommandOptions, io: Io): Pr
       metrics,
       logger,
       clock,
-      health: () => ({ live: true, ready }),
+      health: () => ({ live: true, ...status.readiness() }),
+      status: () => status.report(),
       onNotification: (event) => enqueueNotification(reconciler, event),
       notificationSecrets: () => notificationSecrets(current),
-      routes: () => originRoutes(current),
+      // Built once per manifest load, not per callback: anyone may call the callback.
+      routes: () => {
+        let routes = routesByLoad.get(current);
+        if (!routes) {
+          routes = originRoutes(current);
+          routesByLoad.set(current, routes);
+        }
+        return routes;
+      },
     });
-    io.err(`agoractl: reconciling ${options.file.join(', ')}; serving ${server.url} (/healthz /readyz /metrics /webhooks/agora /fls/origin)`);
+    io.err(`agoractl: reconciling ${options.file.join(', ')}; serving ${server.url} (/healthz /readyz /status /metrics /webhooks/agora /fls/origin)`);
 
     const dir = await watchedFolder(options.file[0] ?? '.');
     const watcher = await watchManifests<LoadedDesired>({
@@ -192,11 +229,19 @@ export async function runReconcile(options: ReconcileCommandOptions, io: Io): Pr
         }
         current = next;
         reconciler.setScope(scopeOf(next, runtimes));
-        logger.info({ event: 'manifests.reloaded', resources: next.desired.length }, 'manifests reloaded');
+        status.manifestsLoaded();
+        status.keepProjects(next.projects.map((p) => p.metadata.name));
+        logger.info({ event: 'manifests.reloaded', resources: next.desired.length, generation: status.generation }, 'manifests reloaded');
       },
       onInvalid: (err) => {
         const detail = err instanceof ManifestErrors ? formatErrors(err.errors, 'text') : describeFailure(err);
-        logger.error({ event: 'manifests.invalid', detail }, 'manifests are invalid; keeping the last valid desired state');
+        status.manifestsInvalid(loadProblems(err));
+        logger.error({ event: 'manifests.invalid', detail, generation: status.generation }, 'manifests are invalid; keeping the last valid desired state');
+      },
+      onWatchState: (state) => {
+        status.watchState(state);
+        if (state.alive) logger.info({ event: 'manifests.watch_restored' }, 'watching the manifest folder again');
+        else logger.error({ event: 'manifests.watch_failed', err: describeFailure(state.error) }, 'manifest watch failed; retrying');
       },
     });
 
@@ -205,7 +250,6 @@ export async function runReconcile(options: ReconcileCommandOptions, io: Io): Pr
     logger.info({ event: 'reconcile.started', resyncMs }, 'reconcile loop started');
     await reconciler.enqueueAll();
     void reconciler.queue.onIdle().then(() => {
-      ready = true;
       logger.info({ event: 'reconcile.ready' }, 'first reconcile done');
     });
 
@@ -279,6 +323,12 @@ function resyncInterval(loaded: LoadedDesired, runtimes: Map<string, ProjectRunt
     interval = Math.min(interval, defaultResyncIntervalMs({ players: players.length, channels, limits: project.limits, projects: 1 }));
   }
   return Number.isFinite(interval) ? interval : defaultResyncIntervalMs({ players: 0, channels: 0, limits: resolveLimits(), projects: 0 });
+}
+
+/** Where a failed load went wrong, for /status: file:line:column and field, never a value. */
+function loadProblems(err: unknown): LoadProblem[] {
+  if (err instanceof ManifestErrors) return err.errors.map((e) => ({ file: e.file, line: e.line, column: e.column, path: e.path, code: e.code, message: e.message }));
+  return [{ code: 'load-failed', message: describeFailure(err) }];
 }
 
 async function watchedFolder(path: string): Promise<string> {

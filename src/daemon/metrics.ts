@@ -2,6 +2,7 @@
 // two daemons or tests in one process do not share counters). The client reports every API call
 // here; the reconcile loop reports runs, drift and resource states.
 import { collectDefaultMetrics, Counter, Gauge, Histogram, Registry } from 'prom-client';
+import type { GuardSources, ResourceStatus } from './status.ts';
 
 export interface ApiCallRecord {
   /** The endpoint class or call name, e.g. `playerCreateNamed` or `recording.query`. */
@@ -18,11 +19,19 @@ export interface ReconcileRecord {
   durationMs: number;
 }
 
-export interface ResourceStateCount {
+export interface ResourceStatusCount {
   kind: string;
-  /** e.g. `running`, `failed`, `pending`, `conflict`: whatever the engine reports. */
-  state: string;
+  status: ResourceStatus;
   count: number;
+}
+
+export interface ManifestLoadRecord {
+  /** The generation in force (bumped by every successful load). */
+  generation: number;
+  /** Clock time (ms) of the last successful load, if any. */
+  at: number | undefined;
+  /** Whether this load succeeded. */
+  valid: boolean;
 }
 
 export type WebhookResult = 'accepted' | 'duplicate' | 'ignored' | 'unsigned' | 'forged' | 'malformed' | 'no-secret';
@@ -38,15 +47,21 @@ export class DaemonMetrics {
   readonly #rateLimited: Counter<'endpoint'>;
   readonly #queueDepth: Gauge;
   readonly #drift: Counter<'kind'>;
-  readonly #resources: Gauge<'kind' | 'state'>;
+  readonly #resources: Gauge<'kind' | 'status'>;
+  readonly #manifestGeneration: Gauge;
+  readonly #manifestLoadedAt: Gauge;
+  readonly #manifestsValid: Gauge;
+  readonly #watcherUp: Gauge;
+  #guards: GuardSources | undefined;
   readonly #webhooks: Counter<'result'>;
   readonly #flsCallbacks: Counter<'result'>;
   #queueDepthSource: (() => number) | undefined;
 
   constructor(options: { processMetrics?: boolean } = {}) {
     const registers = [this.registry];
-    // Memory, CPU, event-loop lag and handles of the daemon process, under the same prefix.
-    if (options.processMetrics ?? true) collectDefaultMetrics({ register: this.registry, prefix: 'agoractl_' });
+    // Memory, CPU, event-loop lag and handles of the daemon process, under their standard names
+    // (`process_*`, `nodejs_*`) so stock Node.js dashboards and alerts work unchanged.
+    if (options.processMetrics ?? true) collectDefaultMetrics({ register: this.registry });
     this.#reconcileDuration = new Histogram({
       name: 'agoractl_reconcile_duration_seconds',
       help: 'Time one reconcile of a resource took, by kind and result.',
@@ -91,9 +106,58 @@ export class DaemonMetrics {
     });
     this.#resources = new Gauge({
       name: 'agoractl_resources',
-      help: 'Managed resources by kind and state.',
-      labelNames: ['kind', 'state'],
+      help:
+        'Resources in the manifests or in state, by kind and status, set after each reconcile pass. status: ' +
+        'blocked (held back by the reconciler), drifted (differs from its manifest and the change was refused), ' +
+        'failed (its last reconcile failed; retried with back-off), pending (not reconciled yet, or not created yet), ' +
+        'in_sync (its last reconcile converged it). The first that applies wins.',
+      labelNames: ['kind', 'status'],
       registers,
+    });
+    this.#manifestGeneration = new Gauge({
+      name: 'agoractl_manifest_generation',
+      help: 'Generation of the manifests in force: bumped by every successful load (0: none loaded yet).',
+      registers,
+    });
+    this.#manifestLoadedAt = new Gauge({
+      name: 'agoractl_manifest_last_load_timestamp_seconds',
+      help: 'Unix time of the last successful manifest load.',
+      registers,
+    });
+    this.#manifestsValid = new Gauge({
+      name: 'agoractl_manifests_valid',
+      help: '1 when the last manifest load succeeded; 0 while the folder is invalid or missing (the last valid generation stays in force).',
+      registers,
+    });
+    this.#watcherUp = new Gauge({
+      name: 'agoractl_manifest_watcher_up',
+      help: '1 while the manifest folder is watched; 0 after the watch failed, until it is re-established.',
+      registers,
+    });
+    const guards = (): GuardSources | undefined => this.#guards;
+    new Gauge({
+      name: 'agoractl_refused_changes',
+      help: 'Changes the reconciler refused to apply (e.g. a mass delete, a quota exceeded), by project, kind and code.',
+      labelNames: ['project', 'kind', 'code'],
+      registers,
+      collect() {
+        const source = guards();
+        if (!source) return;
+        this.reset();
+        for (const r of source.refused()) this.inc({ project: r.project, kind: r.kind ?? '', code: r.code });
+      },
+    });
+    new Gauge({
+      name: 'agoractl_blocked_resources',
+      help: 'Resources the reconciler holds back, by kind and code.',
+      labelNames: ['kind', 'code'],
+      registers,
+      collect() {
+        const source = guards();
+        if (!source) return;
+        this.reset();
+        for (const b of source.blocked()) this.inc({ kind: b.key.split('/')[1] ?? 'unknown', code: b.code });
+      },
     });
     this.#webhooks = new Counter({
       name: 'agoractl_notifications_total',
@@ -125,10 +189,25 @@ export class DaemonMetrics {
     this.#drift.inc({ kind }, count);
   }
 
-  /** Replaces the resource counts: states no longer listed drop out. */
-  setResourceStates(counts: readonly ResourceStateCount[]): void {
+  /** Replaces the resource counts: statuses no longer listed drop out. */
+  setResourceStatuses(counts: readonly ResourceStatusCount[]): void {
     this.#resources.reset();
-    for (const { kind, state, count } of counts) this.#resources.set({ kind, state }, count);
+    for (const { kind, status, count } of counts) this.#resources.set({ kind, status }, count);
+  }
+
+  recordManifestLoad(load: ManifestLoadRecord): void {
+    this.#manifestGeneration.set(load.generation);
+    if (load.at !== undefined) this.#manifestLoadedAt.set(load.at / 1000);
+    this.#manifestsValid.set(load.valid ? 1 : 0);
+  }
+
+  setWatcherUp(up: boolean): void {
+    this.#watcherUp.set(up ? 1 : 0);
+  }
+
+  /** Reads refused changes and blocked resources at each scrape. */
+  trackGuards(source: GuardSources): void {
+    this.#guards = source;
   }
 
   setQueueDepth(depth: number): void {

@@ -30,8 +30,13 @@ export interface DaemonNotification {
 export interface DaemonHealth {
   /** The process works (its loop is not wedged). */
   live: boolean;
-  /** Manifests are loaded and the first reconcile is done. */
+  /**
+   * The daemon can do its job: a valid set of manifests was loaded and their folder is watched.
+   * Invalid manifests after a valid set leave it ready (it serves from the last valid set).
+   */
   ready: boolean;
+  /** Why it is not ready, in words (DaemonStatus NOT_READY). */
+  notReady?: readonly string[];
 }
 
 export interface DaemonServerOptions {
@@ -40,6 +45,8 @@ export interface DaemonServerOptions {
   port: number;
   metrics: DaemonMetrics;
   health: () => DaemonHealth;
+  /** The JSON body of `GET /status` (DaemonStatus.report()); without it /status answers 404. */
+  status?: () => unknown;
   /** Called after the answer was sent; errors are logged, never answered. */
   onNotification: (event: DaemonNotification) => void | Promise<void>;
   /** Read per request, so a changed Project manifest takes effect without a restart. */
@@ -87,8 +94,13 @@ export async function startDaemonServer(options: DaemonServerOptions): Promise<D
   });
 
   app.get('/readyz', async (_request, reply) => {
-    const { ready } = options.health();
-    return reply.code(ready ? 200 : 503).send({ ready });
+    const { ready, notReady } = options.health();
+    return reply.code(ready ? 200 : 503).send(notReady && notReady.length > 0 ? { ready, notReady } : { ready });
+  });
+
+  app.get('/status', async (_request, reply) => {
+    if (!options.status) return reply.code(404).send({ message: 'not found' });
+    return reply.code(200).send(options.status());
   });
 
   app.get('/metrics', async (_request, reply) => {

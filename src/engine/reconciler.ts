@@ -162,6 +162,13 @@ export class Reconciler {
     return [...this.#refused.values()].map(({ project, kind, code, message, since }) => (kind === undefined ? { project, code, message, since } : { project, kind, code, message, since }));
   }
 
+  /** The resources refused changes hold back (their project and kind's plan errors). */
+  refusedKeys(): Set<string> {
+    const keys = new Set<string>();
+    for (const refusal of this.#refused.values()) for (const key of refusal.keys) keys.add(key);
+    return keys;
+  }
+
   /** Queues every resource agoractl knows of: desired or recorded in state (a resync). */
   async enqueueAll(): Promise<number> {
     const keys = await this.knownKeys();

@@ -13,6 +13,7 @@ export class FakeClock implements Clock {
   #now: number;
   #seq = 0;
   #sleeps: PendingSleep[] = [];
+  #sleepWaiters: Array<() => void> = [];
 
   constructor(startMs = Date.UTC(2025, 0, 1)) {
     this.#now = startMs;
@@ -36,7 +37,13 @@ export class FakeClock implements Clock {
       };
       signal?.addEventListener('abort', onAbort, { once: true });
       this.#sleeps.push(entry);
+      for (const wake of this.#sleepWaiters.splice(0)) wake();
     });
+  }
+
+  /** Resolves when code next calls sleep(): something is waiting for time to move. */
+  nextSleep(): Promise<void> {
+    return new Promise((resolve) => this.#sleepWaiters.push(resolve));
   }
 
   /** Sleeps not yet fired nor aborted. */

@@ -14,9 +14,9 @@ void describe('DaemonMetrics', () => {
     metrics.recordDrift('CloudPlayer');
     metrics.recordDrift('CloudPlayer', 2);
     metrics.trackQueueDepth(() => 4);
-    metrics.setResourceStates([
-      { kind: 'CloudPlayer', state: 'running', count: 3 },
-      { kind: 'CloudPlayer', state: 'failed', count: 1 },
+    metrics.setResourceStatuses([
+      { kind: 'CloudPlayer', status: 'in_sync', count: 3 },
+      { kind: 'CloudPlayer', status: 'failed', count: 1 },
     ]);
     metrics.recordNotification('forged');
     metrics.recordFlsCallback('routed');
@@ -32,6 +32,12 @@ void describe('DaemonMetrics', () => {
       ['agoractl_resources', 'gauge'],
       ['agoractl_notifications_total', 'counter'],
       ['agoractl_fls_callbacks_total', 'counter'],
+      ['agoractl_manifest_generation', 'gauge'],
+      ['agoractl_manifest_last_load_timestamp_seconds', 'gauge'],
+      ['agoractl_manifests_valid', 'gauge'],
+      ['agoractl_manifest_watcher_up', 'gauge'],
+      ['agoractl_refused_changes', 'gauge'],
+      ['agoractl_blocked_resources', 'gauge'],
     ]) {
       assert.equal(text.types.get(name as string), type, name);
     }
@@ -42,20 +48,59 @@ void describe('DaemonMetrics', () => {
     assert.equal(sampleValue(text, 'agoractl_reconcile_duration_seconds_count', { kind: 'CloudPlayer', result: 'ok' }), 1);
     assert.equal(sampleValue(text, 'agoractl_drift_found_total', { kind: 'CloudPlayer' }), 3);
     assert.equal(sampleValue(text, 'agoractl_queue_depth'), 4);
-    assert.equal(sampleValue(text, 'agoractl_resources', { kind: 'CloudPlayer', state: 'failed' }), 1);
+    assert.equal(sampleValue(text, 'agoractl_resources', { kind: 'CloudPlayer', status: 'failed' }), 1);
     assert.equal(sampleValue(text, 'agoractl_notifications_total', { result: 'forged' }), 1);
     assert.equal(sampleValue(text, 'agoractl_fls_callbacks_total', { result: 'routed' }), 1);
-    assert.ok(text.types.has('agoractl_process_cpu_seconds_total'), 'process metrics share the prefix');
+  });
+
+  void test("Node's process metrics keep their standard names, so stock dashboards find them", async () => {
+    const text = parsePrometheusText(await new DaemonMetrics().text());
+    for (const name of ['process_cpu_seconds_total', 'process_resident_memory_bytes', 'nodejs_heap_size_used_bytes', 'nodejs_eventloop_lag_seconds']) {
+      assert.ok(text.types.has(name), name);
+    }
+    assert.equal([...text.types.keys()].filter((n) => n.startsWith('agoractl_process_') || n.startsWith('agoractl_nodejs_')).length, 0);
+  });
+
+  void test('manifest loads set the generation, the last load time and validity; a failed load keeps the time', async () => {
+    const metrics = new DaemonMetrics({ processMetrics: false });
+    metrics.recordManifestLoad({ generation: 3, at: Date.UTC(2025, 0, 1), valid: true });
+    metrics.recordManifestLoad({ generation: 3, at: Date.UTC(2025, 0, 1), valid: false });
+    metrics.setWatcherUp(false);
+    const text = parsePrometheusText(await metrics.text());
+    assert.equal(sampleValue(text, 'agoractl_manifest_generation'), 3);
+    assert.equal(sampleValue(text, 'agoractl_manifest_last_load_timestamp_seconds'), Date.UTC(2025, 0, 1) / 1000);
+    assert.equal(sampleValue(text, 'agoractl_manifests_valid'), 0);
+    assert.equal(sampleValue(text, 'agoractl_manifest_watcher_up'), 0);
+  });
+
+  void test('refused changes and blocked resources are counted from the reconciler at each scrape', async () => {
+    const metrics = new DaemonMetrics({ processMetrics: false });
+    let blocked = [
+      { key: 'prod/CloudPlayer/a', code: 'CreateFailing', reason: 'stream unreachable', since: 1 },
+      { key: 'prod/CloudPlayer/b', code: 'CreateFailing', reason: 'stream unreachable', since: 1 },
+      { key: 'prod/CloudRecording/r', code: 'Ambiguous', reason: 'outcome unknown', since: 1 },
+    ];
+    metrics.trackGuards({
+      blocked: () => blocked,
+      refused: () => [{ project: 'prod', kind: 'CloudPlayer', code: 'MassDeleteRefused', message: 'would delete 9 of 10', since: 1 }],
+    });
+    let text = parsePrometheusText(await metrics.text());
+    assert.equal(sampleValue(text, 'agoractl_blocked_resources', { kind: 'CloudPlayer', code: 'CreateFailing' }), 2);
+    assert.equal(sampleValue(text, 'agoractl_blocked_resources', { kind: 'CloudRecording', code: 'Ambiguous' }), 1);
+    assert.equal(sampleValue(text, 'agoractl_refused_changes', { project: 'prod', kind: 'CloudPlayer', code: 'MassDeleteRefused' }), 1);
+    blocked = [];
+    text = parsePrometheusText(await metrics.text());
+    assert.equal(sampleValue(text, 'agoractl_blocked_resources', { kind: 'CloudPlayer', code: 'CreateFailing' }), undefined, 'a released resource drops out');
   });
 
   void test('resource states are replaced, not accumulated', async () => {
     const metrics = new DaemonMetrics({ processMetrics: false });
-    metrics.setResourceStates([{ kind: 'CloudPlayer', state: 'failed', count: 2 }]);
-    metrics.setResourceStates([{ kind: 'CloudPlayer', state: 'running', count: 2 }]);
+    metrics.setResourceStatuses([{ kind: 'CloudPlayer', status: 'failed', count: 2 }]);
+    metrics.setResourceStatuses([{ kind: 'CloudPlayer', status: 'in_sync', count: 2 }]);
     metrics.setQueueDepth(9);
     const text = parsePrometheusText(await metrics.text());
-    assert.equal(sampleValue(text, 'agoractl_resources', { state: 'failed' }), undefined);
-    assert.equal(sampleValue(text, 'agoractl_resources', { state: 'running' }), 2);
+    assert.equal(sampleValue(text, 'agoractl_resources', { status: 'failed' }), undefined);
+    assert.equal(sampleValue(text, 'agoractl_resources', { status: 'in_sync' }), 2);
     assert.equal(sampleValue(text, 'agoractl_queue_depth'), 9);
   });
 

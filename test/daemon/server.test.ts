@@ -12,8 +12,9 @@ import {
 } from '../../src/daemon/server.ts';
 import { FLS_CALLBACK_LIMITS, type OriginSiteRoute } from '../../src/daemon/fls-callback.ts';
 import { NoticeDeduper, type NotificationSecret } from '../../src/daemon/webhook.ts';
-import { FakeClock } from './fake-clock.ts';
+import { DaemonStatus, NOT_READY, type BlockedResource, type DaemonStatusReport, type RefusedChange } from '../../src/daemon/status.ts';
 import { createLogger } from '../../src/logging.ts';
+import { FakeClock } from './fake-clock.ts';
 import { parsePrometheusText, sampleValue } from './prometheus-text.ts';
 
 const SECRET = 'notification-s3cret';
@@ -27,6 +28,8 @@ class Harness {
   readonly delivered: DaemonNotification[] = [];
   readonly logText: string[] = [];
   health = { live: true, ready: false };
+  /** When set, /readyz and /status answer from it, as in the daemon. */
+  status: DaemonStatus | undefined;
   secrets: NotificationSecret[] = [SECRET];
   routes: OriginSiteRoute[] = [];
   handler: (event: DaemonNotification) => void | Promise<void> = () => undefined;
@@ -48,7 +51,8 @@ class Harness {
       host: '127.0.0.1',
       port: 0,
       metrics: this.metrics,
-      health: () => this.health,
+      health: () => (this.status ? { live: true, ...this.status.readiness() } : this.health),
+      ...(this.status ? { status: () => this.status?.report() } : {}),
       notificationSecrets: () => this.secrets,
       routes: () => this.routes,
       logger: createLogger({ format: 'json', level: 'debug', destination: logs }),
@@ -118,7 +122,7 @@ void describe('daemon server', () => {
     assert.equal((await h.get('/healthz')).status, 503);
   });
 
-  void test('/readyz answers 503 until manifests are loaded and the first reconcile is done', async () => {
+  void test('/readyz answers 503 while the daemon cannot serve and 200 once it can', async () => {
     h.health = { live: true, ready: false };
     assert.deepEqual(await h.get('/readyz').then((r) => [r.status, r.json]), [503, { ready: false }]);
     h.health = { live: true, ready: true };
@@ -364,5 +368,89 @@ void describe('daemon server lifecycle', () => {
     assert.equal((await h.get('/healthz')).status, 200);
     await h.server.close();
     await assert.rejects(fetch(`${url}/healthz`));
+  });
+});
+
+void describe('daemon status', () => {
+  const clock = new FakeClock();
+  const guards: { blocked: BlockedResource[]; refused: RefusedChange[] } = { blocked: [], refused: [] };
+  const h = new Harness();
+  h.status = new DaemonStatus({ clock, metrics: h.metrics, sources: { blocked: () => guards.blocked, refused: () => guards.refused } });
+  const status = h.status;
+  before(() => h.start());
+  after(() => h.server.close());
+  const report = async (): Promise<DaemonStatusReport> => {
+    const answer = await h.get('/status');
+    assert.equal(answer.status, 200);
+    assert.match(answer.contentType ?? '', /application\/json/);
+    return answer.json as DaemonStatusReport;
+  };
+
+  void test('before any valid manifests /readyz answers 503 and says why', async () => {
+    status.manifestsInvalid([{ file: 'manifests/a.yaml', line: 3, column: 5, path: 'spec.uid', code: 'invalid-type', message: 'must be an integer' }]);
+    assert.deepEqual(await h.get('/readyz').then((r) => [r.status, r.json]), [503, { ready: false, notReady: [NOT_READY.noManifests] }]);
+    const r = await report();
+    assert.equal(r.manifests.generation, 0);
+    assert.equal(r.manifests.valid, false);
+  });
+
+  void test('invalid manifests after a valid set: ready, /status names file:line, the FLS callback still answers', async () => {
+    status.manifestsLoaded();
+    const loadedAt = clock.now();
+    h.routes = [{ entryPoint: 'live', stream: 'class*', url: 'rtmp://origin.example.com/live/{stream}' }];
+    await clock.advance(60_000);
+    status.manifestsInvalid([{ file: 'manifests/players.yaml', line: 12, column: 7, path: 'spec.videoOptions.width', code: 'out-of-range', message: 'must be <= 1920' }]);
+    assert.deepEqual(await h.get('/readyz').then((r) => [r.status, r.json]), [200, { ready: true }]);
+    const r = await report();
+    assert.deepEqual(r.manifests, {
+      generation: 1,
+      lastLoadedAt: loadedAt,
+      valid: false,
+      lastError: { at: loadedAt + 60_000, problems: [{ file: 'manifests/players.yaml', line: 12, column: 7, path: 'spec.videoOptions.width', code: 'out-of-range', message: 'must be <= 1920' }], more: 0 },
+    });
+    assert.deepEqual((await h.get('/fls/origin?entry_point=live&stream_name=class7')).json, { url: 'rtmp://origin.example.com/live/class7' });
+    const metrics = parsePrometheusText((await h.get('/metrics')).text);
+    assert.equal(sampleValue(metrics, 'agoractl_manifest_generation'), 1);
+    assert.equal(sampleValue(metrics, 'agoractl_manifests_valid'), 0);
+    assert.equal(sampleValue(metrics, 'agoractl_manifest_last_load_timestamp_seconds'), loadedAt / 1000);
+
+    status.manifestsLoaded();
+    const again = await report();
+    assert.deepEqual([again.manifests.generation, again.manifests.valid, again.manifests.lastError], [2, true, undefined]);
+  });
+
+  void test('a dead watcher makes /readyz answer 503 until the watch is back', async () => {
+    status.watchState({ alive: false, error: Object.assign(new Error('inotify watch limit reached'), { code: 'ENOSPC' }) });
+    assert.deepEqual(await h.get('/readyz').then((r) => [r.status, r.json]), [503, { ready: false, notReady: [NOT_READY.watcherDead] }]);
+    const r = await report();
+    assert.equal(r.watcher.alive, false);
+    assert.match(r.watcher.error ?? '', /ENOSPC/);
+    assert.equal(sampleValue(parsePrometheusText((await h.get('/metrics')).text), 'agoractl_manifest_watcher_up'), 0);
+    status.watchState({ alive: true });
+    assert.equal((await h.get('/readyz')).status, 200);
+  });
+
+  void test("/status lists refused changes, blocked resources and each project's last pass", async () => {
+    guards.refused = [{ project: 'prod', kind: 'CloudPlayer', code: 'MassDeleteRefused', message: 'the plan deletes 9 of 10 CloudPlayer', since: 5 }];
+    guards.blocked = [{ key: 'prod/CloudPlayer/a', code: 'CreateFailing', reason: 'stream unreachable', since: 7 }];
+    status.passFinished('prod', { at: 9, result: 'error', actions: 9, errors: ['the plan deletes 9 of 10 CloudPlayer'] });
+    status.passFinished('staging', { at: 9, result: 'ok', actions: 0, errors: [] });
+    const r = await report();
+    assert.deepEqual(r.refused, guards.refused);
+    assert.deepEqual(r.blocked, guards.blocked);
+    assert.deepEqual(r.projects, {
+      prod: { at: 9, result: 'error', actions: 9, errors: ['the plan deletes 9 of 10 CloudPlayer'] },
+      staging: { at: 9, result: 'ok', actions: 0, errors: [] },
+    });
+    status.keepProjects(['prod']);
+    assert.deepEqual(Object.keys((await report()).projects), ['prod']);
+  });
+
+  void test('a failed load keeps at most a bounded number of problems and counts the rest', async () => {
+    const problems = Array.from({ length: 45 }, (_, i) => ({ file: 'm.yaml', line: i + 1, column: 1, code: 'required', message: 'required' }));
+    status.manifestsInvalid(problems);
+    const r = await report();
+    assert.equal(r.manifests.lastError?.problems.length, 20);
+    assert.equal(r.manifests.lastError?.more, 25);
   });
 });

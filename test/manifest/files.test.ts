@@ -1,6 +1,7 @@
 // Which files `-f` means: files, folders (every *.yaml / *.yml below) and quoted globs.
 import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
+import { mkdir, symlink, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { expandPaths, globToRegExp } from '../../src/manifest/files.ts';
 import { ErrorCode } from '../../src/manifest/index.ts';
@@ -29,6 +30,22 @@ describe('expanding -f paths', () => {
     const { files, errors } = await expandPaths([at('players')]);
     assert.deepEqual(errors, []);
     assert.deepEqual(files, [at('players', 'a.yaml'), at('players', 'b.yml'), at('players', 'nested', 'c.YAML')]);
+  });
+
+  test('a folder mounted from a ConfigMap (files linked through ..data) means its linked files, once', async () => {
+    const own = await tempFolder();
+    const mount = join(own.path, 'configmap');
+    await mkdir(join(mount, '..2025_01_01_00_00_00.1'), { recursive: true });
+    await writeFile(join(mount, '..2025_01_01_00_00_00.1', 'players.yaml'), '');
+    await symlink('..2025_01_01_00_00_00.1', join(mount, '..data'));
+    await symlink('..data/players.yaml', join(mount, 'players.yaml'));
+    try {
+      const { files, errors } = await expandPaths([mount]);
+      assert.deepEqual(errors, []);
+      assert.deepEqual(files, [join(mount, 'players.yaml')]);
+    } finally {
+      await own.remove();
+    }
   });
 
   test('a file is read whatever its name, and each file once however often it is named', async () => {
