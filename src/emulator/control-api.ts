@@ -13,7 +13,8 @@
 //   GET|PUT behaviour {listDelayMs?, partialListShare?, connectDelayMs?, networkDelayMs?}
 //   GET  domains; PUT domains/{name} {up}
 import type { ServerResponse } from 'node:http';
-import type { FastifyInstance, FastifyReply } from 'fastify';
+import type { HttpApp } from './http/app.ts';
+import type { Reply } from './http/reply.ts';
 import type { EmulatorBehaviour } from './context.ts';
 import { parseFaultSpec } from './faults.ts';
 import { isCount, isNumber, isObject } from './json.ts';
@@ -40,7 +41,7 @@ export interface DomainControl {
   allUp(): Promise<void>;
 }
 
-export function registerControlApi(app: FastifyInstance, world: World, domains: DomainControl): void {
+export function registerControlApi(app: HttpApp, world: World, domains: DomainControl): void {
   const path = (suffix: string) => `${CONTROL_PREFIX}${suffix}`;
 
   app.get(path('/state'), async () => world.snapshot());
@@ -185,10 +186,10 @@ function parseBehaviour(body: unknown): { behaviour: Partial<EmulatorBehaviour> 
   return { behaviour };
 }
 
-function badRequest(reply: FastifyReply, message: string) {
+function badRequest(reply: Reply, message: string) {
   return reply.code(400).send({ message });
 }
 
-function notFound(reply: FastifyReply, message: string) {
+function notFound(reply: Reply, message: string) {
   return reply.code(404).send({ message });
 }
