@@ -237,7 +237,7 @@ export class HttpApp extends RouteScope {
           if (reply.sent) return;
           // An async handler that neither sent nor returned anything answers 200 with no body,
           // unless the caller has gone.
-          if (payload === undefined && (reply.raw.headersSent || request.raw.destroyed)) return;
+          if (payload === undefined && (reply.raw.headersSent || request.raw.socket.destroyed)) return;
           reply.send(payload);
         },
         (error: unknown) => reply.send(asError(error)),
