@@ -1,8 +1,8 @@
 // The contract between the emulator's server core (HTTP listeners, auth, faults, limits,
 // virtual clock, control API) and its API modules (Media Pull, Cloud Recording, FLS). Each API
-// module registers its routes on the shared Fastify instance and reads the world through this
+// module registers its routes on the shared HTTP app and reads the world through this
 // context; it never starts a server, a timer or a limiter of its own.
-import type { FastifyInstance } from 'fastify';
+import type { HttpApp } from './http/app.ts';
 import type { LimitKey, QuotaKey } from '../agora/limits.ts';
 
 /**
@@ -108,7 +108,7 @@ export interface EmulatorContext {
 /** One emulated API. The core registers its routes and asks it for state and resets. */
 export interface ApiModule {
   name: string;
-  register(app: FastifyInstance, ctx: EmulatorContext): void;
+  register(app: HttpApp, ctx: EmulatorContext): void;
   /** Part of `GET /_emulator/state`: the module's world as plain JSON under its own key(s). */
   snapshot(): Record<string, unknown>;
   /** Forgets every resource (`POST /_emulator/reset`). Cancels its timers. */

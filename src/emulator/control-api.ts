@@ -13,7 +13,8 @@
 //   GET|PUT behaviour {listDelayMs?, partialListShare?, connectDelayMs?, networkDelayMs?}
 //   GET  domains; PUT domains/{name} {up}
 import type { ServerResponse } from 'node:http';
-import type { FastifyInstance, FastifyReply } from 'fastify';
+import type { HttpApp } from './http/app.ts';
+import type { Reply } from './http/reply.ts';
 import type { EmulatorBehaviour } from './context.ts';
 import {
   checkChannelBounds,
@@ -55,7 +56,7 @@ export interface ControlApiOptions {
   webhookHosts?: readonly string[];
 }
 
-export function registerControlApi(app: FastifyInstance, world: World, domains: DomainControl, options: ControlApiOptions = {}): void {
+export function registerControlApi(app: HttpApp, world: World, domains: DomainControl, options: ControlApiOptions = {}): void {
   const webhookHosts = options.webhookHosts ?? webhookHostsFromEnv(process.env);
   const path = (suffix: string) => `${CONTROL_PREFIX}${suffix}`;
 
@@ -211,10 +212,10 @@ function parseBehaviour(body: unknown): { behaviour: Partial<EmulatorBehaviour> 
   return { behaviour };
 }
 
-function badRequest(reply: FastifyReply, message: string) {
+function badRequest(reply: Reply, message: string) {
   return reply.code(400).send({ message });
 }
 
-function notFound(reply: FastifyReply, message: string) {
+function notFound(reply: Reply, message: string) {
   return reply.code(404).send({ message });
 }

@@ -3,7 +3,9 @@
 // carries and the JSON error shape of answers no module produced.
 import { setTimeout as sleep } from 'node:timers/promises';
 import type { IncomingMessage } from 'node:http';
-import type { FastifyError, FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
+import type { HttpApp } from './http/app.ts';
+import type { HttpFailure, Reply } from './http/reply.ts';
+import type { Request } from './http/request.ts';
 import { bearerMatches } from './auth.ts';
 import type { BasicAuth } from './auth.ts';
 import type { FaultInjector, FaultRule } from './faults.ts';
@@ -37,7 +39,7 @@ interface Pending {
   fault: FaultRule | null;
 }
 
-export function installPipeline(app: FastifyInstance, options: PipelineOptions): void {
+export function installPipeline(app: HttpApp, options: PipelineOptions): void {
   const { faults, log, basicAuth, controlToken, requireControlToken, domainOf, shutdown, networkDelayMs } = options;
   const hold = (ms: number, then: () => void, fail: (error: Error) => void): void => {
     if (ms <= 0) return then();
@@ -64,7 +66,7 @@ export function installPipeline(app: FastifyInstance, options: PipelineOptions):
     hold(networkDelayMs(), () => arrive(request, reply, done, path, q < 0 ? '' : url.slice(q + 1)), done);
   });
 
-  const arrive = (request: FastifyRequest, reply: FastifyReply, done: (error?: Error) => void, path: string, query: string): void => {
+  const arrive = (request: Request, reply: Reply, done: (error?: Error) => void, path: string, query: string): void => {
     reply.header('x-request-id', request.id);
     const domain = domainOf(request.raw);
     const entry = log.add({
@@ -136,7 +138,7 @@ export function installPipeline(app: FastifyInstance, options: PipelineOptions):
     reply.code(404).send({ message: AGORA_MESSAGES.noRoute });
   });
 
-  app.setErrorHandler((error: FastifyError, _request, reply) => {
+  app.setErrorHandler((error: HttpFailure, _request, reply) => {
     const status = error.statusCode !== undefined && error.statusCode >= 400 && error.statusCode < 600 ? error.statusCode : 500;
     // A 4xx (bad JSON, wrong content type, body too large, a module's own refusal) says what
     // is wrong; a 5xx is an internal error and its text stays inside.
@@ -146,14 +148,14 @@ export function installPipeline(app: FastifyInstance, options: PipelineOptions):
 }
 
 /** The connection is cut after the handler ran: the change is made, no answer arrives. */
-function dropAfterHandler(request: FastifyRequest, reply: FastifyReply): void {
+function dropAfterHandler(request: Request, reply: Reply): void {
   reply.hijack();
   request.raw.socket.destroy();
 }
 
 // A client may send `Content-Type: application/json` with an empty body (a DELETE, a reset);
-// Agora does not mind, Fastify would answer 400, so such a request is treated as bodiless.
-function acceptEmptyBody(request: FastifyRequest): void {
+// Agora does not mind, the JSON body parser would answer 400, so such a request is treated as bodiless.
+function acceptEmptyBody(request: Request): void {
   const headers = request.headers;
   if (headers['content-type'] === undefined || headers['transfer-encoding'] !== undefined) return;
   const length = headers['content-length'];

@@ -1,15 +1,12 @@
-// Starts the Agora emulator: one Fastify route set (the core pipeline, the control API and the
+// Starts the Agora emulator: one HTTP route set (the core pipeline, the control API and the
 // Media Pull, Cloud Recording and FLS modules) served by one listener per emulated domain.
 // Tests call startEmulator(); `agoractl emulator` wraps it (src/cli/emulator.ts).
-import { randomUUID } from 'node:crypto';
-import { createServer } from 'node:http';
-import type { RequestListener } from 'node:http';
-import Fastify from 'fastify';
 import type { LimitOverrides } from '../agora/limits.ts';
 import { BasicAuth, isLoopbackHost, resolveControlToken, resolveCredentials } from './auth.ts';
 import type { Credentials } from './auth.ts';
 import type { ApiModule, EmulatorBehaviour } from './context.ts';
 import { registerControlApi } from './control-api.ts';
+import { HttpApp } from './http/app.ts';
 import { DomainListeners } from './listeners.ts';
 import { createApiModules } from './modules.ts';
 import { installPipeline } from './pipeline.ts';
@@ -82,19 +79,9 @@ export async function startEmulator(options: EmulatorOptions = {}): Promise<Emul
   // Every delayed answer waits on this one signal: any number may be in flight.
   setMaxListeners(0, shutdown.signal);
 
-  // Fastify routes, the listeners serve: Fastify never listens itself, it only lends its handler.
-  let handler: RequestListener | null = null;
-  const app = Fastify({
-    logger: false,
-    requestIdHeader: 'x-request-id',
-    genReqId: () => randomUUID(),
-    routerOptions: { maxParamLength: 1024 },
-    serverFactory: (fastifyHandler) => {
-      handler = fastifyHandler;
-      return createServer();
-    },
-  });
-  const listeners = new DomainListeners(host, (request, response) => handler?.(request, response));
+  // One route set, served by every domain's listener.
+  const app = new HttpApp();
+  const listeners = new DomainListeners(host, app.handle);
 
   installPipeline(app, {
     faults: world.faults,
@@ -108,13 +95,11 @@ export async function startEmulator(options: EmulatorOptions = {}): Promise<Emul
   });
   registerControlApi(app, world, listeners);
   for (const module of modules) module.register(app, world.ctx);
-  await app.ready();
 
   try {
     await listeners.open(domains, options.port ?? 0);
   } catch (error) {
     await listeners.close();
-    await app.close();
     await world.close();
     throw error;
   }
@@ -133,7 +118,6 @@ export async function startEmulator(options: EmulatorOptions = {}): Promise<Emul
       closing ??= (async () => {
         shutdown.abort();
         await listeners.close();
-        await app.close();
         await world.close();
       })();
       return closing;

@@ -1,6 +1,7 @@
 import { test, describe, beforeEach, afterEach } from 'node:test';
 import assert from 'node:assert/strict';
-import Fastify from 'fastify';
+import { createServer } from 'node:http';
+import type { AddressInfo } from 'node:net';
 import { WebhookNotifier, parseWebhookConfig } from '../../src/emulator/notifications.ts';
 import type { VirtualClock } from '../../src/emulator/context.ts';
 import { verifyNotificationSignature } from '../../src/agora/signing.ts';
@@ -72,26 +73,35 @@ interface Received {
  * means "never answer" (until close, so the server can stop).
  */
 async function startReceiver(statuses: number[] = []): Promise<{ close: () => Promise<void>; url: string; received: Received[] }> {
-  const app = Fastify();
   const received: Received[] = [];
   let release = (): void => undefined;
   const released = new Promise<void>((resolve) => (release = resolve));
-  app.removeAllContentTypeParsers();
-  app.addContentTypeParser('*', { parseAs: 'string' }, (_req, body, done) => done(null, body));
-  app.post('/hook', async (req, reply) => {
-    const rawBody = String(req.body);
-    received.push({ rawBody, headers: req.headers, body: JSON.parse(rawBody) as Received['body'] });
-    const status = statuses.shift() ?? 200;
-    if (status === 0) await released;
-    return reply.code(status || 200).send({ ok: true });
+  const server = createServer((req, res) => {
+    void (async () => {
+      const chunks: Buffer[] = [];
+      for await (const chunk of req) chunks.push(chunk as Buffer);
+      if (req.method !== 'POST' || req.url !== '/hook') {
+        res.writeHead(404).end();
+        return;
+      }
+      const rawBody = Buffer.concat(chunks).toString('utf8');
+      received.push({ rawBody, headers: req.headers, body: JSON.parse(rawBody) as Received['body'] });
+      const status = statuses.shift() ?? 200;
+      if (status === 0) await released;
+      res.writeHead(status || 200, { 'content-type': 'application/json' }).end(JSON.stringify({ ok: true }));
+    })();
   });
-  const address = await app.listen({ host: '127.0.0.1', port: 0 });
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  const { port } = server.address() as AddressInfo;
   return {
-    url: `${address}/hook`,
+    url: `http://127.0.0.1:${port}/hook`,
     received,
     close: async () => {
       release();
-      await app.close();
+      const closed = new Promise<void>((resolve) => server.close(() => resolve()));
+      // A delivery still held open belongs to a notifier the test has already closed.
+      server.closeAllConnections();
+      await closed;
     },
   };
 }

@@ -3,7 +3,8 @@
 // signed with HMAC-SHA256 over host, date, request line and body digest, checked here against
 // real time (the virtual clock moves the emulated world only), then admitted by the `fls` rate
 // limit. The core skips its Basic check for these paths.
-import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
+import type { HttpApp } from '../http/app.ts';
+import type { Reply } from '../http/reply.ts';
 import { verifyFlsSignature } from '../../agora/signing.ts';
 import type { EmulatorContext } from '../context.ts';
 import { AGORA_MESSAGES } from '../messages.ts';
@@ -19,7 +20,7 @@ interface Params {
   entry_point: string;
 }
 
-function rawBodyOf(request: FastifyRequest): string {
+function rawBodyOf(request: { body: unknown }): string {
   return typeof request.body === 'string' ? request.body : '';
 }
 
@@ -31,15 +32,12 @@ function parseJson(raw: string): { ok: true; value: unknown } | { ok: false } {
   }
 }
 
-export function registerFlsRoutes(app: FastifyInstance, ctx: EmulatorContext, entryPoints: EntryPoints): void {
+export function registerFlsRoutes(app: HttpApp, ctx: EmulatorContext, entryPoints: EntryPoints): void {
   const customers = (id: string) => (id === ctx.credentials.customerId ? ctx.credentials.customerSecret : undefined);
-  const message = (reply: FastifyReply, status: number, text: string) => reply.code(status).send({ message: text });
+  const message = (reply: Reply, status: number, text: string) => reply.code(status).send({ message: text });
 
-  app.register(async (scope) => {
-    // The digest covers the exact body bytes, so bodies stay raw strings until the handler.
-    scope.removeAllContentTypeParsers();
-    scope.addContentTypeParser('*', { parseAs: 'string' }, (_request, body, done) => done(null, body));
-
+  // The digest covers the exact body bytes, so bodies stay raw strings until the handler.
+  app.scope({ body: 'raw' }, (scope) => {
     scope.addHook('preHandler', async (request, reply) => {
       const verdict = verifyFlsSignature(request.headers, {
         method: request.method,

@@ -1,7 +1,8 @@
 // The Media Pull REST API (media-pull-rest-api.txt; Update: agora-facts.md): Create, Update,
 // Delete and List, each admitted by its rate-limit class first, then validated, then applied.
 import { randomBytes } from 'node:crypto';
-import type { FastifyInstance, FastifyReply } from 'fastify';
+import type { HttpApp } from '../http/app.ts';
+import type { Reply } from '../http/reply.ts';
 import type { LimitKey } from '../../agora/limits.ts';
 import type { EmulatorContext } from '../context.ts';
 import { isObject } from '../json.ts';
@@ -23,8 +24,8 @@ interface PlayerParams {
   id: string;
 }
 
-export function registerMediaPullRoutes(app: FastifyInstance, ctx: EmulatorContext, store: PlayerStore, lifecycle: PlayerLifecycle): void {
-  const admitted = (reply: FastifyReply, key: LimitKey, appId: string): boolean => {
+export function registerMediaPullRoutes(app: HttpApp, ctx: EmulatorContext, store: PlayerStore, lifecycle: PlayerLifecycle): void {
+  const admitted = (reply: Reply, key: LimitKey, appId: string): boolean => {
     if (ctx.limits.admit(key, appId)) return true;
     answer(reply, 429, { message: AGORA_MESSAGES.rateLimited });
     return false;
@@ -134,9 +135,9 @@ export function registerMediaPullRoutes(app: FastifyInstance, ctx: EmulatorConte
   });
 }
 
-// Handlers send and return nothing: returning the reply would make Fastify send it again
-// while a delayed answer (a "delay" fault) is still on its way.
-function answer(reply: FastifyReply, status: number, body?: unknown): void {
+// Handlers send and return nothing: the answer may still be on its way (held by a "delay"
+// fault or the network delay model) when the handler returns.
+function answer(reply: Reply, status: number, body?: unknown): void {
   void reply.code(status).send(body);
 }
 

@@ -1,7 +1,7 @@
 // Cloud Recording's error answers: body `{"code": n, "reason": "..."}` with the HTTP status Agora
 // pairs with each code (agora-facts.md "Cloud Recording"; cloud-recording-rest-api.txt "common
 // errors"; reasons as in Agora's OpenAPI examples where it shows them).
-import type { FastifyReply } from 'fastify';
+import type { Reply } from '../http/reply.ts';
 
 export interface RecordingError {
   http: number;
@@ -30,6 +30,6 @@ export class RecordingFailure extends Error {
   }
 }
 
-export function sendRecordingError(reply: FastifyReply, error: RecordingError, extra: Record<string, unknown> = {}): FastifyReply {
+export function sendRecordingError(reply: Reply, error: RecordingError, extra: Record<string, unknown> = {}): Reply {
   return reply.code(error.http).send({ ...extra, code: error.code, reason: error.reason });
 }

@@ -2,7 +2,8 @@
 // cloud-recording.en.yaml): acquire, start, query, update, updateLayout and stop, each admitted
 // by the `recording` rate limit first, then checked in the order that makes Agora's documented
 // error sequences come out (cloud-recording-rest-api.txt "common errors").
-import type { FastifyInstance, FastifyReply } from 'fastify';
+import type { HttpApp } from '../http/app.ts';
+import type { Reply } from '../http/reply.ts';
 import type { EmulatorContext } from '../context.ts';
 import { AGORA_MESSAGES } from '../messages.ts';
 import { RECORDING_ERRORS, RecordingFailure, sendRecordingError } from './errors.ts';
@@ -63,15 +64,15 @@ function canonical(value: unknown): string {
 }
 
 export function registerRecordingRoutes(
-  app: FastifyInstance,
+  app: HttpApp,
   ctx: EmulatorContext,
   store: RecordingStore,
   lifecycle: RecordingLifecycle,
   options: RecordingRouteOptions,
 ): void {
   /** Runs a handler after the rate limit, turning a RecordingFailure into Agora's error answer. */
-  const handle = <P extends { appid: string }>(work: (params: P, body: unknown, reply: FastifyReply) => unknown) =>
-    async (request: { params: P; body: unknown }, reply: FastifyReply) => {
+  const handle = <P extends { appid: string }>(work: (params: P, body: unknown, reply: Reply) => unknown) =>
+    async (request: { params: P; body: unknown }, reply: Reply) => {
       if (!ctx.limits.admit('recording', request.params.appid)) return reply.code(429).send({ message: AGORA_MESSAGES.rateLimited });
       try {
         return work(request.params, parseBody(request.body), reply);
@@ -117,10 +118,8 @@ export function registerRecordingRoutes(
     if (recording.phase !== 'running') fail(RECORDING_ERRORS.workerNotFound);
   };
 
-  app.register(async (scope) => {
-    // Bodies are parsed here so that bad JSON is Agora's code 2, not a framework error.
-    scope.removeAllContentTypeParsers();
-    scope.addContentTypeParser('*', { parseAs: 'string' }, (_request, body, done) => done(null, body));
+  // Bodies are parsed here so that bad JSON is Agora's code 2, not a framework error.
+  app.scope({ body: 'raw' }, (scope) => {
 
     scope.post<{ Params: { appid: string } }>(`${BASE}/acquire`, handle(({ appid }, body) => {
       const request = checkAcquire(body);
