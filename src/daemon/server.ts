@@ -1,9 +1,10 @@
 // The daemon's HTTP server: probes for the orchestrator, metrics for Prometheus, Agora's
 // notification webhook and the FLS dynamic-pull callback. It decides nothing about resources: a
 // verified notification is handed to `onNotification` (which queues a key), and the callback
-// answers from the routes it is given.
+// answers from the routes it is given. Five routes need no framework: node:http serves them, and
+// the package pulls no web framework onto users' machines.
+import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import Fastify, { type FastifyInstance, type FastifyReply, type FastifyRequest } from 'fastify';
 import { systemClock, type Clock } from '../clock.ts';
 import type { Logger } from '../logging.ts';
 import type { DaemonMetrics } from './metrics.ts';
@@ -74,52 +75,117 @@ export const SERVER_LOG_EVENT = {
   notificationFailed: 'webhook.handler_failed',
   flsCallback: 'fls.callback',
   flsGlobRoutesIgnored: 'fls.glob_routes_ignored',
+  handlerFailed: 'daemon.request_failed',
 } as const;
 
 /** Agora answers are small JSON; anything much larger is not a notification. */
 const WEBHOOK_BODY_LIMIT = 256 * 1024;
+/** How long a client may take to send its request: the port faces the internet. */
+const REQUEST_TIMEOUT_MS = 10_000;
+
+type Handler = (request: IncomingMessage, response: ServerResponse) => void | Promise<void>;
 
 export async function startDaemonServer(options: DaemonServerOptions): Promise<DaemonServer> {
-  const app = Fastify({ logger: false, bodyLimit: WEBHOOK_BODY_LIMIT });
   const log = options.logger.child({ component: 'daemon-http' });
+  const webhook = webhookHandler(options, log);
+  const fls = flsCallbackHandler(options, log);
 
-  app.setErrorHandler((error: { statusCode?: number; message?: string }, _request, reply) => {
-    const status = typeof error.statusCode === 'number' && error.statusCode >= 400 ? error.statusCode : 500;
-    void reply.code(status).send({ message: status < 500 ? (error.message ?? 'bad request') : 'internal error' });
+  const routes: Record<string, Handler> = {
+    '/healthz': (_request, response) => {
+      const { live } = options.health();
+      sendJson(response, live ? 200 : 503, { live });
+    },
+    '/readyz': (_request, response) => {
+      const { ready, notReady } = options.health();
+      sendJson(response, ready ? 200 : 503, notReady && notReady.length > 0 ? { ready, notReady } : { ready });
+    },
+    '/status': (_request, response) => {
+      if (!options.status) return sendJson(response, 404, { message: 'not found' });
+      sendJson(response, 200, options.status());
+    },
+    '/metrics': async (_request, response) => {
+      const text = await options.metrics.text();
+      response.writeHead(200, { 'content-type': options.metrics.contentType, 'content-length': Buffer.byteLength(text) });
+      response.end(text);
+    },
+  };
+
+  const route = (request: IncomingMessage): Handler | undefined => {
+    const url = request.url ?? '/';
+    const path = url.split('?', 1)[0] ?? '/';
+    if (request.method === 'POST') return path === WEBHOOK_PATH ? webhook : undefined;
+    if (request.method !== 'GET' && request.method !== 'HEAD') return undefined;
+    const fixed = routes[path];
+    if (fixed) return fixed;
+    if (path === FLS_CALLBACK_PATH || path.startsWith(`${FLS_CALLBACK_PATH}/`)) return fls;
+    // The documented form on the server's root: `GET {callbackUrl}?entry_point=..` with a bare
+    // host; and the document's sample, which puts the parameters in the path: `GET /entry_point=..`.
+    if ((path === '/' && url.includes('entry_point=')) || path.startsWith('/entry_point=')) return fls;
+    return undefined;
+  };
+
+  const server = createServer({ requestTimeout: REQUEST_TIMEOUT_MS, headersTimeout: REQUEST_TIMEOUT_MS }, (request, response) => {
+    const handler = route(request) ?? ((_request, res) => sendJson(res, 404, { message: 'not found' }));
+    Promise.resolve()
+      .then(() => handler(request, response))
+      .catch((error: unknown) => {
+        log.error({ event: SERVER_LOG_EVENT.handlerFailed, path: request.url?.split('?', 1)[0], error: error instanceof Error ? error.message : String(error) }, 'request failed');
+        if (!response.headersSent) sendJson(response, 500, { message: 'internal error' });
+        else response.destroy();
+      });
   });
-
-  app.get('/healthz', async (_request, reply) => {
-    const { live } = options.health();
-    return reply.code(live ? 200 : 503).send({ live });
+  await new Promise<void>((resolve, reject) => {
+    server.once('error', reject);
+    server.listen({ host: options.host, port: options.port }, () => {
+      server.off('error', reject);
+      resolve();
+    });
   });
-
-  app.get('/readyz', async (_request, reply) => {
-    const { ready, notReady } = options.health();
-    return reply.code(ready ? 200 : 503).send(notReady && notReady.length > 0 ? { ready, notReady } : { ready });
-  });
-
-  app.get('/status', async (_request, reply) => {
-    if (!options.status) return reply.code(404).send({ message: 'not found' });
-    return reply.code(200).send(options.status());
-  });
-
-  app.get('/metrics', async (_request, reply) => {
-    const text = await options.metrics.text();
-    return reply.type(options.metrics.contentType).send(text);
-  });
-
-  registerWebhook(app, options, log);
-  registerFlsCallback(app, options, log);
-
-  await app.listen({ host: options.host, port: options.port });
-  const address = app.server.address() as AddressInfo;
+  const address = server.address() as AddressInfo;
   const host = address.family === 'IPv6' ? `[${address.address}]` : address.address;
   const url = `http://${host}:${address.port}`;
   log.info({ event: SERVER_LOG_EVENT.listening, url }, `daemon listening on ${url}`);
-  return { url, close: () => app.close() };
+  return {
+    url,
+    close: () =>
+      new Promise<void>((resolve, reject) => {
+        server.close((error) => (error ? reject(error) : resolve()));
+        server.closeIdleConnections();
+      }),
+  };
 }
 
-function registerWebhook(app: FastifyInstance, options: DaemonServerOptions, log: Logger): void {
+function sendJson(response: ServerResponse, status: number, body: unknown): void {
+  const text = JSON.stringify(body);
+  response.writeHead(status, { 'content-type': 'application/json; charset=utf-8', 'content-length': Buffer.byteLength(text) });
+  // A HEAD request gets the headers of the GET it stands for, without the body.
+  response.end(response.req.method === 'HEAD' ? undefined : text);
+}
+
+/** The request body, up to `limit` bytes; undefined (and a 413 sent) when it is larger. */
+async function readBody(request: IncomingMessage, response: ServerResponse, limit: number): Promise<Buffer | undefined> {
+  const declared = Number(request.headers['content-length']);
+  if (declared > limit) {
+    sendJson(response, 413, { message: `request body is larger than ${limit} bytes` });
+    request.resume();
+    return undefined;
+  }
+  const chunks: Buffer[] = [];
+  let size = 0;
+  for await (const chunk of request) {
+    const buffer = chunk as Buffer;
+    size += buffer.length;
+    if (size > limit) {
+      sendJson(response, 413, { message: `request body is larger than ${limit} bytes` });
+      request.resume();
+      return undefined;
+    }
+    chunks.push(buffer);
+  }
+  return Buffer.concat(chunks);
+}
+
+function webhookHandler(options: DaemonServerOptions, log: Logger): Handler {
   const deduper =
     options.noticeDeduper ??
     new NoticeDeduper({
@@ -127,48 +193,42 @@ function registerWebhook(app: FastifyInstance, options: DaemonServerOptions, log
       ...(options.dedupeWindowMs !== undefined ? { windowMs: options.dedupeWindowMs } : {}),
     });
 
-  // The signature covers the exact bytes Agora sent, so this route keeps the raw body: its own
-  // scope replaces the JSON parser with one that hands over the buffer.
-  void app.register(async (scope) => {
-    scope.removeAllContentTypeParsers();
-    scope.addContentTypeParser('*', { parseAs: 'buffer' }, (_request, body, done) => done(null, body));
-
-    scope.post(WEBHOOK_PATH, async (request, reply) => {
-      const rawBody = Buffer.isBuffer(request.body) ? request.body : Buffer.alloc(0);
-      const verdict = verifyNotification(rawBody, request.headers, options.notificationSecrets());
-      if (!verdict.ok) {
-        options.metrics.recordNotification(verdict.reason);
-        log.warn(
-          { event: SERVER_LOG_EVENT.webhookRejected, reason: verdict.reason, remoteAddress: request.ip },
-          `notification rejected: ${verdict.reason}`,
-        );
-        return reply.code(verdict.status).send({ ok: false, error: verdict.reason });
-      }
-      const { notification, project } = verdict;
-      const target = notificationTarget(notification);
-      const firstSeen = deduper.firstSeen(notification.noticeId);
-      const result = !firstSeen ? 'duplicate' : target ? 'accepted' : 'ignored';
-      options.metrics.recordNotification(result);
-      log.debug(
-        {
-          event: SERVER_LOG_EVENT.webhookAccepted,
-          result,
-          noticeId: notification.noticeId,
-          productId: notification.productId,
-          eventType: notification.eventType,
-          project,
-        },
-        `notification ${result}`,
+  // The signature covers the exact bytes Agora sent, so the body is kept raw.
+  return async (request, response) => {
+    const rawBody = await readBody(request, response, WEBHOOK_BODY_LIMIT);
+    if (!rawBody) return;
+    const verdict = verifyNotification(rawBody, request.headers, options.notificationSecrets());
+    if (!verdict.ok) {
+      options.metrics.recordNotification(verdict.reason);
+      log.warn(
+        { event: SERVER_LOG_EVENT.webhookRejected, reason: verdict.reason, remoteAddress: request.socket.remoteAddress },
+        `notification rejected: ${verdict.reason}`,
       );
-      // Agora resends unless it gets a 200 within 10 s (agora-facts.md), so the answer is
-      // written first and the handler runs on a later turn of the event loop.
-      void reply.code(200).send({ ok: true });
-      if (result === 'accepted' && target) {
-        setImmediate(() => deliver(options, log, { notification, target, project }));
-      }
-      return reply;
-    });
-  });
+      return sendJson(response, verdict.status, { ok: false, error: verdict.reason });
+    }
+    const { notification, project } = verdict;
+    const target = notificationTarget(notification);
+    const firstSeen = deduper.firstSeen(notification.noticeId);
+    const result = !firstSeen ? 'duplicate' : target ? 'accepted' : 'ignored';
+    options.metrics.recordNotification(result);
+    log.debug(
+      {
+        event: SERVER_LOG_EVENT.webhookAccepted,
+        result,
+        noticeId: notification.noticeId,
+        productId: notification.productId,
+        eventType: notification.eventType,
+        project,
+      },
+      `notification ${result}`,
+    );
+    // Agora resends unless it gets a 200 within 10 s (agora-facts.md), so the answer is
+    // written first and the handler runs on a later turn of the event loop.
+    sendJson(response, 200, { ok: true });
+    if (result === 'accepted' && target) {
+      setImmediate(() => deliver(options, log, { notification, target, project }));
+    }
+  };
 }
 
 function deliver(options: DaemonServerOptions, log: Logger, event: DaemonNotification): void {
@@ -190,9 +250,9 @@ function deliver(options: DaemonServerOptions, log: Logger, event: DaemonNotific
   }
 }
 
-function registerFlsCallback(app: FastifyInstance, options: DaemonServerOptions, log: Logger): void {
-  const answer = async (request: FastifyRequest, reply: FastifyReply): Promise<FastifyReply> => {
-    const answered = answerFlsCallback(request.url, options.routes());
+function flsCallbackHandler(options: DaemonServerOptions, log: Logger): Handler {
+  return (request, response) => {
+    const answered = answerFlsCallback(request.url ?? '/', options.routes());
     options.metrics.recordFlsCallback(answered.result);
     const parsed = answered.request;
     log.debug(
@@ -214,19 +274,6 @@ function registerFlsCallback(app: FastifyInstance, options: DaemonServerOptions,
         `entry point "${answered.request.entryPoint}" has more glob routes than the ${MAX_GLOB_ROUTES_PER_REQUEST} a request tries; ${answered.ignoredGlobRoutes} were not tried`,
       );
     }
-    return reply.code(answered.status).send(answered.body);
+    sendJson(response, answered.status, answered.body);
   };
-
-  app.get(FLS_CALLBACK_PATH, answer);
-  app.get(`${FLS_CALLBACK_PATH}/*`, answer);
-  // The documented form on the server's root: `GET {callbackUrl}?entry_point=..` with a bare host.
-  app.get('/', async (request, reply) => {
-    if (!request.url.includes('entry_point=')) return reply.code(404).send({ message: 'not found' });
-    return answer(request, reply);
-  });
-  // The document's sample puts the parameters in the path: `GET /entry_point=..&stream_name=..`.
-  app.setNotFoundHandler(async (request, reply) => {
-    if (request.method === 'GET' && /^\/entry_point=/.test(request.url)) return answer(request, reply);
-    return reply.code(404).send({ message: 'not found' });
-  });
 }
