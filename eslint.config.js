@@ -3,7 +3,7 @@ import js from '@eslint/js';
 import tseslint from 'typescript-eslint';
 
 export default tseslint.config(
-  { ignores: ['node_modules/', 'coverage/', '.agoractl/'] },
+  { ignores: ['node_modules/', 'coverage/', '.agoractl/', 'dist/', 'src/manifest/validators.generated.ts'] },
   js.configs.recommended,
   ...tseslint.configs.recommended,
   {

@@ -1,8 +1,8 @@
 #!/usr/bin/env node
-// Runs the TypeScript CLI through tsx's loader, so `npx agoractl` works in a checkout after `npm ci`.
-// It runs in this process (no child to pass signals on to): SIGTERM reaches the command itself.
+// Runs the compiled CLI (dist/, which `npm run build` makes and `npm ci` builds through `prepare`)
+// with plain node: no TypeScript loader at run time. The source maps are in dist/: run with
+// NODE_OPTIONS=--enable-source-maps for stack traces in TypeScript (it slows every start).
 import { setInterval } from 'node:timers';
-import { register } from 'tsx/esm/api';
 
 // npx starts agoractl through `sh -c`, and dash (Debian's sh) neither execs the command nor
 // passes signals on: a SIGTERM to npx ends npm and the shell and leaves agoractl running,
@@ -15,5 +15,12 @@ if (process.env.npm_command === 'exec') {
   }, 500).unref();
 }
 
-register();
-await import('../src/cli/main.ts');
+try {
+  await import('../dist/cli/main.js');
+} catch (err) {
+  if (err?.code === 'ERR_MODULE_NOT_FOUND' && String(err.message).includes('/dist/cli/main.js')) {
+    console.error('agoractl: dist/ is missing; run `npm run build` in this checkout first');
+    process.exit(1);
+  }
+  throw err;
+}

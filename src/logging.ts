@@ -2,7 +2,8 @@
 // pino-pretty for a person at a terminal (`--log-format pretty`). Secrets never reach a log line:
 // every field that can hold one is redacted by name, at any depth up to REDACT_DEPTH.
 import { pino, type DestinationStream, type Logger, type LevelWithSilent } from 'pino';
-import pretty from 'pino-pretty';
+import { createRequire } from 'node:module';
+import type PinoPretty from 'pino-pretty';
 
 export type { Logger };
 
@@ -62,6 +63,9 @@ export function createLogger(options: LoggerOptions): Logger {
     const isTerminal = 'isTTY' in destination && destination.isTTY === true;
     // In-process (not a worker-thread transport), so lines are written in order and a CLI that
     // exits right after logging loses none.
+    // pino-pretty is loaded only for a person at a terminal: JSON logs and commands that do not
+    // log pay nothing for it.
+    const pretty = createRequire(import.meta.url)('pino-pretty') as typeof PinoPretty;
     const stream = pretty({
       destination,
       colorize: options.colorize ?? isTerminal,

@@ -2,10 +2,17 @@
 // program through `register`. Only the module of the command being run is loaded (all of them
 // for help), so `validate` on a pull request does not pay for the HTTP stack, the emulator or
 // the daemon.
-import { Command } from 'commander';
 import { packageVersion } from './version.ts';
 
-type CommandModule = { register(program: Command): void };
+// `--version` answers before anything else is loaded: pipelines call it to log what runs.
+if (process.argv.length === 3 && (process.argv[2] === '--version' || process.argv[2] === '-V')) {
+  process.stdout.write(`${packageVersion()}\n`);
+  process.exit(0);
+}
+
+const { Command } = await import('commander');
+
+type CommandModule = { register(program: InstanceType<typeof Command>): void };
 
 const COMMANDS: Record<string, () => Promise<CommandModule>> = {
   validate: () => import('./validate.ts'),
