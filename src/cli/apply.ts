@@ -45,7 +45,7 @@ export async function runApply(options: ApplyCommandOptions, io: Io, signal?: Ab
   signal?.addEventListener('abort', onSignal, { once: true });
   process.on('SIGINT', onSignal).on('SIGTERM', onSignal);
   try {
-    const lock = await session.store.lock({ waitMs: Number(options.lockTimeout ?? 0) * 1000, owner: 'agoractl apply' });
+    const lock = await session.store.lock({ waitMs: Number(options.lockTimeout ?? 0) * 1000, owner: 'agoractl apply', projects: [...session.scope.projects.keys()] });
     if (lock.takenOver) io.err(`agoractl: took over a stale state lock of pid ${lock.takenOver.pid} (${lock.takenOver.owner})`);
     const snapshot = await session.store.load();
     const pass = await planPass(session.scope, Object.values(snapshot.resources), { targets: options.target, allowMassDelete: options.allowMassDelete });

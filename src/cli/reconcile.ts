@@ -6,7 +6,7 @@ import { dirname } from 'node:path';
 import type { Command } from 'commander';
 import { createLogger, isLogFormat, logAction } from '../logging.ts';
 import { systemClock } from '../clock.ts';
-import { resolveStatePath, openFileStateStore } from '../state/index.ts';
+import { openStateStore, resolveStateLocation } from '../state/index.ts';
 import { DaemonMetrics } from '../daemon/metrics.ts';
 import { startDaemonServer, type DaemonNotification } from '../daemon/server.ts';
 import { watchManifests } from '../daemon/manifest-watcher.ts';
@@ -42,7 +42,7 @@ export function register(program: Command): void {
     .command('reconcile')
     .description('converge once, or with --watch keep Agora equal to the manifests until SIGTERM')
     .requiredOption('-f, --file <path...>', 'manifest folder(s) or files')
-    .option('--state <path>', 'state file (default: .agoractl/state.json in the manifest folder)')
+    .option('--state <path>', 'state file or postgres:// URL (default: $AGORACTL_STATE, else .agoractl/state.json in the manifest folder)')
     .option('--emulator', 'start the Agora emulator in-process and point every project at it')
     .option('--watch', 'keep running: react to manifest changes, notifications and a periodic resync')
     .option('--resync <seconds>', 'resync interval (default: derived from the List budget and the number of players)')
@@ -86,14 +86,18 @@ export async function runReconcile(options: ReconcileCommandOptions, io: Io): Pr
       metrics.recordApiCall({ endpoint: call.limitKey, status: call.status === 0 ? 'network' : call.status, durationMs: call.durationMs }),
   };
   let runtimes = projectRuntimes(loaded.projects, runtimeOptions);
-  const store = await openFileStateStore(resolveStatePath({ state: options.state, manifests: options.file[0] }), { clock });
+  const store = await openStateStore(resolveStateLocation({ state: options.state, manifests: options.file[0] }, io.env), { clock });
   const closeAll = async (): Promise<void> => {
     await store.close();
     await Promise.all([...runtimes.values()].map((p) => p.client.close()));
     await emulator?.close();
   };
   try {
-    const lock = await store.lock({ waitMs: Number(options.lockTimeout) * 1000, owner: options.watch ? 'agoractl reconcile --watch' : 'agoractl reconcile' });
+    const lock = await store.lock({
+      waitMs: Number(options.lockTimeout) * 1000,
+      owner: options.watch ? 'agoractl reconcile --watch' : 'agoractl reconcile',
+      projects: loaded.projects.map((p) => p.metadata.name),
+    });
     if (lock.takenOver) logger.warn({ event: 'state.lock_taken_over', pid: lock.takenOver.pid }, 'took over a stale state lock');
   } catch (err) {
     io.err(describeFailure(err));
@@ -216,7 +220,7 @@ export async function runReconcile(options: ReconcileCommandOptions, io: Io): Pr
   }
 }
 
-async function reconcileOnce(scope: ReconcileScope, store: Awaited<ReturnType<typeof openFileStateStore>>, options: ReconcileCommandOptions, io: Io, onAction: (e: ApplyEvent) => void): Promise<number> {
+async function reconcileOnce(scope: ReconcileScope, store: Awaited<ReturnType<typeof openStateStore>>, options: ReconcileCommandOptions, io: Io, onAction: (e: ApplyEvent) => void): Promise<number> {
   try {
     const snapshot = await store.load();
     const pass = await planPass(scope, Object.values(snapshot.resources), { allowMassDelete: options.allowMassDelete });

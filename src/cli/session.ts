@@ -9,7 +9,7 @@ import { allowedSecretFolders, manifestRoots } from '../manifest/secret-files.ts
 import { createAgoraClient, type ApiCallRecord } from '../agora/client.ts';
 import { endpointsFromEnv } from '../agora/domains.ts';
 import { resolveLimits, type LimitOverrides } from '../agora/limits.ts';
-import { openFileStateStore, resolveStatePath, type StateStore } from '../state/index.ts';
+import { openStateStore, resolveStateLocation, type StateStore } from '../state/index.ts';
 import type { EmulatorHandle } from '../emulator/server.ts';
 import { systemClock, type Clock } from '../clock.ts';
 import type { DesiredResource, KindModule } from '../resources/kind.ts';
@@ -66,7 +66,7 @@ export function allModules(options: { listLag?: string } = {}): KindModule[] {
 export function sessionOptions(command: Command): Command {
   return command
     .requiredOption('-f, --file <path...>', 'manifest files, folders or globs (repeatable)')
-    .option('--state <path>', 'state file (default: .agoractl/state.json in the manifest folder)')
+    .option('--state <path>', 'state file or postgres:// URL (default: $AGORACTL_STATE, else .agoractl/state.json in the manifest folder)')
     .option('--emulator', 'start the Agora emulator in-process and point every project at it')
     .option('--log-level <level>', 'log level of the JSON logs on stderr', 'warn')
     .option('--list-lag <seconds>', 'how long List may not yet show a new player (Agora: about 10 s)', '15')
@@ -191,8 +191,8 @@ export async function openSession(options: SessionOptions, io: Io, clock: Clock 
   const logger = cliLogger(options.logLevel);
   const emulator = await embeddedEmulator(options.emulator, loaded.projects, io);
   const projects = projectRuntimes(loaded.projects, { env: io.env, logger, clock, endpoints: emulator ? [emulator.url] : undefined });
-  const statePath = resolveStatePath({ state: options.state, manifests: options.file[0] });
-  const store = await openFileStateStore(statePath, { clock });
+  const statePath = resolveStateLocation({ state: options.state, manifests: options.file[0] }, io.env);
+  const store = await openStateStore(statePath, { clock });
   return {
     scope: { modules: allModules(options), desired: loaded.desired, resolvedSpecs: loaded.resolvedSpecs, projects, clock, logger },
     store,

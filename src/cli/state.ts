@@ -2,11 +2,11 @@
 // managing a resource without touching Agora (like `terraform state rm`).
 import { InvalidArgumentError, Option, type Command } from 'commander';
 import { stringify as toYaml } from 'yaml';
-import { resolveStatePath } from '../state/default-path.ts';
 import { StateError, stateResourceNotFound } from '../state/errors.ts';
-import { openFileStateStore } from '../state/file-store.ts';
+import { openStateStore, resolveStateLocation } from '../state/open-store.ts';
 import type { StateStore } from '../state/store.ts';
 import type { ResourceState } from '../state/types.ts';
+import { registerTransfer } from './state-transfer.ts';
 
 interface LocationOptions {
   state?: string;
@@ -17,6 +17,7 @@ export function register(program: Command): void {
   const state = program
     .command('state')
     .description('Inspect what agoractl manages, or stop managing a resource (the state store)');
+  registerTransfer(state);
 
   withLocation(state.command('list'))
     .description('List the resources agoractl manages: key, Agora id, last known status, pending intent')
@@ -88,14 +89,14 @@ function withLocation(command: Command): Command {
  * a clean exit 1: commander's error exits the process at once, so it must come last.
  */
 async function withStore(command: Command, options: LocationOptions, body: (store: StateStore) => Promise<void>): Promise<void> {
-  const path = resolveStatePath({
+  const path = resolveStateLocation({
     ...(options.state !== undefined ? { state: options.state } : {}),
     ...(options.filename !== undefined ? { manifests: options.filename } : {}),
   });
   let failure: StateError | undefined;
   let store: StateStore | undefined;
   try {
-    store = await openFileStateStore(path);
+    store = await openStateStore(path);
     await body(store);
   } catch (error) {
     if (!(error instanceof StateError)) throw error;
