@@ -10,7 +10,7 @@ import { StateError, stateLocationInvalid, stateTransferRefused } from '../state
 import { openFileStateStore } from '../state/file-store.ts';
 import { resolveStateLocation, STATE_ENV } from '../state/open-store.ts';
 import { isPostgresLocation, redactPostgresUrl } from '../state/postgres-location.ts';
-import { openPostgresStateStore, type PostgresStateStore } from '../state/postgres-store.ts';
+import { migratePostgresState, openPostgresStateStore, type PostgresStateStore } from '../state/postgres-store.ts';
 import { serializeSnapshot } from '../state/snapshot.ts';
 import type { StateStore } from '../state/store.ts';
 import type { StateSnapshot } from '../state/types.ts';
@@ -30,11 +30,9 @@ export function registerTransfer(state: Command): void {
     .action(async (options: { state?: string }, command: Command) => {
       await reportingStateErrors(command, async () => {
         const url = postgresUrl(options.state ?? process.env[STATE_ENV], '--state');
-        await withPostgres(url, async (store) => {
-          const report = await store.migrate();
-          const applied = report.applied.map((m) => `  applied migration ${m.version}: ${m.description}\n`).join('');
-          writerOf(command)(`${applied}The state schema at ${store.location} is at migration ${report.to}${report.applied.length === 0 ? ' (nothing to do)' : ''}.\n`);
-        });
+        const { location, report } = await migratePostgresState(url);
+        const applied = report.applied.map((m) => `  applied migration ${m.version}: ${m.description}\n`).join('');
+        writerOf(command)(`${applied}The state schema at ${location} is at migration ${report.to}${report.applied.length === 0 ? ' (nothing to do)' : ''}.\n`);
       });
     });
 

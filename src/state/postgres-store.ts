@@ -23,7 +23,7 @@ import { defaultOwner } from './file-lock.ts';
 import { GroupCommit } from './group-commit.ts';
 import { releaseLease, renewLease, selectLeases, tryTakeLease, type LeaseClaim, type LeaseRow } from './postgres-lease.ts';
 import { parsePostgresLocation, quoteIdentifier, type PostgresLocation } from './postgres-location.ts';
-import { LATEST_SCHEMA_VERSION, migrateSchema, SchemaTooNewError, schemaVersion, WHOLE_STATE } from './postgres-schema.ts';
+import { LATEST_SCHEMA_VERSION, migrateSchema, SchemaTooNewError, schemaVersion, WHOLE_STATE, type MigrationReport } from './postgres-schema.ts';
 import { checkedResourceCopy } from './resource-check.ts';
 import { applyMutations, snapshotOf, type StateMutation, type StoredState } from './snapshot.ts';
 import type { LockHolder, LockOptions, StateLock, StateStore } from './store.ts';
@@ -47,13 +47,7 @@ const POOL_SIZE = 4;
  * and never with the URL's password in the message.
  */
 export async function openPostgresStateStore(url: string, options: PostgresStateStoreOptions = {}): Promise<PostgresStateStore> {
-  let location: PostgresLocation;
-  try {
-    location = parsePostgresLocation(url);
-  } catch (error) {
-    throw stateLocationInvalid(error instanceof Error ? error.message : String(error));
-  }
-  const store = new PostgresStateStore(location, options);
+  const store = new PostgresStateStore(postgresLocation(url), options);
   try {
     await store.ensureSchema();
   } catch (error) {
@@ -61,6 +55,24 @@ export async function openPostgresStateStore(url: string, options: PostgresState
     throw error;
   }
   return store;
+}
+
+/** Runs the migrations the state at `url` lacks, reporting which (`agoractl state migrate`). */
+export async function migratePostgresState(url: string): Promise<{ location: string; report: MigrationReport }> {
+  const store = new PostgresStateStore(postgresLocation(url), {});
+  try {
+    return { location: store.location, report: await store.migrate() };
+  } finally {
+    await store.close();
+  }
+}
+
+function postgresLocation(url: string): PostgresLocation {
+  try {
+    return parsePostgresLocation(url);
+  } catch (error) {
+    throw stateLocationInvalid(error instanceof Error ? error.message : String(error));
+  }
 }
 
 interface HeldLease {
@@ -109,7 +121,7 @@ export class PostgresStateStore implements StateStore {
   }
 
   /** Runs the migrations this schema lacks (what `agoractl state migrate` does). */
-  async migrate(): Promise<{ from: number; to: number; applied: { version: number; description: string }[] }> {
+  async migrate(): Promise<MigrationReport> {
     return await this.#withClient(async (client) => {
       try {
         return await migrateSchema(client, this.#target.schema);

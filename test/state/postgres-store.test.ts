@@ -158,6 +158,22 @@ void describe('PostgreSQL state: per-project leases', () => {
     });
   });
 
+  void test('a held lease is renewed in the background, pushing its expiry forward on the database clock', async () => {
+    await withSchema(async (open, schema, db) => {
+      const store = await open({ leaseTtlMs: 60_000, renewEveryMs: 5 });
+      const lock = await store.lock({ projects: ['prod'] });
+      const expiry = async () =>
+        ((await db.query(`SELECT expires_at FROM "${schema.schema}".leases WHERE project = 'prod'`)).rows[0] as { expires_at: Date }).expires_at.getTime();
+      const first = await expiry();
+      for (let look = 0; (await expiry()) <= first; look += 1) {
+        assert.ok(look < 2_000, 'the lease was never renewed');
+        await new Promise((resolve) => setTimeout(resolve, 5));
+      }
+      await store.put(player('still-mine'));
+      await lock.release();
+    });
+  });
+
   void test('a process whose lease expired cannot write even before anyone else takes the project', async () => {
     await withSchema(async (open, schema, db) => {
       const paused = await open({ renewEveryMs: 3_600_000 });
