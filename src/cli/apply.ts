@@ -54,7 +54,7 @@ export async function runApply(options: ApplyCommandOptions, io: Io, signal?: Ab
   signal?.addEventListener('abort', onSignal, { once: true });
   process.on('SIGINT', onSignal).on('SIGTERM', onSignal);
   try {
-    const lock = await session.store.lock({ waitMs: (options.lockTimeout ?? 0) * 1000, owner: 'agoractl apply' });
+    const lock = await session.store.lock({ waitMs: (options.lockTimeout ?? 0) * 1000, owner: 'agoractl apply', projects: [...session.scope.projects.keys()] });
     if (lock.takenOver) io.err(`agoractl: took over a stale state lock of pid ${lock.takenOver.pid} (${lock.takenOver.owner})`);
     const snapshot = await session.store.load();
     const noTarget = unmatchedTargetsError(options.target, session.scope.desired.map((d) => d.key), Object.keys(snapshot.resources));

@@ -91,7 +91,7 @@ export function fileOption(description = 'manifest files, folders or globs (repe
 }
 
 export function stateOption(): Option {
-  return new Option('--state <path>', 'state file (default: .agoractl/state.json in the manifest folder)');
+  return new Option('--state <path>', 'state file or postgres:// URL (default: $AGORACTL_STATE, else .agoractl/state.json in the manifest folder)');
 }
 
 export function emulatorOption(): Option {

@@ -6,7 +6,7 @@ import { dirname } from 'node:path';
 import type { Command } from 'commander';
 import { createLogger, LOG_FORMATS, logAction, type LogFormat } from '../logging.ts';
 import { systemClock } from '../clock.ts';
-import { resolveStatePath, openFileStateStore } from '../state/index.ts';
+import { openStateStore, resolveStateLocation } from '../state/index.ts';
 import { DaemonMetrics } from '../daemon/metrics.ts';
 import { startDaemonServer, type DaemonNotification } from '../daemon/server.ts';
 import { watchManifests } from '../daemon/manifest-watcher.ts';
@@ -104,14 +104,18 @@ export async function runReconcile(options: ReconcileCommandOptions, io: Io): Pr
       metrics.recordApiCall({ endpoint: call.limitKey, status: call.status === 0 ? 'network' : call.status, durationMs: call.durationMs }),
   };
   let runtimes = projectRuntimes(loaded.projects, runtimeOptions);
-  const store = await openFileStateStore(resolveStatePath({ state: options.state, manifests: options.file[0] }), { clock });
+  const store = await openStateStore(resolveStateLocation({ state: options.state, manifests: options.file[0] }, io.env), { clock });
   const closeAll = async (): Promise<void> => {
     await store.close();
     await Promise.all([...runtimes.values()].map((p) => p.client.close()));
     await emulator?.close();
   };
   try {
-    const lock = await store.lock({ waitMs: Number(options.lockTimeout) * 1000, owner: options.watch ? 'agoractl reconcile --watch' : 'agoractl reconcile' });
+    const lock = await store.lock({
+      waitMs: Number(options.lockTimeout) * 1000,
+      owner: options.watch ? 'agoractl reconcile --watch' : 'agoractl reconcile',
+      projects: loaded.projects.map((p) => p.metadata.name),
+    });
     if (lock.takenOver) logger.warn({ event: 'state.lock_taken_over', pid: lock.takenOver.pid }, 'took over a stale state lock');
   } catch (err) {
     io.err(describeFailure(err));
@@ -276,7 +280,7 @@ export async function runReconcile(options: ReconcileCommandOptions, io: Io): Pr
   }
 }
 
-async function reconcileOnce(scope: ReconcileScope, store: Awaited<ReturnType<typeof openFileStateStore>>, options: ReconcileCommandOptions, io: Io, onAction: (e: ApplyEvent) => void): Promise<number> {
+async function reconcileOnce(scope: ReconcileScope, store: Awaited<ReturnType<typeof openStateStore>>, options: ReconcileCommandOptions, io: Io, onAction: (e: ApplyEvent) => void): Promise<number> {
   try {
     const snapshot = await store.load();
     const pass = await planPass(scope, Object.values(snapshot.resources), { allowMassDelete: options.allowMassDelete });

@@ -9,7 +9,7 @@ import { allowedSecretFolders, manifestRoots } from '../manifest/secret-files.ts
 import { createAgoraClient, type ApiCallRecord } from '../agora/client.ts';
 import { endpointsFromEnv } from '../agora/domains.ts';
 import { resolveLimits, type LimitOverrides } from '../agora/limits.ts';
-import { openFileStateStore, resolveStatePath, type StateStore } from '../state/index.ts';
+import { openStateStore, resolveStateLocation, type StateStore } from '../state/index.ts';
 import type { EmulatorHandle } from '../emulator/server.ts';
 import { systemClock, type Clock } from '../clock.ts';
 import type { DesiredResource, KindModule } from '../resources/kind.ts';
@@ -189,8 +189,8 @@ export async function openSession(options: SessionOptions, io: Io, clock: Clock 
   const logger = cliLogger(options.logLevel);
   const emulator = await embeddedEmulator(options.emulator, loaded.projects, io);
   const projects = projectRuntimes(loaded.projects, { env: io.env, logger, clock, endpoints: emulator ? [emulator.url] : undefined });
-  const statePath = resolveStatePath({ state: options.state, manifests: options.file[0] });
-  const store = await openFileStateStore(statePath, { clock });
+  const statePath = resolveStateLocation({ state: options.state, manifests: options.file[0] }, io.env);
+  const store = await openStateStore(statePath, { clock });
   return {
     scope: { modules: allModules(options), desired: loaded.desired, resolvedSpecs: loaded.resolvedSpecs, projects, clock, logger },
     store,

@@ -5,10 +5,14 @@
 import { readdir, stat } from 'node:fs/promises';
 import { join, resolve } from 'node:path';
 import { resolveStatePath, STATE_FILE, STATE_FOLDER } from '../state/default-path.ts';
+import { STATE_ENV } from '../state/open-store.ts';
+import { isPostgresLocation } from '../state/postgres-location.ts';
 
 export interface StateLocation {
-  /** The state file to read (it may not exist). */
+  /** The state file to read (it may not exist), or a postgres:// URL. */
   path: string;
+  /** Set when `path` is a database, which always exists once migrated. */
+  database?: boolean;
   /** The folder searched when no location was given, so a missing state can say where it looked. */
   searchedIn?: string;
 }
@@ -22,9 +26,11 @@ export class StateLocationError extends Error {
   }
 }
 
-export async function locateState(options: { state?: string; file?: string }, cwd: string = process.cwd()): Promise<StateLocation> {
-  if (options.state !== undefined || options.file !== undefined) {
-    return { path: resolveStatePath({ ...(options.state !== undefined ? { state: options.state } : {}), ...(options.file !== undefined ? { manifests: options.file } : {}) }, cwd) };
+export async function locateState(options: { state?: string; file?: string }, cwd: string = process.cwd(), env: Record<string, string | undefined> = process.env): Promise<StateLocation> {
+  const state = options.state ?? (env[STATE_ENV] || undefined);
+  if (state !== undefined && isPostgresLocation(state)) return { path: state, database: true };
+  if (state !== undefined || options.file !== undefined) {
+    return { path: resolveStatePath({ ...(state !== undefined ? { state } : {}), ...(options.file !== undefined ? { manifests: options.file } : {}) }, cwd) };
   }
   const here = join(resolve(cwd), STATE_FOLDER, STATE_FILE);
   if (await isFile(here)) return { path: here };

@@ -3,11 +3,12 @@
 import { Option, type Command } from 'commander';
 import { stringify as toYaml } from 'yaml';
 import { StateError, stateResourceNotFound } from '../state/errors.ts';
-import { openFileStateStore } from '../state/file-store.ts';
+import { openStateStore } from '../state/open-store.ts';
 import type { StateStore } from '../state/store.ts';
 import type { ResourceState } from '../state/types.ts';
 import { lockTimeoutOption, outputOption, stateOption } from './options.ts';
 import { isFile, locateState, noStateMessage, StateLocationError, type StateLocation } from './state-location.ts';
+import { registerTransfer } from './state-transfer.ts';
 
 interface LocationOptions {
   state?: string;
@@ -18,6 +19,7 @@ export function register(program: Command): void {
   const state = program
     .command('state')
     .description('Inspect what agoractl manages, or stop managing a resource (the state store)');
+  registerTransfer(state);
 
   withLocation(state.command('list'))
     .description('List the resources agoractl manages: key, Agora id, last known status, pending intent')
@@ -98,14 +100,14 @@ async function withStore(command: Command, options: LocationOptions, mode: { whe
     if (!(error instanceof StateLocationError)) throw error;
     return command.error(`error: ${error.summary}\n  ${error.detail}`, { exitCode: 1, code: 'agoractl.StateAmbiguous' });
   }
-  if (!(await isFile(location.path))) {
+  if (!location.database && !(await isFile(location.path))) {
     if (mode.whenMissing === 'say so') return writerOf(command)(noStateMessage(location));
     return command.error(`error: ${noStateMessage(location).trimEnd()}`, { exitCode: 1, code: 'agoractl.StateMissing' });
   }
   let failure: StateError | undefined;
   let store: StateStore | undefined;
   try {
-    store = await openFileStateStore(location.path);
+    store = await openStateStore(location.path);
     await body(store);
   } catch (error) {
     if (!(error instanceof StateError)) throw error;

@@ -14,7 +14,11 @@ export type StateErrorCode =
   | 'StateSecretRefused'
   | 'StateResourceInvalid'
   | 'StateResourceNotFound'
-  | 'StateClosed';
+  | 'StateClosed'
+  | 'StateLeaseLost'
+  | 'StateDatabaseUnavailable'
+  | 'StateLocationInvalid'
+  | 'StateTransferRefused';
 
 export class StateError extends Error {
   readonly code: StateErrorCode;
@@ -136,4 +140,30 @@ export function stateResourceNotFound(location: string, keys: readonly string[])
 
 export function stateClosed(location: string): StateError {
   return new StateError('StateClosed', `the state store for ${location} is closed`, 'open it again to use it');
+}
+
+export function stateLeaseLost(location: string, project: string, problem: string): StateError {
+  return new StateError(
+    'StateLeaseLost',
+    `this process no longer holds the lease on project ${JSON.stringify(project)} of the state at ${location}`,
+    `${problem}. Nothing was written: another process may own the project now (this one was paused or cut off past ` +
+      'the lease expiry). Stop this run; the next one observes Agora and resumes from what the holder recorded',
+  );
+}
+
+export function stateDatabaseUnavailable(location: string, cause: unknown): StateError {
+  return new StateError(
+    'StateDatabaseUnavailable',
+    `the state database at ${location} could not be used`,
+    `${systemMessage(cause)}; check that the server runs, that the URL is right and that its user may use the schema`,
+    { cause },
+  );
+}
+
+export function stateLocationInvalid(problem: string): StateError {
+  return new StateError('StateLocationInvalid', 'the state location is not valid', `${problem}; pass --state a file path or a postgres:// URL`);
+}
+
+export function stateTransferRefused(from: string, to: string, problem: string, remedy: string): StateError {
+  return new StateError('StateTransferRefused', `refused to copy the state at ${from} over the one at ${to}`, `${problem}; nothing was changed. ${remedy}`);
 }

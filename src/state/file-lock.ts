@@ -95,7 +95,8 @@ export async function acquireFileLock(lockPath: string, options: FileLockOptions
   }
 }
 
-function defaultOwner(): string {
+/** "agoractl <command>" of the running process, who a lock is shown to be held by when no owner is given. */
+export function defaultOwner(): string {
   const command = process.argv[2];
   return command && /^[a-z-]+$/.test(command) ? `agoractl ${command}` : 'agoractl';
 }

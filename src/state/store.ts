@@ -21,7 +21,9 @@ export interface StateStore {
   remove(key: string): Promise<void>;
   /**
    * Takes the exclusive lock that keeps two applies apart, reading the latest stored state once
-   * it is held. Fails with StateLockedError when another holder keeps it past `waitMs`.
+   * it is held. Fails with StateLockedError when another holder keeps it past `waitMs`. With
+   * `projects`, a backend that can lock per project (PostgreSQL) locks only those, so applies to
+   * other projects run at once; the file backend takes its one lock whatever the projects.
    */
   lock(options?: LockOptions): Promise<StateLock>;
   /** Waits for every write in flight, releases a lock this store holds, and frees the backend. */
@@ -35,6 +37,11 @@ export interface LockOptions {
   owner?: string;
   /** Aborts the wait (SIGTERM while waiting). */
   signal?: AbortSignal;
+  /**
+   * The projects the holder will change; absent or empty locks the whole state. A holder writes
+   * only the projects it locked (or ones nobody holds).
+   */
+  projects?: readonly string[];
 }
 
 export interface StateLock {

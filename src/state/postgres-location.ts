@@ -1,0 +1,50 @@
+// A PostgreSQL state location: `postgres://user:password@host:5432/db?schema=name`. The schema
+// (default "agoractl") holds one state, so one database can keep several (staging, prod) apart.
+// The password never leaves this module in anything printed: `display` masks it.
+
+export const DEFAULT_STATE_SCHEMA = 'agoractl';
+
+export interface PostgresLocation {
+  /** What pg connects with: the URL without agoractl's own `schema` parameter. */
+  connectionString: string;
+  /** The schema holding the state's tables, as written (quoted in SQL by quoteIdentifier). */
+  schema: string;
+  /** The URL with its password masked, for messages and logs. */
+  display: string;
+}
+
+export function isPostgresLocation(location: string): boolean {
+  return /^postgres(?:ql)?:\/\//i.test(location);
+}
+
+/** Parses a `postgres://` or `postgresql://` URL; throws a message that never holds the password. */
+export function parsePostgresLocation(location: string): PostgresLocation {
+  let url: URL;
+  try {
+    url = new URL(location);
+  } catch {
+    throw new Error(`the state location ${redactPostgresUrl(location)} is not a valid postgres:// URL`);
+  }
+  const schema = url.searchParams.get('schema') ?? DEFAULT_STATE_SCHEMA;
+  if (!/^[A-Za-z_][A-Za-z0-9_]{0,62}$/.test(schema)) {
+    throw new Error(`the schema ${JSON.stringify(schema)} of ${redactPostgresUrl(location)} must be 1 to 63 of [A-Za-z0-9_], not starting with a digit`);
+  }
+  const display = redactPostgresUrl(location);
+  url.searchParams.delete('schema');
+  return { connectionString: url.toString(), schema, display };
+}
+
+/**
+ * The URL with any password replaced by "***". Works on text that does not parse as a URL too,
+ * since it is also what an error about a malformed URL shows.
+ */
+export function redactPostgresUrl(location: string): string {
+  const masked = location.replace(/^([a-z][a-z0-9+.-]*:\/\/[^:/?#@]*):[^@/?#]*@/i, '$1:***@');
+  // A password may also be given as a query parameter (libpq's `password=`).
+  return masked.replace(/([?&]password=)[^&#]*/gi, '$1***');
+}
+
+/** A schema name as a SQL identifier; parsePostgresLocation allows only safe names, quoted anyway. */
+export function quoteIdentifier(name: string): string {
+  return `"${name.replace(/"/g, '""')}"`;
+}
