@@ -76,7 +76,7 @@ const cases: Case[] = [
   { rule: 'videoOptions.height is at most 1080', kind: 'CloudPlayer', spec: '  videoOptions:\n    height: ▶1081', path: 'spec.videoOptions.height', message: 'must be <= 1080', code: ErrorCode.OutOfRange },
   { rule: 'videoOptions.height is at least 66', kind: 'CloudPlayer', spec: '  videoOptions:\n    height: ▶10', path: 'spec.videoOptions.height', message: 'must be >= 66', code: ErrorCode.OutOfRange },
   { rule: 'videoOptions.frameRate is at most 30', kind: 'CloudPlayer', spec: '  videoOptions:\n    frameRate: ▶31', path: 'spec.videoOptions.frameRate', message: 'must be <= 30', code: ErrorCode.OutOfRange },
-  { rule: 'videoOptions.frameRate is at least 1', kind: 'CloudPlayer', spec: '  videoOptions:\n    frameRate: ▶0', path: 'spec.videoOptions.frameRate', message: 'must be >= 1', code: ErrorCode.OutOfRange },
+  { rule: 'videoOptions.frameRate is at least 5', kind: 'CloudPlayer', spec: '  videoOptions:\n    frameRate: ▶4', path: 'spec.videoOptions.frameRate', message: 'must be >= 5', code: ErrorCode.OutOfRange },
   { rule: 'videoOptions.bitrate is at most 10000', kind: 'CloudPlayer', spec: '  videoOptions:\n    bitrate: ▶10001', path: 'spec.videoOptions.bitrate', message: 'must be <= 10000', code: ErrorCode.OutOfRange },
   { rule: 'videoOptions.bitrate is at least 1', kind: 'CloudPlayer', spec: '  videoOptions:\n    bitrate: ▶0', path: 'spec.videoOptions.bitrate', message: 'must be >= 1', code: ErrorCode.OutOfRange },
   { rule: 'videoOptions.fillMode is fit or fill', kind: 'CloudPlayer', spec: '  videoOptions:\n    fillMode: ▶stretch', path: 'spec.videoOptions.fillMode', message: 'must be one of: "fit", "fill"', code: ErrorCode.InvalidValue },

@@ -11,6 +11,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { createInterface } from 'node:readline';
 import { promisify } from 'node:util';
+import { parseAllDocuments } from 'yaml';
 import { REPO } from '../support/cli.ts';
 
 const run = promisify(execFile);
@@ -108,9 +109,9 @@ void describe('the npm package', { timeout: 600_000 }, () => {
     await agoractl(['apply', '-f', examples, '--state', state, '--auto-approve'], env);
 
     const world = (await (await fetch(`${url}/_emulator/state`)).json()) as { players: { name: string }[] };
-    const manifest = await readFile(join(examples, 'players.yaml'), 'utf8');
-    const declared = [...manifest.matchAll(/^\s*metadata:\s*\{\s*name:\s*([\w-]+)/gm)].map((m) => m[1]).sort();
-    assert.ok(declared.length > 0);
+    const documents = parseAllDocuments(await readFile(join(examples, 'players.yaml'), 'utf8')).map((d) => d.toJS() as { metadata: { name: string } });
+    const declared = documents.map((d) => d.metadata.name).sort();
+    assert.ok(declared.length > 0, 'the examples declare players');
     assert.deepEqual(world.players.map((p) => p.name).sort(), declared);
 
     emulator.kill('SIGTERM');
