@@ -252,7 +252,7 @@ export async function runReconcile(options: ReconcileCommandOptions, io: Io): Pr
     const resyncMs = options.resync ? Number(options.resync) * 1000 : resyncInterval(current, runtimes);
     const resync = setInterval(() => void reconciler.enqueueAll(), resyncMs);
     logger.info({ event: 'reconcile.started', resyncMs }, 'reconcile loop started');
-    await reconciler.enqueueAll();
+    await reconciler.enqueueUndeclared();
     void reconciler.queue.onIdle().then(() => {
       logger.info({ event: 'reconcile.ready' }, 'first reconcile done');
     });

@@ -169,6 +169,18 @@ export class Reconciler {
     return keys;
   }
 
+  /**
+   * Queues what state records and the manifests no longer declare: at start, setScope has queued
+   * every declared resource, and adding those again while their first pass runs would run them
+   * twice (a parked conflict would spend a second List).
+   */
+  async enqueueUndeclared(): Promise<number> {
+    const declared = new Set((this.#scope?.desired ?? []).map((d) => d.key));
+    const keys = [...(await this.knownKeys())].filter((key) => !declared.has(key));
+    for (const key of keys) this.queue.add(key);
+    return keys.length;
+  }
+
   /** Queues every resource agoractl knows of: desired or recorded in state (a resync). */
   async enqueueAll(): Promise<number> {
     const keys = await this.knownKeys();
