@@ -33,6 +33,8 @@ export interface CallSpec {
   body?: unknown;
   /** Runs once, as the first attempt is sent (see SendHooks). */
   beforeSend?: SendHooks['beforeSend'];
+  /** Stops the call while its first attempt still waits for a slot (see SendHooks). */
+  signal?: SendHooks['signal'];
 }
 
 /** What a caller runs at the moment its request goes out, rather than when it is queued. */
@@ -45,6 +47,12 @@ export interface SendHooks {
    * rejects, nothing is sent and the call rejects with its error.
    */
   beforeSend?: () => Promise<void>;
+  /**
+   * Abandons the call while its first attempt waits for its slot or before its hook runs, so
+   * nothing is sent: the plan that asked for it was superseded by newer manifests, or the
+   * process is stopping. Once the first attempt is sent, the call runs to its outcome.
+   */
+  signal?: AbortSignal;
 }
 
 /** One attempt, as reported to an observer (metrics, benchmarks). */
@@ -186,7 +194,8 @@ export async function callAgora(ctx: CallContext, spec: CallSpec): Promise<CallO
     const endpoint = ctx.router.chain[index];
     if (!endpoint) throw new RangeError(`no endpoint at ${index}`);
     const attempt: Attempt = { number, index, requestId: randomUUID(), domain: endpoint.domain };
-    const result = await send(ctx, spec, endpoint.baseUrl, bodyText, attempt, number === 1 ? spec.beforeSend : undefined);
+    const first = number === 1;
+    const result = await send(ctx, spec, endpoint.baseUrl, bodyText, attempt, first ? spec.beforeSend : undefined, first ? spec.signal : undefined);
     const next = result instanceof NetworkFailure ? afterNetworkFailure(ctx, spec, attempt, result, budget) : afterAnswer(ctx, spec, attempt, result, redactor, budget);
     if ('outcome' in next) return next.outcome;
     await ctx.clock.sleep(next.waitMs, ctx.signal);
@@ -202,14 +211,17 @@ async function send(
   bodyText: string | undefined,
   attempt: Attempt,
   beforeSend: (() => Promise<void>) | undefined,
+  callSignal: AbortSignal | undefined,
 ): Promise<HttpResponse | NetworkFailure> {
   const base = new URL(baseUrl);
   const pathWithQuery = `${base.pathname.replace(/\/+$/, '')}${spec.path}${queryString(spec.query)}`;
   const headers = headersFor(ctx, spec, base.origin, pathWithQuery, bodyText, attempt.requestId);
-  const slot = await ctx.limiters[spec.limitKey].acquire(ctx.signal);
+  const signal = callSignal && ctx.signal ? AbortSignal.any([callSignal, ctx.signal]) : (callSignal ?? ctx.signal);
+  const slot = await ctx.limiters[spec.limitKey].acquire(signal);
   let started = ctx.clock.now();
   let result: HttpResponse | NetworkFailure;
   try {
+    callSignal?.throwIfAborted();
     // The slot is held while the hook runs: the request it prepares is counted from now on.
     if (beforeSend) {
       await beforeSend();

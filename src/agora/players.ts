@@ -142,6 +142,7 @@ export function playersApi(ctx: CallContext): PlayersApi {
         query: { streamIp: opts?.streamIp },
         body: { player },
         beforeSend: opts?.beforeSend,
+        signal: opts?.signal,
       };
       const outcome = await callAgora(ctx, spec);
       if (outcome.kind === 'unknown') return { outcome: 'unknown', requestId: outcome.requestId, cause: outcome.cause };
@@ -172,6 +173,7 @@ export function playersApi(ctx: CallContext): PlayersApi {
         query: { sequence },
         body: { player: patch },
         beforeSend: hooks?.beforeSend,
+        signal: hooks?.signal,
       } satisfies CallSpec;
       const answer = await callIdempotent(ctx, spec);
       if (!isSuccess(answer)) throw answerError(spec, answer);
@@ -186,6 +188,7 @@ export function playersApi(ctx: CallContext): PlayersApi {
         endpoint: 'DELETE /{region}/v1/projects/{appId}/cloud-player/players/{id}',
         path: `${playersPath(region)}/${encodeURIComponent(id)}`,
         beforeSend: hooks?.beforeSend,
+        signal: hooks?.signal,
       };
       const outcome = await callAgora(ctx, spec);
       if (outcome.kind === 'unknown') return { outcome: 'unknown', requestId: outcome.requestId, cause: outcome.cause };

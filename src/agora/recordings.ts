@@ -183,6 +183,7 @@ export function recordingsApi(ctx: CallContext): RecordingsApi {
       path: session(resourceId, sid, mode, action),
       body: wireBody(body),
       beforeSend: hooks?.beforeSend,
+        signal: hooks?.signal,
     } satisfies CallSpec;
     const answer = await callIdempotent(ctx, spec);
     if (!isSuccess(answer) || hasErrorCode(answer)) throw answerError(spec, answer);
@@ -201,6 +202,7 @@ export function recordingsApi(ctx: CallContext): RecordingsApi {
         path: `${base}/acquire`,
         body: wireBody(request),
         beforeSend: hooks?.beforeSend,
+        signal: hooks?.signal,
       } satisfies CallSpec;
       const answer = await callIdempotent(ctx, spec);
       if (!isSuccess(answer)) throw answerError(spec, answer);
@@ -217,6 +219,7 @@ export function recordingsApi(ctx: CallContext): RecordingsApi {
         path: `${base}/resourceid/${encodeURIComponent(resourceId)}/mode/${checkMode(mode)}/start`,
         body: wireBody(body),
         beforeSend: hooks?.beforeSend,
+        signal: hooks?.signal,
       };
       const outcome = await callAgora(ctx, spec);
       if (outcome.kind === 'unknown') return { outcome: 'unknown', requestId: outcome.requestId, cause: outcome.cause };
@@ -276,6 +279,7 @@ export function recordingsApi(ctx: CallContext): RecordingsApi {
         path: session(resourceId, sid, mode, 'stop'),
         body: wireBody(body),
         beforeSend: hooks?.beforeSend,
+        signal: hooks?.signal,
       };
       const outcome = await callAgora(ctx, spec);
       if (outcome.kind === 'unknown') return { outcome: 'unknown', requestId: outcome.requestId, cause: outcome.cause };

@@ -404,6 +404,28 @@ void describe('the send hook (write-ahead intents)', () => {
     assert.deepEqual(hooks, ['first', 'second']);
   });
 
+  void test('a call abandoned while it waits for its slot sends nothing and runs no hook (a superseded plan)', async () => {
+    let answerFirst: () => void = () => undefined;
+    const { client, server } = await harness(
+      sequence(
+        (_req, res) => (answerFirst = () => json(res, 200, created)),
+        status(200, created),
+      ),
+      { limits: { playerCreateNamed: { perSecond: 1 } } },
+    );
+    const hooks: string[] = [];
+    const superseded = new AbortController();
+    const first = client.players.create('na', player, { beforeSend: async () => void hooks.push('first') });
+    const second = client.players.create('na', { ...player, name: 'class32-102' }, { beforeSend: async () => void hooks.push('second'), signal: superseded.signal });
+    for (let turn = 0; turn < 50 || hooks.length === 0; turn++) await new Promise((resolve) => setImmediate(resolve));
+    superseded.abort(new Error('the manifests changed'));
+    await assert.rejects(second, /the manifests changed/);
+    answerFirst();
+    await first;
+    assert.deepEqual(hooks, ['first'], 'the abandoned create wrote no intent');
+    assert.equal(server.requests.length, 1, 'and Agora never saw it');
+  });
+
   void test('a hook that fails sends nothing, and the call fails with its error', async () => {
     const { client, server } = await harness(status(200, created));
     const refused = new Error('state write failed');

@@ -63,7 +63,7 @@ async function createPlayer(action: PlannedAction, ctx: ExecuteContext): Promise
   };
 
   for (let attempt = 1; attempt <= MAX_RESOLVE_ATTEMPTS; attempt++) {
-    const result = await ctx.client.players.create(region, body, { streamIp, beforeSend: attempt === 1 ? writeIntent : undefined });
+    const result = await ctx.client.players.create(region, body, { streamIp, ...(attempt === 1 ? { beforeSend: writeIntent, signal: ctx.signal } : {}) });
     if (result.outcome === 'created') {
       await recordPlayer(action, ctx, result.player.id, result.player.createTs, numberOr(body.playTs));
       return applyInitialUpdates(action, ctx, spec);
@@ -119,7 +119,7 @@ async function updateWithSequence(action: PlannedAction, ctx: ExecuteContext, pa
   const writeIntent = (): Promise<void> =>
     ctx.state.put({ ...state, data: { ...data, sequence }, pending: { action: 'update', startedAt: ctx.clock.now() }, updatedAt: ctx.clock.now() });
   try {
-    await ctx.client.players.update(data.region, state.externalId, sequence, patch, { beforeSend: writeIntent });
+    await ctx.client.players.update(data.region, state.externalId, sequence, patch, { beforeSend: writeIntent, signal: ctx.signal });
   } catch (err) {
     const status = (err as { status?: unknown }).status;
     const failures = typeof status === 'number' && (status === 404 || status >= 500) ? (data.updateFailures ?? 0) + 1 : data.updateFailures ?? 0;
@@ -144,7 +144,7 @@ async function deletePlayer(action: PlannedAction, ctx: ExecuteContext, id: stri
   // Delete is idempotent (a destroyed player answers 2XX, agora-facts.md), so an unknown
   // outcome is settled by deleting again.
   for (let attempt = 1; attempt <= MAX_RESOLVE_ATTEMPTS; attempt++) {
-    const result = await ctx.client.players.delete(region, id, { beforeSend: attempt === 1 ? writeIntent : undefined });
+    const result = await ctx.client.players.delete(region, id, attempt === 1 ? { beforeSend: writeIntent, signal: ctx.signal } : {});
     if (result.outcome === 'deleted') return;
     ctx.logger.warn({ event: 'delete_outcome_unknown', key: action.key, requestId: result.requestId }, 'delete outcome unknown; deleting again');
   }

@@ -73,7 +73,7 @@ async function removeAmbiguous(action: PlannedAction, ctx: ExecuteContext, resou
   let sid: string | undefined;
   try {
     const writeIntent = (): Promise<void> => saveRecording(action, ctx, data, { pending: { action: 'start', startedAt: ctx.clock.now(), detail: { resourceId } } });
-    const answer: StartAnswer = await ctx.client.recordings.start(resourceId, data.mode, { cname: data.cname, uid: data.uid, clientRequest: {} }, { beforeSend: writeIntent });
+    const answer: StartAnswer = await ctx.client.recordings.start(resourceId, data.mode, { cname: data.cname, uid: data.uid, clientRequest: {} }, { beforeSend: writeIntent, signal: ctx.signal });
     if (answer.outcome === 'unknown') {
       throw new RecordingActionError(`${action.name}: repeating its start to find the session had an unknown outcome again`, RECORDING_ERROR.outcomeUnknown, answer.requestId);
     }
@@ -130,7 +130,7 @@ async function updateRecording(action: PlannedAction, ctx: ExecuteContext): Prom
   const data = runningData(action, ctx);
   const calls = Array.isArray(action.detail.calls) ? action.detail.calls : [];
   // The intent is written as the first of the calls is sent.
-  const intent = { beforeSend: () => saveRecording(action, ctx, data, { externalId: state.externalId, specHash: state.specHash, pending: { action: 'update', startedAt: ctx.clock.now(), detail: { calls } } }) };
+  const intent = { signal: ctx.signal, beforeSend: () => saveRecording(action, ctx, data, { externalId: state.externalId, specHash: state.specHash, pending: { action: 'update', startedAt: ctx.clock.now(), detail: { calls } } }) };
   const updates = calls.includes('update');
   try {
     if (updates) await ctx.client.recordings.update(data.resourceId, data.sid, data.mode, updateBody(spec), intent);

@@ -99,7 +99,7 @@ export async function startSession(action: PlannedAction, ctx: ExecuteContext, o
         throw new RecordingActionError(`${action.name}: ${MAX_ACQUIRES} resourceIds in a row expired before start; check the clock and the rate limits`, RECORDING_ERROR.expiredRepeatedly);
       }
       const acquiring = data;
-      const acquired = await ctx.client.recordings.acquire(acquireBody(spec), { beforeSend: () => saveRecording(action, ctx, acquiring, { pending: intent(ctx, 'acquire') }) });
+      const acquired = await ctx.client.recordings.acquire(acquireBody(spec), { signal: ctx.signal, beforeSend: () => saveRecording(action, ctx, acquiring, { pending: intent(ctx, 'acquire') }) });
       acquires += 1;
       resourceId = acquired.resourceId;
       data = { ...data, resourceId, acquiredAt: ctx.clock.now() };
@@ -112,6 +112,7 @@ export async function startSession(action: PlannedAction, ctx: ExecuteContext, o
     let answer: StartAnswer;
     try {
       answer = await ctx.client.recordings.start(resourceId, mode, startBody(spec, ctx.project, ctx.clock.now()), {
+        signal: ctx.signal,
         beforeSend: () => saveRecording(action, ctx, starting, { pending: intent(ctx, 'start', { resourceId: startingId }) }),
       });
     } catch (err) {
@@ -209,7 +210,7 @@ export async function stopSession(action: PlannedAction, ctx: ExecuteContext, da
   for (let attempt = 1; ; attempt++) {
     let result;
     try {
-      result = await ctx.client.recordings.stop(data.resourceId, data.sid, data.mode, stopBody(data.cname, data.uid), { beforeSend: attempt === 1 ? writeIntent : undefined });
+      result = await ctx.client.recordings.stop(data.resourceId, data.sid, data.mode, stopBody(data.cname, data.uid), attempt === 1 ? { beforeSend: writeIntent, signal: ctx.signal } : {});
     } catch (err) {
       // Code 49: a stop is already under way (an earlier, lost one): the session is ending.
       if (vendorCode(err) === RECORDING_CODES.alreadyStopping) return { ...base, ...known, uploadingStatus: 'unknown' };
