@@ -23,6 +23,23 @@ const CASES: [string, Record<string, unknown>, boolean][] = [
   ['volume 200', { audioOptions: { volume: 200 } }, true],
   ['volume 201', { audioOptions: { volume: 201 } }, false],
   ['volume 50.5', { audioOptions: { volume: 50.5 } }, false],
+  ['width 65', { videoOptions: { width: 65 } }, false],
+  ['width 1920', { videoOptions: { width: 1920 } }, true],
+  ['height 1081', { videoOptions: { height: 1081 } }, false],
+  ['bitrate 10000', { videoOptions: { bitrate: 10000 } }, true],
+  ['bitrate 0', { videoOptions: { bitrate: 0 } }, false],
+  ['gop 11', { videoOptions: { gop: 11 } }, false],
+  ['fillMode stretch', { videoOptions: { fillMode: 'stretch' } }, false],
+  ['uid 4294967295', { uid: 4294967295 }, true],
+  ['uid 4294967296', { uid: 4294967296 }, false],
+  ['repeatTime -1', { repeatTime: -1 }, true],
+  ['repeatTime 0', { repeatTime: 0 }, false],
+  ['seekPosition -1', { seekPosition: -1 }, false],
+  ['tempo 1.75', { tempo: 1.75 }, true],
+  ['tempo 1.1', { tempo: 1.1 }, false],
+  ['channelName of 65 bytes', { channelName: 'c'.repeat(65) }, false],
+  ['channelName with a slash', { channelName: 'a/b' }, false],
+  ['streamUrl ftp', { streamUrl: 'ftp://origin.example.com/a' }, false],
 ];
 
 void describe('schemas and emulator agree on CloudPlayer ranges', () => {
