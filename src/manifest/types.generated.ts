@@ -491,7 +491,7 @@ export interface StorageConfig {
    */
   stsExpiration?: number;
   /**
-   * Folders the files go in, e.g. ["dir1", "dir2"] -> dir1/dir2/. Letters and digits only (no underscores); at most 128 characters joined with '/'.
+   * Folders the files go in, e.g. ["dir1", "dir2"] -> dir1/dir2/. Letters and digits only (no underscores); the prefix with its slashes, the last one included, at most 128 characters: 127 joined with '/'.
    *
    * @minItems 1
    */

@@ -5,7 +5,14 @@ import assert from 'node:assert/strict';
 import { readFile } from 'node:fs/promises';
 
 const DOC = new URL('../../docs/agora-conformance.md', import.meta.url);
-const SUITES = ['conformance-recording.test.ts', 'conformance-media-pull.test.ts', 'conformance-fls.test.ts'].map((f) => new URL(f, import.meta.url));
+const SUITES = [
+  'conformance-recording.test.ts',
+  'conformance-media-pull.test.ts',
+  'conformance-fls.test.ts',
+  'conformance-fields-recording.test.ts',
+  'conformance-fields-media-pull.test.ts',
+  'conformance-fields-fls.test.ts',
+].map((f) => new URL(f, import.meta.url));
 const ROW_ID = /^\| ((?:CR|MP|FLS)-\d+) \|/gm;
 const TEST_ID = /['"`]((?:CR|MP|FLS)-\d+)['"`]/g;
 

@@ -157,9 +157,9 @@ void describe('Cloud Recording modes', () => {
     'a background colour that is not #RRGGBB': { backgroundColor: 'red' },
   };
   for (const [reason, clientRequest] of Object.entries(badLayouts)) {
-    void test(`updateLayout refuses ${reason} with 400 and code 2`, async () => {
+    void test(`updateLayout refuses ${reason} with 400 and code 1028`, async () => {
       const { rid, sid } = await rec.begin(CNAME, UID);
-      assertCode(await rec.post(rid, sid, 'mix', 'updateLayout', { cname: CNAME, uid: UID, clientRequest }), 400, 2);
+      assertCode(await rec.post(rid, sid, 'mix', 'updateLayout', { cname: CNAME, uid: UID, clientRequest }), 400, 1028);
     });
   }
 });

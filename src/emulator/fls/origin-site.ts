@@ -34,7 +34,8 @@ export const FLS_MESSAGES = {
 } as const;
 
 const ENTRY_POINT = /^[A-Za-z0-9_-]{1,64}$/;
-const HOSTNAME = /^(?=.{1,253}(:|$))([A-Za-z0-9]([A-Za-z0-9-]{0,61}[A-Za-z0-9])?)(\.[A-Za-z0-9]([A-Za-z0-9-]{0,61}[A-Za-z0-9])?)*(:[0-9]{1,5})?$/;
+// "The domain name of your origin server": a name without a port, as the schema's format hostname.
+const HOSTNAME = /^(?=.{1,253}$)([A-Za-z0-9]([A-Za-z0-9-]{0,61}[A-Za-z0-9])?)(\.[A-Za-z0-9]([A-Za-z0-9-]{0,61}[A-Za-z0-9])?)*$/;
 const APP = /^[^\s/]{1,128}$/;
 const FIELDS = ['enabled', 'domain', 'app', 'callbackUrl'] as const;
 

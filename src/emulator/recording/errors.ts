@@ -11,6 +11,11 @@ export interface RecordingError {
 
 export const RECORDING_ERRORS = {
   badParameter: (detail: string): RecordingError => ({ http: 400, code: 2, reason: `invalid parameter: ${detail}` }),
+  // Agora's response-code page (quoted in agora-rest-client-python cloud_recording/v1/code.py):
+  // 8 for a body that is not JSON, 1013 for an invalid channel name, 1028 for a bad updateLayout body.
+  badRequest: { http: 400, code: 8, reason: 'invalid request: the body is not valid JSON' },
+  invalidChannelName: { http: 400, code: 1013, reason: 'invalid channel name' },
+  badLayout: (detail: string): RecordingError => ({ http: 400, code: 1028, reason: `invalid updateLayout parameter: ${detail}` }),
   // A repeated start with one resourceId: HTTP 201, yet an error (cloud-recording-rest-api.txt).
   alreadyStarted: { http: 201, code: 7, reason: 'already started' },
   alreadyStopping: { http: 400, code: 49, reason: 'recording is already stopping' },

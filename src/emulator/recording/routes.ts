@@ -7,6 +7,7 @@ import type { Reply } from '../http/reply.ts';
 import type { EmulatorContext } from '../context.ts';
 import { AGORA_MESSAGES } from '../messages.ts';
 import { RECORDING_ERRORS, RecordingFailure, sendRecordingError } from './errors.ts';
+import type { RecordingError } from './errors.ts';
 import { checkLayout } from './layout.ts';
 import type { RecordingLifecycle } from './lifecycle.ts';
 import { RECORDING_STATUS } from './lifecycle.ts';
@@ -39,7 +40,7 @@ interface SessionParams {
   mode: string;
 }
 
-function fail(error: (typeof RECORDING_ERRORS)[Exclude<keyof typeof RECORDING_ERRORS, 'badParameter'>]): never {
+function fail(error: RecordingError): never {
   throw new RecordingFailure(error);
 }
 
@@ -49,7 +50,7 @@ function parseBody(raw: unknown): unknown {
   try {
     return JSON.parse(raw) as unknown;
   } catch {
-    return bad('the body is not valid JSON');
+    return fail(RECORDING_ERRORS.badRequest);
   }
 }
 
@@ -231,7 +232,7 @@ export function registerRecordingRoutes(
       if (checkMode(params.mode) !== 'mix') bad('updateLayout applies to mix recordings only');
       const recording = session(params);
       const layout = checkLayout(sessionBody(recording, body, true), 'clientRequest');
-      if (!layout.ok) bad(layout.problem);
+      if (!layout.ok) fail(RECORDING_ERRORS.badLayout(layout.problem));
       running(recording);
       recording.layout = layout.value;
       return ids(recording);

@@ -199,6 +199,10 @@ export function checkStartConfig(clientRequest: Record<string, unknown>, mode: R
   }
   config.recording = checkRecordingConfig(clientRequest.recordingConfig, mode);
   if (snapshotConfig && config.recording.streamTypes === 0) bad('screenshots need streamTypes 1 or 2');
+  // snapshotConfig: "If subscribeAudioUids is set, subscribeVideoUids must also be set" (cloud-recording.en.yaml).
+  if (snapshotConfig && config.recording.subscribeAudioUids && !config.recording.subscribeVideoUids) {
+    bad('screenshots need subscribeVideoUids when subscribeAudioUids is set');
+  }
   const transcoding = isObject(clientRequest.recordingConfig) ? clientRequest.recordingConfig.transcodingConfig : undefined;
   if (mode === 'mix') {
     const layout = transcoding === undefined ? { ok: true as const, value: null } : checkTranscoding(transcoding, 'clientRequest.recordingConfig.transcodingConfig');

@@ -60,7 +60,7 @@ export function checkIdentity(body: unknown, webPage = false): Identity & { body
   const { cname, uid } = body;
   if (typeof cname !== 'string' || cname === '') bad('cname must be a non-empty string');
   const bytes = Buffer.byteLength(cname, 'utf8');
-  if (webPage ? bytes > 1024 : bytes > 64 || !CNAME_CHARS.test(cname)) bad('cname is not a valid channel name');
+  if (webPage ? bytes > 1024 : bytes > 64 || !CNAME_CHARS.test(cname)) throw new RecordingFailure(RECORDING_ERRORS.invalidChannelName);
   if (!isUidString(uid)) bad('uid must be a string of an integer from 1 to 4294967295');
   return { cname, uid, body };
 }
