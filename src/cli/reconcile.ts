@@ -3,12 +3,16 @@
 // reconciler observes and converges them inside the shared rate limits until SIGTERM.
 import { stat } from 'node:fs/promises';
 import { dirname } from 'node:path';
-import type { Command } from 'commander';
+import { Option, type Command } from 'commander';
 import { createLogger, LOG_FORMATS, logAction, type LogFormat } from '../logging.ts';
 import { systemClock } from '../clock.ts';
 import { openStateStore, resolveStateLocation } from '../state/index.ts';
+import { isPostgresLocation } from '../state/postgres-location.ts';
+import { ledScope, ledStore, type Hidden } from '../daemon/led-scope.ts';
+import { ProjectLeadership, type ReplicaBoard } from '../daemon/leadership.ts';
+import { decodeRelay, encodeRelay, mustRelay, type RelayedNotification } from '../daemon/webhook-relay.ts';
 import { DaemonMetrics } from '../daemon/metrics.ts';
-import { startDaemonServer, type DaemonNotification } from '../daemon/server.ts';
+import { startDaemonServer } from '../daemon/server.ts';
 import { watchManifests } from '../daemon/manifest-watcher.ts';
 import { DaemonStatus, passProjects, projectPasses, resourceStatusCounts, type LoadProblem } from '../daemon/status.ts';
 import type { OriginSiteRoute } from '../daemon/fls-callback.ts';
@@ -33,6 +37,7 @@ import {
   logFormatOption,
   logLevelOption,
   resyncOption,
+  secondsParser,
   shutdownGraceOption,
   stateOption,
   type LogLevel,
@@ -57,6 +62,18 @@ export interface ReconcileCommandOptions extends TrustOptions {
   shutdownGrace: number;
   /** Seconds. */
   listLag?: number;
+  /** Seconds: how long a replica's project leases last without renewal (PostgreSQL state). */
+  leaseTtl: number;
+}
+
+/** Replicas of a daemon on a PostgreSQL state give a project up this long after they stop renewing. */
+export const LEASE_TTL_ENV = 'AGORACTL_LEASE_TTL';
+
+function leaseTtlOption(): Option {
+  return new Option('--lease-ttl <seconds>', 'PostgreSQL state: how long a lease on a project outlives its holder (renewed every third of it)')
+    .argParser(secondsParser({ min: 1, max: 3_600 }))
+    .env(LEASE_TTL_ENV)
+    .default(30);
 }
 
 export function register(program: Command): void {
@@ -75,6 +92,7 @@ export function register(program: Command): void {
     .addOption(lockTimeoutOption())
     .addOption(listLagOption())
     .addOption(shutdownGraceOption())
+    .addOption(leaseTtlOption())
     .addOption(allowSecretDirOption())
     .addOption(allowManifestEndpointsOption())
     .action(async (options: ReconcileCommandOptions) => {
@@ -104,23 +122,30 @@ export async function runReconcile(options: ReconcileCommandOptions, io: Io): Pr
       metrics.recordApiCall({ endpoint: call.limitKey, status: call.status === 0 ? 'network' : call.status, durationMs: call.durationMs }),
   };
   let runtimes = projectRuntimes(loaded.projects, runtimeOptions);
-  const store = await openStateStore(resolveStateLocation({ state: options.state, manifests: options.file[0] }, io.env), { clock });
+  const location = resolveStateLocation({ state: options.state, manifests: options.file[0] }, io.env);
+  const leaseTtlMs = Number(options.leaseTtl) * 1000;
+  // Daemons on a database are replicas: they take their projects' leases one by one as they
+  // share the work out (daemon/leadership.ts), never all at once up front.
+  const replicated = options.watch === true && isPostgresLocation(location);
+  const store = await openStateStore(location, { clock, leaseTtlMs, renewEveryMs: Math.max(100, Math.floor(leaseTtlMs / 3)) });
   const closeAll = async (): Promise<void> => {
     await store.close();
     await Promise.all([...runtimes.values()].map((p) => p.client.close()));
     await emulator?.close();
   };
-  try {
-    const lock = await store.lock({
-      waitMs: Number(options.lockTimeout) * 1000,
-      owner: options.watch ? 'agoractl reconcile --watch' : 'agoractl reconcile',
-      projects: loaded.projects.map((p) => p.metadata.name),
-    });
-    if (lock.takenOver) logger.warn({ event: 'state.lock_taken_over', pid: lock.takenOver.pid }, 'took over a stale state lock');
-  } catch (err) {
-    io.err(describeFailure(err));
-    await closeAll();
-    return 1;
+  if (!replicated) {
+    try {
+      const lock = await store.lock({
+        waitMs: Number(options.lockTimeout) * 1000,
+        owner: options.watch ? 'agoractl reconcile --watch' : 'agoractl reconcile',
+        projects: loaded.projects.map((p) => p.metadata.name),
+      });
+      if (lock.takenOver) logger.warn({ event: 'state.lock_taken_over', pid: lock.takenOver.pid }, 'took over a stale state lock');
+    } catch (err) {
+      io.err(describeFailure(err));
+      await closeAll();
+      return 1;
+    }
   }
   const scopeOf = (d: LoadedDesired, projects: Map<string, ProjectRuntime>): ReconcileScope => ({
     modules: allModules(options),
@@ -152,10 +177,17 @@ export async function runReconcile(options: ReconcileCommandOptions, io: Io): Pr
   }
 
   async function runDaemon(): Promise<number> {
+    const board = replicated ? await openReplicaBoard(location, leaseTtlMs) : undefined;
+    let leadership: ProjectLeadership | undefined;
+    // Projects declared in the manifests that another replica leads: this one neither plans nor
+    // observes them (with a state file, one replica leads everything).
+    const hidden: Hidden = (project) => board !== undefined && !(leadership?.leads(project) ?? false) && current.projects.some((p) => p.metadata.name === project);
+    const ledState = ledStore(store, hidden);
+    const ledScopeOf = (d: LoadedDesired, projects: Map<string, ProjectRuntime>): ReconcileScope => ledScope(scopeOf(d, projects), hidden);
     // Failed actions of the pass in progress, by project, for /status (apply events come first).
     let failedActions = new Map<string, string[]>();
     const reconciler = new Reconciler({
-      store,
+      store: ledState,
       clock,
       logger,
       allowMassDelete: options.allowMassDelete,
@@ -176,13 +208,24 @@ export async function runReconcile(options: ReconcileCommandOptions, io: Io): Pr
       },
     });
     metrics.trackQueueDepth(() => reconciler.queue.depth);
-    const status = new DaemonStatus({ clock, metrics, sources: { blocked: () => reconciler.blocked(), refused: () => reconciler.refused() } });
-    status.manifestsLoaded();
-    reconciler.setScope(scopeOf(loaded, runtimes));
     let current = loaded;
+    const leads = (project: string): boolean => !hidden(project);
+    const status = new DaemonStatus({
+      clock,
+      metrics,
+      sources: { blocked: () => reconciler.blocked(), refused: () => reconciler.refused() },
+      replica: () =>
+        leadership
+          ? { id: leadership.id, replicas: leadership.liveReplicas, leads: leadership.led() }
+          : { replicas: 1, leads: board ? [] : current.projects.map((p) => p.metadata.name).sort() },
+    });
+    status.manifestsLoaded();
+    reconciler.setScope(ledScopeOf(loaded, runtimes));
+    const showLeadership = (): void => metrics.setLeadership(current.projects.map((p) => p.metadata.name), leads);
+    showLeadership();
 
     const countResources = async (): Promise<void> => {
-      const snapshot = await store.load();
+      const snapshot = await ledState.load();
       const recorded = new Set(Object.keys(snapshot.resources));
       const runs = new Map(reconciler.queue.statuses());
       metrics.setResourceStatuses(
@@ -206,7 +249,10 @@ export async function runReconcile(options: ReconcileCommandOptions, io: Io): Pr
       clock,
       health: () => ({ live: true, ...status.readiness() }),
       status: () => status.report(),
-      onNotification: (event) => enqueueNotification(reconciler, event),
+      onNotification: async (event) => {
+        await enqueueNotification(reconciler, event);
+        if (board && leadership && mustRelay(event, leads)) await board.notify(encodeRelay(leadership.id, event));
+      },
       notificationSecrets: () => notificationSecrets(current),
       // Built once per manifest load, not per callback: anyone may call the callback.
       routes: () => {
@@ -232,7 +278,8 @@ export async function runReconcile(options: ReconcileCommandOptions, io: Io): Pr
           void Promise.all([...old.values()].map((p) => p.client.close()));
         }
         current = next;
-        reconciler.setScope(scopeOf(next, runtimes));
+        reconciler.setScope(ledScopeOf(next, runtimes));
+        showLeadership();
         status.manifestsLoaded();
         status.keepProjects(next.projects.map((p) => p.metadata.name));
         logger.info({ event: 'manifests.reloaded', resources: next.desired.length, generation: status.generation }, 'manifests reloaded');
@@ -248,6 +295,35 @@ export async function runReconcile(options: ReconcileCommandOptions, io: Io): Pr
         else logger.error({ event: 'manifests.watch_failed', err: describeFailure(state.error) }, 'manifest watch failed; retrying');
       },
     });
+
+    if (board) {
+      const replica = new ProjectLeadership({
+        store,
+        board,
+        clock,
+        logger,
+        owner: 'agoractl reconcile --watch',
+        everyMs: leadershipTickMs(leaseTtlMs),
+        projects: () => current.projects.map((p) => p.metadata.name),
+        onChange: ({ gained }) => {
+          reconciler.setScope(ledScopeOf(current, runtimes));
+          showLeadership();
+          // A project taken over is observed whole at once: its state may hold resources to delete.
+          if (gained.length > 0) void reconciler.enqueueMatching((key) => gained.includes(key.slice(0, key.indexOf('/')))).catch(() => undefined);
+        },
+      });
+      leadership = replica;
+      await board.listen(
+        (payload) => {
+          const relayed = decodeRelay(payload, replica.id);
+          if (!relayed || (relayed.project !== undefined && !replica.leads(relayed.project))) return;
+          logger.info({ event: 'webhook.relayed', project: relayed.project }, 'notification passed on by another replica');
+          void enqueueNotification(reconciler, relayed).catch(() => undefined);
+        },
+        (err) => logger.warn({ event: 'replica.listen_failed', err: describeFailure(err) }, 'lost the notification channel; listening again'),
+      );
+      await replica.start();
+    }
 
     const resyncMs = options.resync ? Number(options.resync) * 1000 : resyncInterval(current, runtimes);
     const resync = setInterval(() => void reconciler.enqueueAll(), resyncMs);
@@ -274,6 +350,8 @@ export async function runReconcile(options: ReconcileCommandOptions, io: Io): Pr
     const draining = reconciler.drain(Number(options.shutdownGrace) * 1000);
     await Promise.all([...runtimes.values()].map((p) => p.client.close()));
     await draining;
+    await leadership?.stop();
+    await board?.close();
     await server.close();
     logger.info({ event: 'reconcile.stopped' }, 'stopped');
     return 0;
@@ -297,7 +375,7 @@ async function reconcileOnce(scope: ReconcileScope, store: Awaited<ReturnType<ty
 }
 
 /** A notification is a hint: it only queues the resources it names, which are then observed. */
-async function enqueueNotification(reconciler: Reconciler, event: DaemonNotification): Promise<void> {
+async function enqueueNotification(reconciler: Reconciler, event: RelayedNotification): Promise<void> {
   const target = event.target;
   const inProject = (key: string): boolean => !event.project || key.startsWith(`${event.project}/`);
   if (target.product === 'media-pull') {
@@ -343,4 +421,15 @@ async function watchedFolder(path: string): Promise<string> {
 function splitHostPort(listen: string): [string, string] {
   const i = listen.lastIndexOf(':');
   return i < 0 ? ['127.0.0.1', listen] : [listen.slice(0, i), listen.slice(i + 1)];
+}
+
+/** The board of a PostgreSQL state's replicas; the driver is loaded only for a database. */
+async function openReplicaBoard(location: string, ttlMs: number): Promise<ReplicaBoard & { notify(payload: string): Promise<void>; listen(onPayload: (payload: string) => void, onError: (err: Error) => void): Promise<void>; close(): Promise<void> }> {
+  const { openPostgresReplicaBoard } = await import('../state/postgres-replicas.ts');
+  return await openPostgresReplicaBoard(location, { ttlMs });
+}
+
+/** Heartbeats and rebalancing: often enough to take a dead replica's projects soon after they expire. */
+function leadershipTickMs(leaseTtlMs: number): number {
+  return Math.min(2_000, Math.max(100, Math.floor(leaseTtlMs / 3)));
 }

@@ -55,6 +55,7 @@ export class DaemonMetrics {
   #guards: GuardSources | undefined;
   readonly #webhooks: Counter<'result'>;
   readonly #flsCallbacks: Counter<'result'>;
+  readonly #projectLeader: Gauge<'project'>;
   #queueDepthSource: (() => number) | undefined;
 
   constructor(options: { processMetrics?: boolean } = {}) {
@@ -171,6 +172,18 @@ export class DaemonMetrics {
       labelNames: ['result'],
       registers,
     });
+    this.#projectLeader = new Gauge({
+      name: 'agoractl_project_leader',
+      help: '1 for each project this daemon replica leads (reconciles), 0 for the projects of the manifests other replicas lead.',
+      labelNames: ['project'],
+      registers,
+    });
+  }
+
+  /** Which of the manifests' projects this replica leads; projects gone from the manifests drop out. */
+  setLeadership(projects: Iterable<string>, leads: (project: string) => boolean): void {
+    this.#projectLeader.reset();
+    for (const project of projects) this.#projectLeader.set({ project }, leads(project) ? 1 : 0);
   }
 
   /** One Agora API call (each attempt, retries included). */

@@ -53,6 +53,16 @@ export interface DaemonStatusReport {
   refused: RefusedChange[];
   blocked: BlockedResource[];
   projects: Record<string, ProjectPass>;
+  /** Which projects this replica leads (all of them with a state file: one replica). */
+  replica: ReplicaReport;
+}
+
+export interface ReplicaReport {
+  /** This replica's heartbeat id; absent with a state file. */
+  id?: string;
+  /** Live replicas sharing the projects, this one included. */
+  replicas: number;
+  leads: string[];
 }
 
 /** Load problems kept per failed load; the rest are counted. */
@@ -73,7 +83,10 @@ export class DaemonStatus {
   #watcher: DaemonStatusReport['watcher'] = { alive: true };
   readonly #projects = new Map<string, ProjectPass>();
 
-  constructor(options: { clock: Clock; sources: GuardSources; metrics?: DaemonMetrics }) {
+  readonly #replica: () => ReplicaReport;
+
+  constructor(options: { clock: Clock; sources: GuardSources; metrics?: DaemonMetrics; replica?: () => ReplicaReport }) {
+    this.#replica = options.replica ?? (() => ({ replicas: 1, leads: [...this.#projects.keys()].sort() }));
     this.#clock = options.clock;
     this.#sources = options.sources;
     this.#metrics = options.metrics;
@@ -136,6 +149,7 @@ export class DaemonStatus {
       refused: [...this.#sources.refused()],
       blocked: [...this.#sources.blocked()],
       projects: Object.fromEntries([...this.#projects].sort(([a], [b]) => a.localeCompare(b))),
+      replica: this.#replica(),
     };
   }
 }

@@ -4,7 +4,7 @@
 //
 // Tables: `state` (one row: format version, lineage, serial), `resources` (one row per
 // resource, so a write touches only what changed), `leases` (one row per project; the row of
-// project '' is the lease on the whole state).
+// project '' is the lease on the whole state), `replicas` (one row per live daemon replica).
 import { randomUUID } from 'node:crypto';
 import type { PoolClient } from 'pg';
 import { quoteIdentifier } from './postgres-location.ts';
@@ -52,6 +52,20 @@ const MIGRATIONS: readonly Migration[] = [
           expires_at timestamptz)`,
       },
       { text: `INSERT INTO ${s}.leases (project) VALUES ($1)`, values: [WHOLE_STATE] },
+    ],
+  },
+  {
+    version: 2,
+    description: 'daemon replicas heartbeat',
+    statements: (s) => [
+      {
+        // One row per running daemon replica, renewed like a lease: the live rows are how many
+        // replicas share the projects (postgres-replicas.ts).
+        text: `CREATE TABLE ${s}.replicas (
+          id text PRIMARY KEY,
+          holder json NOT NULL,
+          expires_at timestamptz NOT NULL)`,
+      },
     ],
   },
 ];

@@ -81,6 +81,12 @@ interface HeldLease {
   /** Set when a renewal found the lease gone: every later write of its projects fails. */
   lost?: string;
   timer?: NodeJS.Timeout;
+  /**
+   * Local clock time at which the lease may have expired: when the last successful take or
+   * renewal was sent, plus the TTL. The database's expiry is later than that, never earlier.
+   */
+  deadline: number;
+  onLost?: (reason: string) => void;
 }
 
 export class PostgresStateStore implements StateStore {
@@ -167,11 +173,12 @@ export class PostgresStateStore implements StateStore {
     let pollMs = 50;
     for (;;) {
       options.signal?.throwIfAborted();
+      const sentAt = this.#clock.now();
       const attempt = await this.#withClient((client) => tryTakeLease(client, this.#schema, claim));
       if (attempt.taken) {
         // Our own unlocked writes land before we start building on the state.
         await this.#writer.idle();
-        const lease: HeldLease = { claim, epochs: attempt.epochs };
+        const lease: HeldLease = { claim, epochs: attempt.epochs, deadline: sentAt + this.#ttlMs, ...(options.onLost ? { onLost: options.onLost } : {}) };
         this.#leases.add(lease);
         this.#scheduleRenewal(lease);
         return {
@@ -225,19 +232,37 @@ export class PostgresStateStore implements StateStore {
 
   #scheduleRenewal(lease: HeldLease): void {
     lease.timer = setTimeout(() => {
+      const sentAt = this.#clock.now();
+      if (sentAt >= lease.deadline) {
+        // Paused (or starved) past the expiry: the lease may be someone else's by now.
+        this.#lose(lease, 'it expired before it could be renewed (the process was paused or starved)');
+        return;
+      }
       void this.#withClient((client) => renewLease(client, this.#schema, lease.claim, lease.epochs)).then(
         (lost) => {
-          if (lost.length > 0) lease.lost = lost[0];
-          else if (this.#leases.has(lease)) this.#scheduleRenewal(lease);
+          if (lost.length > 0) this.#lose(lease, 'its renewal found it expired or taken');
+          else if (this.#leases.has(lease)) {
+            lease.deadline = sentAt + this.#ttlMs;
+            this.#scheduleRenewal(lease);
+          }
         },
-        // The database did not answer this time: try again at the next tick, well before expiry.
+        // The database did not answer this time: try again at the next tick, unless the lease
+        // would expire before it; then it is lost now, before another holder can take it.
         () => {
-          if (this.#leases.has(lease)) this.#scheduleRenewal(lease);
+          if (!this.#leases.has(lease)) return;
+          if (this.#clock.now() + this.#renewEveryMs >= lease.deadline) this.#lose(lease, 'the database did not answer its renewals before it expired');
+          else this.#scheduleRenewal(lease);
         },
       );
     }, this.#renewEveryMs);
     // Renewal alone must not keep a finished process alive.
     lease.timer.unref();
+  }
+
+  #lose(lease: HeldLease, reason: string): void {
+    if (lease.lost !== undefined) return;
+    lease.lost = reason;
+    lease.onLost?.(reason);
   }
 
   async #read(): Promise<StoredState> {
@@ -329,7 +354,8 @@ export class PostgresStateStore implements StateStore {
 
   #checkOurs(lease: HeldLease, project: string, row: LeaseRow | undefined): void {
     const name = project === WHOLE_STATE ? '(the whole state)' : project;
-    if (lease.lost !== undefined) throw stateLeaseLost(this.location, name, 'its renewal found it expired or taken');
+    if (lease.lost === undefined && this.#clock.now() >= lease.deadline) this.#lose(lease, 'it expired before it could be renewed (the process was paused or starved)');
+    if (lease.lost !== undefined) throw stateLeaseLost(this.location, name, lease.lost);
     if (!row || row.holderId !== lease.claim.id || row.epoch !== lease.epochs.get(project)) {
       const who = row?.holder ? `; it is now held by ${row.holder.owner || 'an agoractl process'} (pid ${row.holder.pid} on ${row.holder.hostname})` : '';
       throw stateLeaseLost(this.location, name, `the lease was taken over${who}`);

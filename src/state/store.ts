@@ -42,6 +42,12 @@ export interface LockOptions {
    * only the projects it locked (or ones nobody holds).
    */
   projects?: readonly string[];
+  /**
+   * Called once if the lock is lost while held (a backend with leases: a renewal found it
+   * expired or taken, or the database did not answer in time to renew it). Every later write
+   * under it fails; the holder must stop acting on its projects and release it.
+   */
+  onLost?: (reason: string) => void;
 }
 
 export interface StateLock {
