@@ -17,7 +17,8 @@ import { clientLogger } from './log.ts';
 import { playersApi } from './players.ts';
 import type { PlayersApi } from './players.ts';
 import { projectLimiters } from './rate-limiter.ts';
-import type { LimiterStats } from './rate-limiter.ts';
+import type { LimiterStats, SharedWindows } from './rate-limiter.ts';
+import { LIMIT_KEYS, type LimitKey } from './limits.ts';
 import { recordingsApi } from './recordings.ts';
 import type { RecordingsApi } from './recordings.ts';
 import { originSiteApi } from './origin-site.ts';
@@ -65,6 +66,8 @@ export interface AgoraClientOptions {
   hosts?: Record<string, string>;
   /** Rate limits and quotas over Agora's documented ones (Project.spec.limits). */
   limits?: LimitOverrides;
+  /** The project's rate windows as other processes share them (PostgreSQL state). */
+  sharedWindows?: SharedWindows;
   clock?: Clock;
   /** Randomness for retry jitter (0 ≤ x < 1). */
   random?: () => number;
@@ -79,6 +82,9 @@ export interface AgoraClientOptions {
   stickyFailoverMs?: number;
 }
 
+/** Completion times (ms since the epoch) of recent requests, per endpoint class. */
+export type RecentRequests = Partial<Record<LimitKey, number[]>>;
+
 export interface AgoraClient {
   players: PlayersApi;
   recordings: RecordingsApi;
@@ -87,6 +93,10 @@ export interface AgoraClient {
   readonly endpoints: readonly Endpoint[];
   /** The state of this project's rate limiters (shared with other clients of the App ID). */
   limiterStats(): LimiterStats[];
+  /** Completion times of the requests inside each class's longest window (for the next process). */
+  recentRequests(): RecentRequests;
+  /** Counts requests another process recently sent in this project's windows. */
+  seedRecentRequests(recent: RecentRequests): void;
   /** Fails calls still waiting, ends connections. */
   close(): Promise<void>;
 }
@@ -97,7 +107,7 @@ export function createAgoraClient(options: AgoraClientOptions): AgoraClient {
   }
   const clock = options.clock ?? systemClock;
   const limits = resolveLimits(options.limits);
-  const limiters = projectLimiters(clock, options.appId, limits);
+  const limiters = projectLimiters(clock, options.appId, limits, options.sharedWindows);
   const chain = failoverChain(options);
   const clear = plainHttpEndpoint(options.endpoints ? chain.map((endpoint) => endpoint.baseUrl) : [], options.operatorEndpoints ?? false);
   if (clear) throw new TypeError(`endpoint ${clear} is plain http to a host that is not loopback: credentials go only over https unless the operator names the endpoint (AGORACTL_ENDPOINTS)`);
@@ -130,6 +140,20 @@ export function createAgoraClient(options: AgoraClientOptions): AgoraClient {
     originSite: originSiteApi(ctx),
     endpoints: chain,
     limiterStats: () => Object.values(limiters).map((limiter) => limiter.stats()),
+    recentRequests() {
+      const recent: RecentRequests = {};
+      for (const key of LIMIT_KEYS) {
+        const stamps = limiters[key].recent();
+        if (stamps.length > 0) recent[key] = stamps;
+      }
+      return recent;
+    },
+    seedRecentRequests(recent) {
+      for (const key of LIMIT_KEYS) {
+        const stamps = recent[key];
+        if (stamps && stamps.length > 0) limiters[key].seed(stamps);
+      }
+    },
     close() {
       closed ??= (async () => {
         closing.abort(new AgoraClientClosedError());

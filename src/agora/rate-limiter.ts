@@ -11,8 +11,16 @@
 // p-queue's interval caps count a task when it starts, hold one window per queue and run on the
 // global timers; this needs two windows, completion-time stamps and the injected Clock, so the
 // windows are kept here.
+//
+// Other processes may call the same project (rate-windows.ts): with a shared RateWindowStore,
+// a request this limiter admits waits, still holding its local place, for a slot of the shared
+// windows too, and hands it back at its answer like the local one. The local windows keep
+// pacing this process (and keep working when the store cannot be reached); the shared ones
+// add the requests of the others. Without a store, a new process can still be told what the
+// last one sent (seed), so it does not start blind to a per-minute window already used.
 import type { Clock } from '../clock.ts';
 import { LIMIT_KEYS, type LimitKey, type RateLimit, type RateLimits } from './limits.ts';
+import type { RateTicket, RateWindowStore } from './rate-windows.ts';
 
 /** Window lengths with a small margin for clock granularity and boundary rounding. */
 export const WINDOW_SPANS_MS = { perSecond: 1_000 + 10, perMinute: 60_000 + 100 } as const;
@@ -44,6 +52,15 @@ interface Window {
   stamps: number[];
 }
 
+/** Where the project's windows are shared with other processes, and under which name. */
+export interface SharedWindows {
+  store: RateWindowStore;
+  /** The project as the store knows it: the same for every process calling this App ID. */
+  project: string;
+  /** Called when the store failed and this request went on local pacing alone. */
+  onError?: (error: unknown) => void;
+}
+
 interface Waiter {
   resolve: (slot: Slot) => void;
   reject: (reason: unknown) => void;
@@ -60,17 +77,20 @@ export class EndpointLimiter {
   #penalizedAt = 0;
   #penalties = 0;
   #blockedUntil = 0;
+  #shared?: SharedWindows;
 
   constructor(
     readonly key: LimitKey,
     private readonly clock: Clock,
     rate: RateLimit | null,
+    shared?: SharedWindows,
   ) {
-    this.configure(rate);
+    this.configure(rate, shared);
   }
 
-  /** Replaces the limits; the history of recent requests is kept. */
-  configure(rate: RateLimit | null): void {
+  /** Replaces the limits (and the shared windows, when given); the history of recent requests is kept. */
+  configure(rate: RateLimit | null, shared?: SharedWindows): void {
+    if (shared) this.#shared = shared;
     const previous = new Map(this.#windows.map((w) => [w.spanMs, w.stamps]));
     this.#windows = [];
     for (const name of ['perSecond', 'perMinute'] as const) {
@@ -83,8 +103,81 @@ export class EndpointLimiter {
     this.#pump();
   }
 
+  /**
+   * Adds the completion times of requests another process sent (the last process's, as the
+   * file state recorded them): they count in this process's windows like its own.
+   */
+  seed(completedAt: readonly number[]): void {
+    for (const window of this.#windows) {
+      window.stamps = [...window.stamps, ...completedAt.filter((at) => at > this.clock.now() - window.spanMs)].sort((a, b) => a - b);
+    }
+    this.#pump();
+  }
+
+  /** Completion times of this process's requests still inside the longest window, oldest first. */
+  recent(): number[] {
+    const longest = this.#windows.reduce<Window | undefined>((best, w) => (!best || w.spanMs > best.spanMs ? w : best), undefined);
+    const now = this.clock.now();
+    return longest ? longest.stamps.filter((at) => at > now - longest.spanMs) : [];
+  }
+
   /** Resolves when one more request of this class may be sent. */
   acquire(signal?: AbortSignal): Promise<Slot> {
+    const shared = this.#shared;
+    const local = this.#acquireLocal(signal);
+    return shared ? local.then((slot) => this.#acquireShared(shared, slot, signal)) : local;
+  }
+
+  /** The local slot, then a slot of the shared windows under the same (possibly slowed) limits. */
+  async #acquireShared(shared: SharedWindows, local: Slot, signal?: AbortSignal): Promise<Slot> {
+    let ticket: RateTicket | undefined;
+    try {
+      for (;;) {
+        signal?.throwIfAborted();
+        const limits = this.#effectiveLimits(this.clock.now());
+        if (!limits) break;
+        let reservation;
+        try {
+          reservation = await shared.store.reserve(shared.project, this.key, limits);
+        } catch (error) {
+          // The budget is a courtesy to Agora, not a safety property: pacing this process
+          // alone (and slowing down on a 429) beats failing every call while the database is away.
+          shared.onError?.(error);
+          break;
+        }
+        if (reservation.granted) {
+          ticket = reservation.ticket;
+          break;
+        }
+        await this.clock.sleep(Math.max(1, reservation.waitMs), signal);
+      }
+    } catch (error) {
+      local.release();
+      throw error;
+    }
+    return {
+      release: () => {
+        local.release();
+        if (ticket !== undefined) shared.store.answered(ticket);
+        ticket = undefined;
+      },
+    };
+  }
+
+  /** The configured windows at the current share of the rate; undefined when nothing limits the class. */
+  #effectiveLimits(now: number): RateLimit | undefined {
+    if (this.#windows.length === 0) return undefined;
+    const factor = this.#currentFactor(now);
+    const limits: RateLimit = {};
+    for (const window of this.#windows) {
+      const scaled = Math.max(1, Math.floor(window.limit * factor));
+      if (window.spanMs === WINDOW_SPANS_MS.perSecond) limits.perSecond = scaled;
+      else limits.perMinute = scaled;
+    }
+    return limits;
+  }
+
+  #acquireLocal(signal?: AbortSignal): Promise<Slot> {
     if (signal?.aborted) return Promise.reject(signal.reason);
     return new Promise<Slot>((resolve, reject) => {
       const waiter: Waiter = { resolve, reject, signal };
@@ -207,7 +300,7 @@ const registry = new WeakMap<Clock, Map<string, EndpointLimiter>>();
 
 export type ProjectLimiters = Record<LimitKey, EndpointLimiter>;
 
-export function projectLimiters(clock: Clock, appId: string, limits: RateLimits): ProjectLimiters {
+export function projectLimiters(clock: Clock, appId: string, limits: RateLimits, shared?: SharedWindows): ProjectLimiters {
   let byKey = registry.get(clock);
   if (!byKey) {
     byKey = new Map();
@@ -217,9 +310,9 @@ export function projectLimiters(clock: Clock, appId: string, limits: RateLimits)
   for (const key of LIMIT_KEYS) {
     const id = `${appId}\u0000${key}`;
     let limiter = byKey.get(id);
-    if (limiter) limiter.configure(limits[key]);
+    if (limiter) limiter.configure(limits[key], shared);
     else {
-      limiter = new EndpointLimiter(key, clock, limits[key]);
+      limiter = new EndpointLimiter(key, clock, limits[key], shared);
       byKey.set(id, limiter);
     }
     limiters[key] = limiter;

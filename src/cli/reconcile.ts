@@ -23,7 +23,7 @@ import { applyPass, planPass, type ProjectRuntime, type ReconcileScope } from '.
 import { renderPlan } from '../engine/render-plan.ts';
 import type { ApplyEvent } from '../engine/apply.ts';
 import { resolveLimits } from '../agora/limits.ts';
-import { allModules, embeddedEmulator, loadDesired, ManifestErrors, processIo, projectRuntimes, reportManifestErrors, type Io, type LoadedDesired, type TrustOptions } from './session.ts';
+import { allModules, embeddedEmulator, recordRecentRequests, loadDesired, ManifestErrors, processIo, projectRuntimes, reportManifestErrors, type Io, type LoadedDesired, type TrustOptions } from './session.ts';
 import { describeFailure } from './failure.ts';
 import {
   allowManifestEndpointsOption,
@@ -113,6 +113,12 @@ export async function runReconcile(options: ReconcileCommandOptions, io: Io): Pr
   }
   const emulator = await embeddedEmulator(options.emulator, loaded.projects, io);
   const metrics = new DaemonMetrics();
+  const location = resolveStateLocation({ state: options.state, manifests: options.file[0] }, io.env);
+  const leaseTtlMs = Number(options.leaseTtl) * 1000;
+  // Daemons on a database are replicas: they take their projects' leases one by one as they
+  // share the work out (daemon/leadership.ts), never all at once up front.
+  const replicated = options.watch === true && isPostgresLocation(location);
+  const store = await openStateStore(location, { clock, leaseTtlMs, renewEveryMs: Math.max(100, Math.floor(leaseTtlMs / 3)) });
   const runtimeOptions = {
     env: io.env,
     logger,
@@ -120,15 +126,14 @@ export async function runReconcile(options: ReconcileCommandOptions, io: Io): Pr
     endpoints: emulator ? [emulator.url] : undefined,
     onCall: (call: { limitKey: string; status: number; durationMs: number }) =>
       metrics.recordApiCall({ endpoint: call.limitKey, status: call.status === 0 ? 'network' : call.status, durationMs: call.durationMs }),
+    // One rate budget per project with every other process on the same state (PostgreSQL).
+    rateWindows: store.rateWindows?.(),
   };
   let runtimes = projectRuntimes(loaded.projects, runtimeOptions);
-  const location = resolveStateLocation({ state: options.state, manifests: options.file[0] }, io.env);
-  const leaseTtlMs = Number(options.leaseTtl) * 1000;
-  // Daemons on a database are replicas: they take their projects' leases one by one as they
-  // share the work out (daemon/leadership.ts), never all at once up front.
-  const replicated = options.watch === true && isPostgresLocation(location);
-  const store = await openStateStore(location, { clock, leaseTtlMs, renewEveryMs: Math.max(100, Math.floor(leaseTtlMs / 3)) });
+  // With a state file: the last minute of requests, handed from one process to the next.
+  const recent = await recordRecentRequests(store, runtimes);
   const closeAll = async (): Promise<void> => {
+    await recent.stop();
     await store.close();
     await Promise.all([...runtimes.values()].map((p) => p.client.close()));
     await emulator?.close();

@@ -8,7 +8,9 @@ import { checkManifestEndpoints } from '../manifest/endpoints.ts';
 import { allowedSecretFolders, manifestRoots } from '../manifest/secret-files.ts';
 import { createAgoraClient, type ApiCallRecord } from '../agora/client.ts';
 import { endpointsFromEnv } from '../agora/domains.ts';
-import { resolveLimits, type LimitOverrides } from '../agora/limits.ts';
+import { LIMIT_KEYS, resolveLimits, type LimitOverrides } from '../agora/limits.ts';
+import type { RecentRequests } from '../agora/client.ts';
+import type { RateWindowStore } from '../agora/rate-windows.ts';
 import { openStateStore, resolveStateLocation, type StateStore } from '../state/index.ts';
 import type { EmulatorHandle } from '../emulator/server.ts';
 import { systemClock, type Clock } from '../clock.ts';
@@ -136,6 +138,8 @@ export interface RuntimeOptions {
   /** Replaces every project's endpoints (the embedded emulator). */
   endpoints?: string[];
   onCall?: (record: ApiCallRecord) => void;
+  /** The rate windows shared with other processes (the state store's `rateWindows()`, PostgreSQL). */
+  rateWindows?: RateWindowStore;
 }
 
 /** One client per project; endpoints from --emulator, AGORACTL_ENDPOINTS, then the manifest. */
@@ -143,6 +147,13 @@ export function projectRuntimes(projects: readonly ResolvedProjectDoc[], options
   const envEndpoints = endpointsFromEnv(options.env);
   const operatorEndpoints = options.endpoints ?? envEndpoints;
   const runtimes = new Map<string, ProjectRuntime>();
+  const rateWindows = options.rateWindows;
+  let warned = false;
+  const onError = (error: unknown) => {
+    if (warned) return;
+    warned = true;
+    options.logger.warn({ event: 'rate_windows_unavailable', err: error instanceof Error ? error.message : String(error) }, 'the shared rate windows cannot be reached: pacing this process alone');
+  };
   for (const p of projects) {
     const limits = (p.spec.limits ?? {}) as LimitOverrides;
     const client = createAgoraClient({
@@ -154,6 +165,9 @@ export function projectRuntimes(projects: readonly ResolvedProjectDoc[], options
       endpoints: operatorEndpoints ?? p.spec.endpoints,
       operatorEndpoints: operatorEndpoints !== undefined,
       limits,
+      // Keyed by the project's name, as the state keys everything: processes sharing a state
+      // name a project alike, and no App ID is written where the name will do.
+      ...(rateWindows ? { sharedWindows: { store: rateWindows, project: p.metadata.name, onError } } : {}),
       logger: options.logger,
       clock: options.clock,
       onCall: options.onCall,
@@ -166,6 +180,44 @@ export function projectRuntimes(projects: readonly ResolvedProjectDoc[], options
     });
   }
   return runtimes;
+}
+
+/** How often a long-running process records its recent requests in a file state. */
+export const RECENT_REQUESTS_SAVE_MS = 10_000;
+
+/**
+ * With a file state, seeds the projects' limiters with the requests the last processes
+ * recorded, and records this process's periodically and when `stop` is called (the session's
+ * end): the next process then counts them in its per-minute windows. With PostgreSQL the
+ * windows are shared live (rateWindows) and nothing is recorded here.
+ */
+export async function recordRecentRequests(store: StateStore, runtimes: ReadonlyMap<string, ProjectRuntime>): Promise<{ stop(): Promise<void> }> {
+  const load = store.loadRecentRequests?.bind(store);
+  const save = store.saveRecentRequests?.bind(store);
+  if (!load || !save) return { stop: () => Promise.resolve() };
+  const recorded = await load();
+  for (const [name, runtime] of runtimes) {
+    const classes = recorded[name];
+    if (!classes) continue;
+    const recent: RecentRequests = {};
+    for (const key of LIMIT_KEYS) if (classes[key]) recent[key] = classes[key];
+    runtime.client.seedRecentRequests(recent);
+  }
+  const snapshot = () => Object.fromEntries([...runtimes].map(([name, runtime]) => [name, runtime.client.recentRequests() as Record<string, number[]>]));
+  // The record is advisory: a failed write costs the next process its head start, nothing more.
+  const write = () => save(snapshot()).catch(() => undefined);
+  let writing: Promise<void> = Promise.resolve();
+  const timer = setInterval(() => {
+    writing = writing.then(write);
+  }, RECENT_REQUESTS_SAVE_MS);
+  timer.unref();
+  return {
+    async stop() {
+      clearInterval(timer);
+      await writing;
+      await write();
+    },
+  };
 }
 
 /** With --emulator: an emulator in this process that accepts the first project's credentials. */
@@ -188,15 +240,17 @@ export async function openSession(options: SessionOptions, io: Io, clock: Clock 
   const loaded = await loadDesired(options.file, io.env, options);
   const logger = cliLogger(options.logLevel);
   const emulator = await embeddedEmulator(options.emulator, loaded.projects, io);
-  const projects = projectRuntimes(loaded.projects, { env: io.env, logger, clock, endpoints: emulator ? [emulator.url] : undefined });
   const statePath = resolveStateLocation({ state: options.state, manifests: options.file[0] }, io.env);
   const store = await openStateStore(statePath, { clock });
+  const projects = projectRuntimes(loaded.projects, { env: io.env, logger, clock, endpoints: emulator ? [emulator.url] : undefined, rateWindows: store.rateWindows?.() });
+  const recent = await recordRecentRequests(store, projects);
   return {
     scope: { modules: allModules(options), desired: loaded.desired, resolvedSpecs: loaded.resolvedSpecs, projects, clock, logger },
     store,
     statePath,
     emulator,
     async close() {
+      await recent.stop();
       await store.close();
       await Promise.all([...projects.values()].map((p) => p.client.close()));
       await emulator?.close();

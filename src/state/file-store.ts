@@ -7,6 +7,7 @@ import { isErrno, removeLeftoverTempFiles, writeFileAtomic } from './atomic-writ
 import { StateError, stateClosed, stateConflict, stateLockFailed, stateUnreadable, stateWriteFailed } from './errors.ts';
 import { acquireFileLock, lockPathFor, type HeldFileLock } from './file-lock.ts';
 import { GroupCommit } from './group-commit.ts';
+import { readRecentRequests, recentRequestsPathFor, writeRecentRequests, type RecentRequestsRecord } from './recent-requests-file.ts';
 import { checkedResourceCopy } from './resource-check.ts';
 import {
   applyMutations,
@@ -105,6 +106,15 @@ class FileStateStore implements StateStore {
         await held.release();
       },
     };
+  }
+
+  loadRecentRequests(): Promise<RecentRequestsRecord> {
+    return readRecentRequests(recentRequestsPathFor(this.location), this.#clock.now());
+  }
+
+  async saveRecentRequests(record: RecentRequestsRecord): Promise<void> {
+    await mkdir(dirname(this.location), { recursive: true });
+    await writeRecentRequests(recentRequestsPathFor(this.location), record, this.#clock.now());
   }
 
   async close(): Promise<void> {

@@ -4,7 +4,10 @@
 //
 // Tables: `state` (one row: format version, lineage, serial), `resources` (one row per
 // resource, so a write touches only what changed), `leases` (one row per project; the row of
-// project '' is the lease on the whole state), `replicas` (one row per live daemon replica).
+// project '' is the lease on the whole state), `replicas` (one row per live daemon replica,
+// since migration 2), and since migration 3 the shared rate windows (postgres-rate-windows.ts):
+// `rate_classes` (one row per project and endpoint class, locked while a slot is taken) and
+// `rate_stamps` (the recent requests of every process).
 import { randomUUID } from 'node:crypto';
 import type { PoolClient } from 'pg';
 import { quoteIdentifier } from './postgres-location.ts';
@@ -66,6 +69,29 @@ const MIGRATIONS: readonly Migration[] = [
           holder json NOT NULL,
           expires_at timestamptz NOT NULL)`,
       },
+    ],
+  },
+  {
+    version: 3,
+    description: 'rate windows shared by every process calling a project',
+    statements: (s) => [
+      {
+        text: `CREATE TABLE ${s}.rate_classes (
+          project text NOT NULL,
+          limit_key text NOT NULL,
+          PRIMARY KEY (project, limit_key))`,
+      },
+      {
+        // counts_from: when the request's windows start running; send + the in-flight bound
+        // until its answer comes, then the answer time (rate-windows.ts).
+        text: `CREATE TABLE ${s}.rate_stamps (
+          id bigserial PRIMARY KEY,
+          project text NOT NULL,
+          limit_key text NOT NULL,
+          sent_at timestamptz NOT NULL,
+          counts_from timestamptz NOT NULL)`,
+      },
+      { text: `CREATE INDEX rate_stamps_class ON ${s}.rate_stamps (project, limit_key, counts_from)` },
     ],
   },
 ];

@@ -24,6 +24,7 @@ import { GroupCommit } from './group-commit.ts';
 import { releaseLease, renewLease, selectLeases, tryTakeLease, type LeaseClaim, type LeaseRow } from './postgres-lease.ts';
 import { parsePostgresLocation, quoteIdentifier, type PostgresLocation } from './postgres-location.ts';
 import { LATEST_SCHEMA_VERSION, migrateSchema, SchemaTooNewError, schemaVersion, WHOLE_STATE, type MigrationReport } from './postgres-schema.ts';
+import { PostgresRateWindows, type PostgresRateWindowsOptions } from './postgres-rate-windows.ts';
 import { checkedResourceCopy } from './resource-check.ts';
 import { applyMutations, snapshotOf, type StateMutation, type StoredState } from './snapshot.ts';
 import type { LockHolder, LockOptions, StateLock, StateStore } from './store.ts';
@@ -100,6 +101,7 @@ export class PostgresStateStore implements StateStore {
   readonly #renewEveryMs: number;
   readonly #writer: GroupCommit<StateMutation>;
   readonly #leases = new Set<HeldLease>();
+  readonly #rateWindows: PostgresRateWindows[] = [];
   #closed = false;
   #poolEnded = false;
 
@@ -209,9 +211,22 @@ export class PostgresStateStore implements StateStore {
     });
   }
 
+  /**
+   * The projects' rate windows kept in this database, shared with every process using the
+   * state (postgres-rate-windows.ts). They use this store's connections, so close() finishes
+   * their writes before ending the pool.
+   */
+  rateWindows(options: PostgresRateWindowsOptions = {}): PostgresRateWindows {
+    this.#assertOpen();
+    const windows = new PostgresRateWindows((body) => this.#withClient(body), this.#schema, options);
+    this.#rateWindows.push(windows);
+    return windows;
+  }
+
   async close(): Promise<void> {
     if (!this.#closed) {
       this.#closed = true;
+      for (const windows of this.#rateWindows) await windows.close();
       await this.#writer.idle();
       for (const lease of [...this.#leases]) await this.#release(lease).catch(() => undefined);
     }

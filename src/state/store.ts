@@ -2,6 +2,8 @@
 // way Terraform's statemgr is: reading and writing resources (Transient + Persistent, durable
 // per call) and an exclusive lock held for the life of an apply (Locker). Nothing here names a
 // file: a backend says where it lives through `StateStore.location` and error values.
+import type { RateWindowStore } from '../agora/rate-windows.ts';
+import type { RecentRequestsRecord } from './recent-requests-file.ts';
 import type { ResourceState, StateSnapshot } from './types.ts';
 
 export interface StateStore {
@@ -28,6 +30,15 @@ export interface StateStore {
   lock(options?: LockOptions): Promise<StateLock>;
   /** Waits for every write in flight, releases a lock this store holds, and frees the backend. */
   close(): Promise<void>;
+  /**
+   * The projects' rate windows, shared live with every process using this state (PostgreSQL);
+   * absent where the backend cannot share them.
+   */
+  rateWindows?(): RateWindowStore;
+  /** What the last processes recorded of their recent requests (file backend: recent-requests-file.ts). */
+  loadRecentRequests?(): Promise<RecentRequestsRecord>;
+  /** Records this process's recent requests for the next one. */
+  saveRecentRequests?(record: RecentRequestsRecord): Promise<void>;
 }
 
 export interface LockOptions {
