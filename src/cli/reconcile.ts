@@ -6,7 +6,7 @@ import { dirname } from 'node:path';
 import { Option, type Command } from 'commander';
 import { createLogger, LOG_FORMATS, logAction, type LogFormat } from '../logging.ts';
 import { systemClock } from '../clock.ts';
-import { openStateStore, resolveStateLocation } from '../state/index.ts';
+import { openStateStore, resolveStateLocation, type StateStore } from '../state/index.ts';
 import { isPostgresLocation } from '../state/postgres-location.ts';
 import { ledScope, ledStore, type Hidden } from '../daemon/led-scope.ts';
 import { ProjectLeadership, type ReplicaBoard } from '../daemon/leadership.ts';
@@ -118,7 +118,15 @@ export async function runReconcile(options: ReconcileCommandOptions, io: Io): Pr
   // Daemons on a database are replicas: they take their projects' leases one by one as they
   // share the work out (daemon/leadership.ts), never all at once up front.
   const replicated = options.watch === true && isPostgresLocation(location);
-  const store = await openStateStore(location, { clock, leaseTtlMs, renewEveryMs: Math.max(100, Math.floor(leaseTtlMs / 3)) });
+  let store: StateStore;
+  try {
+    store = await openStateStore(location, { clock, leaseTtlMs, renewEveryMs: Math.max(100, Math.floor(leaseTtlMs / 3)) });
+  } catch (err) {
+    // The embedded emulator's server would keep the process alive after the error.
+    io.err(describeFailure(err));
+    await emulator?.close();
+    return 1;
+  }
   const runtimeOptions = {
     env: io.env,
     logger,

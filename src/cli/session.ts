@@ -241,7 +241,14 @@ export async function openSession(options: SessionOptions, io: Io, clock: Clock 
   const logger = cliLogger(options.logLevel);
   const emulator = await embeddedEmulator(options.emulator, loaded.projects, io);
   const statePath = resolveStateLocation({ state: options.state, manifests: options.file[0] }, io.env);
-  const store = await openStateStore(statePath, { clock });
+  let store: StateStore;
+  try {
+    store = await openStateStore(statePath, { clock });
+  } catch (err) {
+    // The embedded emulator's server would keep the process alive after the error is printed.
+    await emulator?.close();
+    throw err;
+  }
   const projects = projectRuntimes(loaded.projects, { env: io.env, logger, clock, endpoints: emulator ? [emulator.url] : undefined, rateWindows: store.rateWindows?.() });
   const recent = await recordRecentRequests(store, projects);
   return {

@@ -77,6 +77,25 @@ void describe('agoractl as a process', { timeout: 120_000 }, () => {
     assert.deepEqual([...listed].sort(), [...COMMANDS].sort());
   });
 
+  void test('a command with the embedded emulator exits with its error when the state cannot be opened', async () => {
+    const env = {
+      AGORA_APP_ID: '0123456789abcdef0123456789abcdef',
+      AGORA_CUSTOMER_ID: 'id',
+      AGORA_CUSTOMER_SECRET: 'secret',
+      AGORA_APP_CERTIFICATE: 'fedcba9876543210fedcba9876543210',
+      AGORA_NOTIFICATION_SECRET: 'n',
+      S3_ACCESS_KEY: 'a',
+      S3_SECRET_KEY: 'b',
+    };
+    // /dev/null is no folder: the state file cannot exist. The emulator's server must not keep
+    // the process alive after the error (it did: the command hung until killed).
+    for (const command of [['plan'], ['apply', '--auto-approve'], ['reconcile']]) {
+      const result = await runCli([...command, '--emulator', '-f', 'manifests/', '--state', '/dev/null/state.json'], { env });
+      assert.equal(result.code, 1, command.join(' '));
+      assert.match(result.stderr, /cannot be read/, command.join(' '));
+    }
+  });
+
   void test('SIGTERM stops the emulator and leaves no process behind', async () => {
     let exited: Promise<CliResult> = Promise.resolve({ code: null, signal: null, stdout: '', stderr: '' });
     const { child, url } = await startEmulatorProcess((onStdout) => {
