@@ -1,8 +1,8 @@
 // One manifest file: its documents' values, its YAML errors, and where any field of a document
 // is (line and column). Values come from the fast plain-YAML parser when the file is in its
 // subset; positions and errors always come from the `yaml` package, parsed only when needed.
-import { Composer, LineCounter, Parser, isMap, isPair, isScalar, isSeq } from 'yaml';
-import type { Document, Node, Pair } from 'yaml';
+import type { Document, LineCounter, Node, Pair } from 'yaml';
+import { yamlLibrary } from './yaml-library.ts';
 import { ErrorCode } from './errors.ts';
 import type { ManifestError } from './errors.ts';
 import type { Segment } from './paths.ts';
@@ -54,6 +54,7 @@ export class ManifestFile {
 
   private yaml(): ParsedYaml {
     if (!this.parsed) {
+      const { Composer, LineCounter, Parser } = yamlLibrary();
       const lineCounter = new LineCounter();
       // Parsed and composed apart so the limits are checked on the syntax tree before the
       // composer (which recurses) sees it. yaml's own duplicate-key check is quadratic, so
@@ -126,6 +127,7 @@ export class ManifestFile {
   locate(document: SourceDocument, segments: readonly Segment[], at: 'key' | 'value'): Position {
     const root = this.documentRoots().get(`${document.line}:${document.column}`);
     if (!root) return { line: document.line, column: document.column };
+    const { isMap, isPair, isScalar, isSeq } = yamlLibrary();
     let node: Node | null = root;
     let key: Node | null = null;
     for (const segment of segments) {

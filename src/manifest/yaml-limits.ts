@@ -5,8 +5,8 @@
 // resolution quadratic in a document's anchors), and nesting and size of the values once
 // aliases are resolved (an alias repeats a value without copying it, so "billion laughs" is
 // cheap to build and ruinous to walk). Every walk here is iterative.
-import { isAlias, isCollection, isMap, isPair, isScalar } from 'yaml';
 import type { CST, Document, Node } from 'yaml';
+import { yamlLibrary } from './yaml-library.ts';
 import { LimitMessage, Limits } from './limits.ts';
 import type { Segment } from './paths.ts';
 
@@ -63,6 +63,7 @@ function firstTokenRefusal(root: CST.Token): Refusal | undefined {
  * and too many anchors and aliases, in one document's composed tree.
  */
 export function checkComposedTree(document: Document.Parsed): Refusal[] {
+  const { isAlias, isCollection, isMap, isPair, isScalar } = yamlLibrary();
   const refusals: Refusal[] = [];
   let anchorsAndAliases = 0;
   const stack: unknown[] = [document.contents];
