@@ -43,10 +43,10 @@ void describe('HTTP bodies and URLs', () => {
     assert.equal(answer.status, 404);
   });
 
-  void test('takes any body type on Cloud Recording, which answers bad JSON in its own words (code 2)', async () => {
+  void test('takes any body type on Cloud Recording, which answers bad JSON in its own words (code 8: docs/agora-conformance.md CR-D6)', async () => {
     const answer = await emu.call('POST', `/v1/apps/${APP}/cloud_recording/acquire`, { body: '{', headers: { 'content-type': 'application/xml' } });
     assert.equal(answer.status, 400);
-    assert.equal((answer.body as { code?: unknown }).code, 2);
+    assert.equal((answer.body as { code?: unknown }).code, 8);
   });
 
   void test('answers HEAD on List with the headers of the GET and no body', async () => {
