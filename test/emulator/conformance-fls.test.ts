@@ -52,4 +52,24 @@ void describe('FLS conformance (docs/agora-conformance.md, FLS rows)', () => {
   row('FLS-06', 'Basic auth is refused with 401: FLS takes HMAC-SHA256 signatures only', async () => {
     assert.equal((await emu.call('GET', originSite())).status, 401);
   });
+
+  row('FLS-13', 'GET /v2/ncs/ip (notification service) answers 200 data.service.hosts[].primaryIP with Basic auth, 401 without', async () => {
+    const answer = await emu.call('GET', '/v2/ncs/ip');
+    assert.equal(answer.status, 200, answer.text);
+    const hosts = (answer.body as { data: { service: { hosts: { primaryIP: string }[] } } }).data.service.hosts;
+    assert.ok(hosts.length > 0);
+    for (const host of hosts) assert.match(host.primaryIP, /^\d+\.\d+\.\d+\.\d+$/);
+    assert.equal((await emu.call('GET', '/v2/ncs/ip', { noAuth: true })).status, 401);
+  });
+
+  row('FLS-14', 'the document\'s other FLS operations (domains, streams, reports, record, snapshot, transcode, watermark, transfer, delay) are not emulated: 404', async () => {
+    const others: [string, string][] = [
+      ['GET', `/v1/projects/${APP}/fls/domains`],
+      ['GET', `${ENTRY_POINTS}/live/admin/banned_streams`],
+      ['GET', `${ENTRY_POINTS}/live/reports/online_streams`],
+      ['GET', `${ENTRY_POINTS}/live/settings/watermark`],
+      ['GET', `${ENTRY_POINTS}/live/settings/transfer`],
+    ];
+    for (const [method, path] of others) assert.equal((await fls(method, path)).status, 404, `${method} ${path}`);
+  });
 });

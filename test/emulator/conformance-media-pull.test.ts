@@ -93,4 +93,35 @@ void describe('Media Pull conformance (docs/agora-conformance.md, MP rows)', () 
     assert.equal(refused.status, 401);
     assert.equal((refused.body as { message: string }).message, 'Invalid authentication credentials.');
   });
+
+  row('MP-36', 'List with filter=channelName eq X lists that channel\'s players only; a filter of another form answers 400', async () => {
+    const inA = [idOf(await create({ channelName: 'alpha' })), idOf(await create({ channelName: 'alpha', uid: 102 }))];
+    await create({ channelName: 'beta' });
+    await emu.advance(20_000);
+    const answer = await emu.list(APP, { filter: 'channelName eq alpha' });
+    assert.equal(answer.status, 200, answer.text);
+    const listed = (answer.body as { players: { id: string }[] }).players.map((p) => p.id);
+    assert.deepEqual(listed.sort(), inA.sort());
+    for (const filter of ['channelName = alpha', 'name eq alpha']) assert.equal((await emu.list(APP, { filter })).status, 400, filter);
+  });
+
+  row('MP-37', 'Update takes each documented field, and the world shows it: audioOptions, audioOptions.volume alone, isPause, streamUrl, seekPosition, tempo', async () => {
+    const id = idOf(await create({ audioOptions: { profile: 1, volume: 100 } }));
+    await emu.advance(20_000);
+    let sequence = 0;
+    const update = async (fields: Record<string, unknown>) => {
+      const answer = await emu.call('PATCH', `/na/v1/projects/${APP}/cloud-player/players/${id}?sequence=${sequence++}`, { body: { player: fields } });
+      assert.equal(answer.status, 200, `${JSON.stringify(fields)}: ${answer.text}`);
+      const world = await emu.player(id);
+      assert.ok(world);
+      return world;
+    };
+    assert.deepEqual((await update({ audioOptions: { volume: 50, profile: 2 } })).audioOptions, { volume: 50, profile: 2 });
+    assert.deepEqual((await update({ audioOptions: { volume: 20 } })).audioOptions, { volume: 20, profile: 2 });
+    assert.equal((await update({ isPause: true })).isPause, true);
+    assert.equal((await update({ isPause: false })).isPause, false);
+    assert.equal((await update({ tempo: 1.5 })).tempo, 1.5);
+    const moved = await update({ streamUrl: 'https://origin.example.com/vod/b.mp4', seekPosition: 40 });
+    assert.deepEqual([moved.streamUrl, moved.seekPosition], ['https://origin.example.com/vod/b.mp4', 40]);
+  });
 });

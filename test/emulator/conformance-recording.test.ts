@@ -214,4 +214,71 @@ void describe('Cloud Recording conformance (docs/agora-conformance.md, CR rows)'
     }
     assert.deepEqual(await subscriptions(sid), { unsubscribeAudioUids: ['7'], subscribeVideoUids: ['#allstream#'] });
   });
+
+  row('CR-43', 'query in each mode answers its own serverResponse; a query naming another mode answers 404 code 404', async () => {
+    const modes = [['individual', '900011'], ['mix', '900012'], ['web', '900013']] as const;
+    for (const [mode, uid] of modes) {
+      const { rid, sid } = await rec.begin(CNAME, uid, mode);
+      const answer = await rec.query(rid, sid, mode);
+      assert.equal(answer.status, 200, answer.text);
+      const body = answer.body as Record<string, unknown>;
+      assert.deepEqual([body.cname, body.uid, body.resourceId, body.sid], [CNAME, uid, rid, sid]);
+      const response = serverResponse(answer);
+      assert.equal(typeof response.status, 'number');
+      if (mode === 'web') {
+        const states = response.extensionServiceState as { serviceName: string; payload: Record<string, unknown> }[];
+        assert.equal(states[0]?.serviceName, 'web_recorder_service');
+        assert.equal(states[0]?.payload.onhold, false);
+        assert.ok(Array.isArray(states[0]?.payload.fileList));
+      } else {
+        assert.ok('fileListMode' in response, answer.text);
+        // Only individual recordings report when slicing started.
+        assert.equal('sliceStartTime' in response, mode === 'individual', answer.text);
+      }
+      for (const [other] of modes.filter(([m]) => m !== mode)) assertCode(await rec.query(rid, sid, other), 404, 404);
+    }
+  });
+
+  row('CR-44', 'updateLayout: mix answers 200 and the world takes the layout; individual and web answer 400 code 2', async () => {
+    const mix = await rec.begin(CNAME, '900021');
+    const layout = { mixedVideoLayout: 3, backgroundColor: '#FF0000', layoutConfig: [{ uid: '1', x_axis: 0.1, y_axis: 0.1, width: 0.5, height: 0.5 }] };
+    const answer = await rec.post(mix.rid, mix.sid, 'mix', 'updateLayout', { cname: CNAME, uid: '900021', clientRequest: layout });
+    assert.equal(answer.status, 200, answer.text);
+    const world = (await rec.state(mix.sid))?.layout as Record<string, unknown>;
+    assert.equal(world.mixedVideoLayout, 3);
+    assert.equal(world.backgroundColor, '#FF0000');
+    for (const [mode, uid] of [['individual', '900022'], ['web', '900023']] as const) {
+      const { rid, sid } = await rec.begin(CNAME, uid, mode);
+      assertCode(await rec.post(rid, sid, mode, 'updateLayout', { cname: CNAME, uid, clientRequest: layout }), 400, 2);
+    }
+  });
+
+  row('CR-45', 'acquire scene 0 starts individual and mix, 1 web only, 2 individual only; another mode answers 400 code 432', async () => {
+    const cases: [number, 'individual' | 'mix' | 'web', boolean][] = [
+      [0, 'individual', true], [0, 'mix', true], [0, 'web', false],
+      [1, 'web', true], [1, 'mix', false], [1, 'individual', false],
+      [2, 'individual', true], [2, 'mix', false], [2, 'web', false],
+    ];
+    let next = 900030;
+    for (const [scene, mode, accepted] of cases) {
+      const uid = String((next += 1));
+      const rid = await rec.resourceId(CNAME, uid, { scene });
+      const answer = await rec.start(rid, mode, { cname: CNAME, uid, clientRequest: clientRequestFor(mode) });
+      if (accepted) assert.equal(answer.status, 200, `scene ${scene} ${mode}: ${answer.text}`);
+      else assertCode(answer, 400, 432);
+    }
+  });
+
+  row('CR-46', 'web update: webRecordingConfig.onhold pauses the page, which query and the world show; rtmpPublishConfig adds the push', async () => {
+    const uid = '900041';
+    const { rid, sid } = await rec.begin(CNAME, uid, 'web');
+    const update = (clientRequest: Record<string, unknown>) => rec.post(rid, sid, 'web', 'update', { cname: CNAME, uid, clientRequest });
+    assert.equal((await update({ webRecordingConfig: { onhold: true } })).status, 200);
+    const states = () => rec.query(rid, sid, 'web').then((a) => serverResponse(a).extensionServiceState as { serviceName: string; payload: Record<string, unknown> }[]);
+    assert.equal((await states())[0]?.payload.onhold, true);
+    assert.deepEqual((await rec.state(sid))?.webPage, { url: 'https://example.com/board', onhold: true });
+    assert.equal((await update({ rtmpPublishConfig: { outputs: [{ rtmpUrl: 'rtmp://cdn.example.com/live/a' }] } })).status, 200);
+    const rtmp = (await states()).find((s) => s.serviceName === 'rtmp_publish_service');
+    assert.deepEqual(rtmp?.payload.outputs, [{ rtmpUrl: 'rtmp://cdn.example.com/live/a', status: 'publishing' }]);
+  });
 });

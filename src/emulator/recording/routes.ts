@@ -155,8 +155,10 @@ export function registerRecordingRoutes(
       const now = ctx.clock.now();
       if (now - resource.acquiredAtMs > RESOURCE_START_WINDOW_MS) fail(RECORDING_ERRORS.resourceExpired);
       const config = checkStartConfig(clientRequest, mode);
-      // scene 1 resources are for web page recording, the others for individual and mix.
+      // scene 1 resources are for web page recording, 2 (postponed transcoding or audio mixing)
+      // for individual recording only, 0 for individual and mix (docs/agora-conformance.md CR-D11).
       if ((mode === 'web') !== (resource.scene === 1)) fail(RECORDING_ERRORS.paramsMismatch);
+      if (resource.scene === 2 && mode !== 'individual') fail(RECORDING_ERRORS.paramsMismatch);
       const startParameter = resource.startParameter;
       if (startParameter && Object.keys(startParameter).some((key) => canonical(startParameter[key]) !== canonical(clientRequest[key]))) {
         fail(RECORDING_ERRORS.paramsMismatch);
