@@ -2,7 +2,8 @@
 // TypeScript types of manifests are never written by hand.
 //   npx tsx scripts/gen-types.ts           write the file
 //   npx tsx scripts/gen-types.ts --check   exit 1 when the file is not what the schemas give
-import { readFileSync, writeFileSync } from 'node:fs';
+import { readFileSync } from 'node:fs';
+import { writeOrCheck } from './generated-file.ts';
 import { compile } from 'json-schema-to-typescript';
 import type { JSONSchema4 } from 'json-schema';
 import {
@@ -130,19 +131,4 @@ async function generate(): Promise<string> {
 }
 
 const code = await generate();
-if (process.argv.includes('--check')) {
-  let current = '';
-  try {
-    current = readFileSync(OUTPUT, 'utf8');
-  } catch {
-    current = '';
-  }
-  if (current !== code) {
-    console.error('src/manifest/types.generated.ts is stale: run `npm run gen:types` and commit the result.');
-    process.exit(1);
-  }
-  console.log('src/manifest/types.generated.ts is up to date.');
-} else {
-  writeFileSync(OUTPUT, code);
-  console.log('wrote src/manifest/types.generated.ts');
-}
+writeOrCheck(OUTPUT, code, 'gen:types');

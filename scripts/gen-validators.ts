@@ -5,7 +5,7 @@
 // The generated code refers to the schema nodes it was compiled from (Ajv's verbose errors carry
 // them, and the error explainer compares them by identity), so every schema constant Ajv would
 // inline as a copy is replaced by a lookup of the same node in the files schema-files.ts reads.
-import { readFileSync, writeFileSync } from 'node:fs';
+import { writeOrCheck } from './generated-file.ts';
 import { Ajv2020 } from 'ajv/dist/2020.js';
 import standaloneModule from 'ajv/dist/standalone/index.js';
 import addFormatsModule from 'ajv-formats';
@@ -87,19 +87,4 @@ ${Object.keys(exports)
 
 if (!isSchemaNode(schemaFiles().get(ENTRY_SCHEMA_ID))) throw new Error('no entry schema');
 const code = generate();
-if (process.argv.includes('--check')) {
-  let current = '';
-  try {
-    current = readFileSync(OUTPUT, 'utf8');
-  } catch {
-    current = '';
-  }
-  if (current !== code) {
-    console.error('src/manifest/validators.generated.ts is stale: run `npm run gen:validators` and commit the result.');
-    process.exit(1);
-  }
-  console.log('src/manifest/validators.generated.ts is up to date.');
-} else {
-  writeFileSync(OUTPUT, code);
-  console.log('wrote src/manifest/validators.generated.ts');
-}
+writeOrCheck(OUTPUT, code, 'gen:validators');

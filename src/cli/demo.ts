@@ -7,18 +7,8 @@ import { startEmulator } from '../emulator/server.ts';
 import { runPlan } from './plan.ts';
 import { runApply } from './apply.ts';
 import { processIo, type Io } from './session.ts';
+import { DEMO_ENV } from './demo-env.ts';
 
-// Stand-ins for the credentials manifests/project.yaml reads from the environment; the
-// emulator accepts these. Real values, when set, win.
-const DEMO_ENV: Record<string, string> = {
-  AGORA_APP_ID: '0123456789abcdef0123456789abcdef',
-  AGORA_CUSTOMER_ID: 'demo-customer-id',
-  AGORA_CUSTOMER_SECRET: 'demo-customer-secret',
-  AGORA_APP_CERTIFICATE: 'fedcba9876543210fedcba9876543210',
-  AGORA_NOTIFICATION_SECRET: 'demo-notification-secret',
-  S3_ACCESS_KEY: 'demo-access-key',
-  S3_SECRET_KEY: 'demo-secret-key',
-};
 
 const env = { ...DEMO_ENV, ...process.env };
 const emulator = await startEmulator({ customerId: env.AGORA_CUSTOMER_ID, customerSecret: env.AGORA_CUSTOMER_SECRET });
