@@ -11,8 +11,10 @@
 // Expiry is measured on the database's clock (`now()`), never the processes': two hosts whose
 // clocks disagree still agree on who holds a project. Lock order, to never deadlock: the '' row
 // first, then project rows sorted, then (for writes) the state row.
+import { hostname } from 'node:os';
 import type { PoolClient } from 'pg';
 import { WHOLE_STATE } from './postgres-schema.ts';
+import { isProcessAlive } from './process-liveness.ts';
 import type { LockHolder } from './store.ts';
 
 export interface LeaseClaim {
@@ -37,8 +39,35 @@ export type LeaseAttempt =
   | { taken: true; epochs: ReadonlyMap<string, number>; takenOver: LockHolder | undefined }
   | { taken: false; busy: LeaseRow };
 
-/** One attempt at taking every lease of the claim at once; all or none. Runs its own transaction. */
+/**
+ * One attempt at taking every lease of the claim at once; all or none. A live lease whose holder
+ * is a process of this host that no longer runs (killed, crashed) is ended first, as the file
+ * lock takes over a dead pid's lock: the next apply on the host need not wait out the TTL.
+ */
 export async function tryTakeLease(client: PoolClient, schema: string, claim: LeaseClaim): Promise<LeaseAttempt> {
+  let abandoned: LockHolder | undefined;
+  // Each round ends one abandoned lease; the bound only stops a row flapping between holders.
+  for (let round = 0; round < 32; round += 1) {
+    const attempt = await attemptLease(client, schema, claim);
+    if (attempt.taken) return abandoned && !attempt.takenOver ? { ...attempt, takenOver: abandoned } : attempt;
+    const { busy: row } = attempt;
+    if (!row.live || row.holderId === null || !isAbandonedHere(row.holder)) return attempt;
+    await client.query(`UPDATE ${schema}.leases SET expires_at = now() WHERE project = $1 AND holder_id = $2 AND epoch = $3`, [row.project, row.holderId, row.epoch]);
+    abandoned = row.holder;
+  }
+  return await attemptLease(client, schema, claim);
+}
+
+/**
+ * A holder on this host whose pid no longer runs. The pid is only checked on the host that
+ * recorded it; were it wrongly thought dead (a pid namespace of its own), the holder would
+ * only lose its lease: its writes are fenced by the epoch, so none lands after the takeover.
+ */
+function isAbandonedHere(holder: LockHolder | undefined): boolean {
+  return holder !== undefined && holder.hostname === hostname() && !isProcessAlive(holder.pid);
+}
+
+async function attemptLease(client: PoolClient, schema: string, claim: LeaseClaim): Promise<LeaseAttempt> {
   const whole = claim.projects.includes(WHOLE_STATE);
   await client.query('BEGIN');
   try {

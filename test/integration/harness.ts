@@ -1,14 +1,34 @@
 // One integration scenario: an emulator in this process (frozen virtual clock), a folder of
-// manifests and a state file on disk, and the real agoractl CLI run as a child process against
-// the emulator over HTTP. Tests drive the world through the control API and assert on what it
-// holds afterwards (GET /_emulator/state) and on the state file, never on the calls made.
+// manifests and a state (a file on disk, or a schema of its own in PostgreSQL), and the real
+// agoractl CLI run as a child process against the emulator over HTTP. Tests drive the world
+// through the control API and assert on what it holds afterwards (GET /_emulator/state) and on
+// the state, never on the calls made.
 import assert from 'node:assert/strict';
 import { readFile, rm } from 'node:fs/promises';
 import { join } from 'node:path';
+import { after } from 'node:test';
 import { startTestEmulator, type StatePlayer, type TestEmulator } from '../emulator/helpers.ts';
+import { closeSharedTestDatabase, sharedTestDatabase } from '../state/postgres-server.ts';
 import { manifestDir, runCli, writeFiles, type CliResult, type RunOptions } from '../support/cli.ts';
 import type { EmulatorOptions } from '../../src/emulator/server.ts';
+import { openPostgresStateStore } from '../../src/state/postgres-store.ts';
 import type { ResourceState, StateSnapshot } from '../../src/state/types.ts';
+
+/**
+ * Where a scenario keeps its state: a file, or PostgreSQL (AGORACTL_TEST_DATABASE_URL, the
+ * local server by default, else embedded PGlite; see test/state/postgres-server.ts).
+ */
+export type StateBackend = 'file' | 'postgres';
+/** Both backends, for a suite that must hold on each: `for (const backend of STATE_BACKENDS) describe(...)`. */
+export const STATE_BACKENDS: readonly StateBackend[] = ['file', 'postgres'];
+
+export interface ScenarioOptions extends EmulatorOptions {
+  /** The state backend; a file unless said otherwise. */
+  backend?: StateBackend;
+}
+
+// The database is started by the first PostgreSQL scenario of a test file and stopped after its last test.
+after(closeSharedTestDatabase);
 
 export const APP_ID = '0123456789abcdef0123456789abcdef';
 const CUSTOMER_ID = 'test-customer';
@@ -137,26 +157,43 @@ export class Scenario {
   private constructor(
     readonly emu: TestEmulator,
     readonly dir: string,
+    /** A state file in the scenario's folder: the state itself with the file backend. */
     readonly statePath: string,
+    readonly backend: StateBackend,
+    /** What `--state` names: statePath, or a PostgreSQL URL with a schema of this scenario's own. */
+    readonly stateLocation: string,
     private readonly cleanup: () => Promise<void>,
   ) {}
 
-  /** An emulator with a frozen virtual clock and a folder holding `files`. */
-  static async start(files: Record<string, string>, options: EmulatorOptions = {}): Promise<Scenario> {
-    const emu = await startTestEmulator({ frozenClock: true, ...options });
+  /** An emulator with a frozen virtual clock, a folder holding `files`, and an empty state. */
+  static async start(files: Record<string, string>, options: ScenarioOptions = {}): Promise<Scenario> {
+    const { backend = 'file', ...emulatorOptions } = options;
+    const emu = await startTestEmulator({ frozenClock: true, ...emulatorOptions });
+    const cleanups: (() => Promise<void>)[] = [() => emu.close()];
+    const cleanup = async (): Promise<void> => {
+      for (const step of cleanups.reverse()) await step();
+    };
     try {
-      const { dir, cleanup } = await manifestDir({});
-      const scenario = new Scenario(emu, join(dir, 'manifests'), join(dir, 'state', 'state.json'), cleanup);
+      const folder = await manifestDir({});
+      cleanups.push(folder.cleanup);
+      const statePath = join(folder.dir, 'state', 'state.json');
+      let stateLocation = statePath;
+      if (backend === 'postgres') {
+        const schema = (await sharedTestDatabase()).newSchema();
+        cleanups.push(schema.drop);
+        stateLocation = schema.url;
+      }
+      const scenario = new Scenario(emu, join(folder.dir, 'manifests'), statePath, backend, stateLocation, cleanup);
       await scenario.write(files);
       return scenario;
     } catch (err) {
-      await emu.close();
+      await cleanup();
       throw err;
     }
   }
 
   /** Runs `body` in a fresh scenario and closes it however `body` ends. */
-  static async run(files: Record<string, string>, body: (s: Scenario) => Promise<void>, options: EmulatorOptions = {}): Promise<void> {
+  static async run(files: Record<string, string>, body: (s: Scenario) => Promise<void>, options: ScenarioOptions = {}): Promise<void> {
     const scenario = await Scenario.start(files, options);
     try {
       await body(scenario);
@@ -181,7 +218,7 @@ export class Scenario {
   agoractl(args: string[], options: RunOpts = {}): Promise<CliResult> {
     const env: Record<string, string> = { ...this.env };
     if (options.laterMs !== undefined) env.NODE_OPTIONS = `--import=${clockAhead(options.laterMs)}`;
-    return runCli([...args, '-f', this.dir, '--state', this.statePath], { ...options, env });
+    return runCli([...args, '-f', this.dir, '--state', this.stateLocation], { ...options, env });
   }
 
   apply(extra: string[] = [], options: RunOpts = {}): Promise<CliResult> {
@@ -219,13 +256,28 @@ export class Scenario {
     return answer.body as World;
   }
 
+  /** The state as agoractl stored it, read through the store when it is in PostgreSQL. */
   async state(): Promise<StateSnapshot> {
+    if (this.backend === 'postgres') {
+      const store = await openPostgresStateStore(this.stateLocation);
+      try {
+        return await store.load();
+      } finally {
+        await store.close();
+      }
+    }
     try {
       return JSON.parse(await readFile(this.statePath, 'utf8')) as StateSnapshot;
     } catch (err) {
       if ((err as NodeJS.ErrnoException).code === 'ENOENT') return { version: 1, lineage: '', serial: 0, resources: {} };
       throw err;
     }
+  }
+
+  /** Everything the state holds, as text: what must never contain a secret. */
+  async stateText(): Promise<string> {
+    if (this.backend === 'postgres') return JSON.stringify(await this.state());
+    return await readFile(this.statePath, 'utf8').catch(() => '');
   }
 
   async stateOf(kind: string, name: string): Promise<ResourceState | undefined> {
@@ -252,7 +304,6 @@ export class Scenario {
   }
 
   async close(): Promise<void> {
-    await this.emu.close();
     await this.cleanup();
   }
 }
@@ -314,15 +365,15 @@ export function assertExit(result: CliResult, code: number, what = 'agoractl'): 
 
 /** No secret value in anything agoractl printed or stored. */
 export async function assertNoSecrets(scenario: Scenario, ...results: CliResult[]): Promise<void> {
-  const stateText = await readFile(scenario.statePath, 'utf8').catch(() => '');
+  const stateText = await scenario.stateText();
   for (const secret of SECRET_VALUES) {
     for (const r of results) assert.ok(!r.stdout.includes(secret) && !r.stderr.includes(secret), `a secret reached the CLI output`);
-    assert.ok(!stateText.includes(secret), 'a secret reached the state file');
+    assert.ok(!stateText.includes(secret), 'a secret reached the state');
   }
   // A minted RTC token (AccessToken2 strings start with "007") is as secret as the certificate.
   const token = /007eJ[A-Za-z0-9+/=]{40,}/;
   for (const r of results) assert.doesNotMatch(`${r.stdout}${r.stderr}`, token, 'a token reached the CLI output');
-  assert.doesNotMatch(stateText, token, 'a token reached the state file');
+  assert.doesNotMatch(stateText, token, 'a token reached the state');
 }
 
 /**

@@ -67,6 +67,21 @@ export async function startTestDatabase(): Promise<TestDatabase> {
   };
 }
 
+let shared: Promise<TestDatabase> | undefined;
+
+/** One test database for the whole test file, started at the first call (a file state never starts it). */
+export function sharedTestDatabase(): Promise<TestDatabase> {
+  shared ??= startTestDatabase();
+  return shared;
+}
+
+/** Closes the shared database if it was started: for the file's `after` hook. */
+export async function closeSharedTestDatabase(): Promise<void> {
+  const started = shared;
+  shared = undefined;
+  if (started) await (await started).close();
+}
+
 async function answers(url: string): Promise<boolean> {
   const client = new pg.Client({ connectionString: url, connectionTimeoutMillis: 3000 });
   client.on('error', () => undefined);

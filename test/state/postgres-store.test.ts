@@ -3,8 +3,9 @@
 // leases fenced by epoch, its own schema migrations, one row per resource.
 import assert from 'node:assert/strict';
 import { createServer } from 'node:net';
+import { hostname } from 'node:os';
 import { after, describe, test } from 'node:test';
-import { describeStateStoreConformance } from '../../src/state/conformance.ts';
+import { deadPid, describeStateStoreConformance } from '../../src/state/conformance.ts';
 import { StateError, StateLockedError } from '../../src/state/errors.ts';
 import { openPostgresStateStore, type PostgresStateStore, type PostgresStateStoreOptions } from '../../src/state/postgres-store.ts';
 import { LATEST_SCHEMA_VERSION } from '../../src/state/postgres-schema.ts';
@@ -155,6 +156,38 @@ void describe('PostgreSQL state: per-project leases', () => {
       await assert.rejects((await open()).lock({ projects: ['prod'] }), StateLockedError);
       assert.deepEqual(Object.keys((await successor.load()).resources).sort(), ['prod/CloudPlayer/before-pause', 'prod/CloudPlayer/by-successor']);
       await lock.release();
+    });
+  });
+
+  void test('a lease whose holder died on this host is taken over at once; one held from another host is waited out', async () => {
+    await withSchema(async (open, schema, db) => {
+      const store = await open();
+      const pid = await deadPid();
+      // What a SIGKILLed apply leaves: its lease, still live for most of its TTL.
+      const leave = (project: string, host: string) =>
+        db.query(
+          `INSERT INTO "${schema.schema}".leases (project, holder_id, holder, epoch, expires_at) VALUES ($1, 'killed', $2, 1, now() + interval '1 hour')
+           ON CONFLICT (project) DO UPDATE SET holder_id = EXCLUDED.holder_id, holder = EXCLUDED.holder, epoch = 1, expires_at = EXCLUDED.expires_at`,
+          [project, JSON.stringify({ pid, hostname: host, startedAt: Date.now() - 5_000, owner: 'agoractl apply' })],
+        );
+      await leave('prod', hostname());
+      const lock = await store.lock({ projects: ['prod'], owner: 'next apply' });
+      assert.equal(lock.takenOver?.pid, pid, 'the dead holder is named as taken over');
+      await store.put(player('after-takeover'));
+      await assert.rejects((await open()).lock({ projects: ['prod'] }), StateLockedError, 'the new holder keeps its lease');
+      await lock.release();
+
+      await leave('staging', 'another-host');
+      await assert.rejects(store.lock({ projects: ['staging'] }), (error: unknown) => {
+        assert.ok(error instanceof StateLockedError, String(error));
+        assert.equal(error.holder?.hostname, 'another-host');
+        return true;
+      });
+      // The whole state's taker ends an abandoned project lease too, but not another host's.
+      await leave('staging', hostname());
+      const whole = await store.lock();
+      assert.equal(whole.takenOver?.pid, pid);
+      await whole.release();
     });
   });
 
