@@ -5,7 +5,7 @@ import { createInterface } from 'node:readline/promises';
 import type { Command } from 'commander';
 import { applyPass, planPass } from '../engine/reconcile.ts';
 import { renderPlan } from '../engine/render-plan.ts';
-import { ManifestErrors, openSession, planningOptions, processIo, reportManifestErrors, sessionOptions, type Io, type PlanningCommandOptions } from './session.ts';
+import { assumeDeadHolderWindows, ManifestErrors, openSession, planningOptions, processIo, reportManifestErrors, sessionOptions, type Io, type PlanningCommandOptions } from './session.ts';
 import { progressReporter } from './progress.ts';
 import { describeFailure } from './failure.ts';
 import { lockTimeoutOption, outputOption, PLAN_OUTPUTS } from './options.ts';
@@ -55,7 +55,10 @@ export async function runApply(options: ApplyCommandOptions, io: Io, signal?: Ab
   process.on('SIGINT', onSignal).on('SIGTERM', onSignal);
   try {
     const lock = await session.store.lock({ waitMs: (options.lockTimeout ?? 0) * 1000, owner: 'agoractl apply', projects: [...session.scope.projects.keys()] });
-    if (lock.takenOver) io.err(`agoractl: took over a stale state lock of pid ${lock.takenOver.pid} (${lock.takenOver.owner})`);
+    if (lock.takenOver) {
+      io.err(`agoractl: took over a stale state lock of pid ${lock.takenOver.pid} (${lock.takenOver.owner})`);
+      assumeDeadHolderWindows(session.scope.projects, session.scope.clock.now());
+    }
     const snapshot = await session.store.load();
     const noTarget = unmatchedTargetsError(options.target, session.scope.desired.map((d) => d.key), Object.keys(snapshot.resources));
     if (noTarget) {

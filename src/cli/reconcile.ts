@@ -23,7 +23,7 @@ import { applyPass, planPass, type ProjectRuntime, type ReconcileScope } from '.
 import { renderPlan } from '../engine/render-plan.ts';
 import type { ApplyEvent } from '../engine/apply.ts';
 import { resolveLimits } from '../agora/limits.ts';
-import { allModules, embeddedEmulator, recordRecentRequests, loadDesired, ManifestErrors, processIo, projectRuntimes, reportManifestErrors, type Io, type LoadedDesired, type TrustOptions } from './session.ts';
+import { allModules, assumeDeadHolderWindows, embeddedEmulator, recordRecentRequests, loadDesired, ManifestErrors, processIo, projectRuntimes, reportManifestErrors, type Io, type LoadedDesired, type TrustOptions } from './session.ts';
 import { describeFailure } from './failure.ts';
 import {
   allowManifestEndpointsOption,
@@ -153,7 +153,10 @@ export async function runReconcile(options: ReconcileCommandOptions, io: Io): Pr
         owner: options.watch ? 'agoractl reconcile --watch' : 'agoractl reconcile',
         projects: loaded.projects.map((p) => p.metadata.name),
       });
-      if (lock.takenOver) logger.warn({ event: 'state.lock_taken_over', pid: lock.takenOver.pid }, 'took over a stale state lock');
+      if (lock.takenOver) {
+        logger.warn({ event: 'state.lock_taken_over', pid: lock.takenOver.pid }, 'took over a stale state lock');
+        assumeDeadHolderWindows(runtimes, clock.now());
+      }
     } catch (err) {
       io.err(describeFailure(err));
       await closeAll();

@@ -186,6 +186,23 @@ export function projectRuntimes(projects: readonly ResolvedProjectDoc[], options
 export const RECENT_REQUESTS_SAVE_MS = 10_000;
 
 /**
+ * After taking over the lock of a process that died: its last requests went unrecorded (the
+ * record is saved every RECENT_REQUESTS_SAVE_MS), so each class's per-second window is taken
+ * as full from now. The first calls wait one window instead of meeting Agora's 429.
+ */
+export function assumeDeadHolderWindows(runtimes: ReadonlyMap<string, ProjectRuntime>, now: number): void {
+  for (const runtime of runtimes.values()) {
+    const recent: RecentRequests = {};
+    for (const key of LIMIT_KEYS) {
+      const perSecond = runtime.limits[key]?.perSecond;
+      if (perSecond) recent[key] = new Array<number>(Math.min(perSecond, 10_000)).fill(now);
+    }
+    runtime.client.seedRecentRequests(recent);
+  }
+}
+
+
+/**
  * With a file state, seeds the projects' limiters with the requests the last processes
  * recorded, and records this process's periodically and when `stop` is called (the session's
  * end): the next process then counts them in its per-minute windows. With PostgreSQL the
