@@ -120,7 +120,7 @@ export async function runConvergeBench(options: ConvergeOptions = {}): Promise<S
     for (const latencyMs of o.roundTrips) {
       const net = networkName(latencyMs);
       // Players 0 → N, then the mixed change set on the same project.
-      const players = new AgoractlFamily(emulator, appIdFor(`agoractl-players-${latencyMs}`), join(directory, `players-${latencyMs}`));
+      const players = new AgoractlFamily(emulator, appIdFor(`agoractl-p-${latencyMs}`), join(directory, `players-${latencyMs}`));
       const start = playerDocs(o.players);
       report(
         await run.scenario({
@@ -132,7 +132,7 @@ export async function runConvergeBench(options: ConvergeOptions = {}): Promise<S
           latencyMs,
           family: players,
           players: start,
-          serialAppId: appIdFor(`serial-players-${latencyMs}`),
+          serialAppId: appIdFor(`serial-p-${latencyMs}`),
           serialSteps: createSteps(start),
         }),
       );
@@ -152,14 +152,14 @@ export async function runConvergeBench(options: ConvergeOptions = {}): Promise<S
           latencyMs,
           family: players,
           players: mixed,
-          serialAppId: appIdFor(`serial-mixed-${latencyMs}`),
+          serialAppId: appIdFor(`serial-mix-${latencyMs}`),
           serialSeed: start,
           serialSteps: mixedSteps(start, mixed, m),
         }),
       );
 
       // Players N → 0, from a world made quickly beforehand.
-      const deleting = new AgoractlFamily(emulator, appIdFor(`agoractl-delete-${latencyMs}`), join(directory, `delete-${latencyMs}`));
+      const deleting = new AgoractlFamily(emulator, appIdFor(`agoractl-del-${latencyMs}`), join(directory, `delete-${latencyMs}`));
       const many = playerDocs(o.deletePlayers);
       const deleteScale = timeScale(SCALES.delete);
       await run.seedAgoractl(deleting, deleteScale, many);
@@ -174,7 +174,7 @@ export async function runConvergeBench(options: ConvergeOptions = {}): Promise<S
           family: deleting,
           players: [],
           allowMassDelete: true,
-          serialAppId: appIdFor(`serial-delete-${latencyMs}`),
+          serialAppId: appIdFor(`serial-del-${latencyMs}`),
           serialSeed: many,
           serialSteps: deleteAllSteps(o.deletePlayers),
         }),
