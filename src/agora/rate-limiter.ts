@@ -8,6 +8,12 @@
 // window than the limit, without guessing at jitter. Both windows (per second and per minute)
 // must admit a request. Sliding windows also satisfy fixed (calendar-second) counting.
 //
+// A caller that must do work before it sends (the write-ahead intent, call.ts) may take its
+// slot up to a lead early: the slot counts against the window from then on, and names
+// `notBefore`, the moment the window has room, before which the request is not sent. The
+// write overlaps the wait instead of lengthening every window by its fsync, and no request
+// leaves sooner than it would have without a lead.
+//
 // p-queue's interval caps count a task when it starts, hold one window per queue and run on the
 // global timers; this needs two windows, completion-time stamps and the injected Clock, so the
 // windows are kept here.
@@ -24,6 +30,8 @@ const MIN_FACTOR = 0.1;
 const RECOVERY_RECHECK_MS = 1_000;
 
 export interface Slot {
+  /** Clock time from which the request may be sent: now, unless acquired with a lead. */
+  readonly notBefore: number;
   /** Marks the attempt finished (answered or failed); its window time starts now. */
   release(): void;
 }
@@ -47,6 +55,7 @@ interface Window {
 interface Waiter {
   resolve: (slot: Slot) => void;
   reject: (reason: unknown) => void;
+  leadMs: number;
   signal?: AbortSignal;
   onAbort?: () => void;
 }
@@ -83,11 +92,15 @@ export class EndpointLimiter {
     this.#pump();
   }
 
-  /** Resolves when one more request of this class may be sent. */
-  acquire(signal?: AbortSignal): Promise<Slot> {
+  /**
+   * Resolves when one more request of this class may be sent, or up to `leadMs` before then
+   * (the slot's `notBefore` says when). A lead is granted only while the class runs at full
+   * rate: a slowed class's wait is a re-check, not a known moment.
+   */
+  acquire(signal?: AbortSignal, leadMs = 0): Promise<Slot> {
     if (signal?.aborted) return Promise.reject(signal.reason);
     return new Promise<Slot>((resolve, reject) => {
-      const waiter: Waiter = { resolve, reject, signal };
+      const waiter: Waiter = { resolve, reject, leadMs, signal };
       if (signal) {
         waiter.onAbort = () => {
           this.#waiters = this.#waiters.filter((w) => w !== waiter);
@@ -156,21 +169,23 @@ export class EndpointLimiter {
       const now = this.clock.now();
       const wait = this.#waitMs(now);
       if (wait === Infinity) return; // an attempt's release() pumps again
-      if (wait > 0) {
-        this.#wakeIn(now, wait);
+      const lead = wait > 0 && this.#currentFactor(now) >= 1 ? (this.#waiters[0]?.leadMs ?? 0) : 0;
+      if (wait > lead) {
+        this.#wakeIn(now, wait - lead);
         return;
       }
       const waiter = this.#waiters.shift();
       if (!waiter) return;
       if (waiter.signal && waiter.onAbort) waiter.signal.removeEventListener('abort', waiter.onAbort);
       this.#inFlight += 1;
-      waiter.resolve(this.#slot());
+      waiter.resolve(this.#slot(now + wait));
     }
   }
 
-  #slot(): Slot {
+  #slot(notBefore: number): Slot {
     let released = false;
     return {
+      notBefore,
       release: () => {
         if (released) return;
         released = true;
