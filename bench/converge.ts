@@ -54,7 +54,7 @@ export const DEFAULT_CONVERGE: Required<Omit<ConvergeOptions, 'log'>> = {
   mixed: { update: 50, replace: 30, remove: 30, add: 50 },
   deletePlayers: 1000,
   recordings: 100,
-  serialCapMs: 8_000,
+  serialCapMs: 15_000,
   settleMs: 1_100,
   roundTrips: [0, REAL_ROUND_TRIP_MS],
 };
