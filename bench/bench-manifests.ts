@@ -98,7 +98,8 @@ export const RECORDING_CONFIG = {
 export const STORAGE = { vendor: 1, region: 0, bucket: 'bench-recordings' };
 
 export function appIdFor(label: string): string {
-  // 32 hexadecimal characters, one App ID per label.
+  // 32 hexadecimal characters, one App ID per label: a longer label would share its first 16.
+  if (label.length > 16) throw new RangeError(`App ID label ${label} is longer than 16 characters`);
   return Buffer.from(label.padEnd(16, '.').slice(0, 16)).toString('hex');
 }
 

@@ -2,7 +2,13 @@
 // scenario did and how it was scaled, and the targets each one missed.
 import type { ScenarioResult } from './converge.ts';
 
-export const CONVERGE_TARGETS = { maxRatio: 1.1, maxTooManyRequests: 0, minSpeedUp: 5 } as const;
+/** The owner's targets: the ratio is the whole process's time over N / rate (floor.ts). */
+export const CONVERGE_TARGETS = { maxRatioLoopback: 1.05, maxRatio: 1.1, maxTooManyRequests: 0, minSpeedUp: 5 } as const;
+
+/** The ratio a scenario must reach: tighter on loopback, where no round trip is paid per window. */
+export function maxRatioOf(r: ScenarioResult): number {
+  return r.scale.latencyMs === 0 ? CONVERGE_TARGETS.maxRatioLoopback : CONVERGE_TARGETS.maxRatio;
+}
 
 const COLUMNS = ['scenario', 'N', 'floor s', 'agoractl s', 'ratio', '429s', 'serial s', 'serial 429s', 'speed-up'] as const;
 
@@ -49,9 +55,10 @@ export function formatConvergeTable(results: readonly ScenarioResult[]): string[
   }
   out.push(
     '',
-    'floor: the least time the rate limits allow for the calls agoractl must make (bench/floor.ts); ratio = agoractl s / floor s;',
-    `targets: ratio ≤ ${CONVERGE_TARGETS.maxRatio.toFixed(2)}, ${CONVERGE_TARGETS.maxTooManyRequests} 429s, speed-up ≥ ${CONVERGE_TARGETS.minSpeedUp}×. ` +
-      'agoractl s: the in-process `agoractl apply --auto-approve` (load and validate manifests, observe, plan, apply, state), schemas compiled beforehand.',
+    'floor: N / rate of the class that binds the calls agoractl must make (bench/floor.ts); ratio = agoractl s / floor s;',
+    `targets: ratio ≤ ${CONVERGE_TARGETS.maxRatioLoopback.toFixed(2)} on loopback and ≤ ${CONVERGE_TARGETS.maxRatio.toFixed(2)} with a round trip, ` +
+      `${CONVERGE_TARGETS.maxTooManyRequests} 429s, speed-up ≥ ${CONVERGE_TARGETS.minSpeedUp}×.`,
+    'agoractl s: the whole `node bin/agoractl.js apply --auto-approve` process (compiled), from spawn to exit: start-up, manifests, state, observe, plan, apply, the last state write.',
     'serial: one request at a time, no pacing, 5 s sleep after a 429 (bench/serial-client.ts). * = extrapolated from a capped run.',
   );
   return out;
@@ -61,7 +68,7 @@ export function missedConvergeTargets(results: readonly ScenarioResult[]): strin
   const missed: string[] = [];
   for (const r of results) {
     const ratio = ratioOf(r);
-    if (ratio !== undefined && ratio > CONVERGE_TARGETS.maxRatio) missed.push(`${r.scenario}: ${ratio.toFixed(3)}× the floor (target ≤ ${CONVERGE_TARGETS.maxRatio})`);
+    if (ratio !== undefined && ratio > maxRatioOf(r)) missed.push(`${r.scenario}: ${ratio.toFixed(3)}× the floor (target ≤ ${maxRatioOf(r)})`);
     if (r.agoractl.tooManyRequests > CONVERGE_TARGETS.maxTooManyRequests) missed.push(`${r.scenario}: ${r.agoractl.tooManyRequests} 429s (target 0)`);
     if (speedUpOf(r) < CONVERGE_TARGETS.minSpeedUp) missed.push(`${r.scenario}: ${speedUpOf(r).toFixed(1)}× faster than the serial client (target ≥ ${CONVERGE_TARGETS.minSpeedUp}×)`);
     if (!r.agoractl.converged) missed.push(`${r.scenario}: the plan after apply still finds changes`);

@@ -1,10 +1,11 @@
 // Convergence against the rate-limit floor (issue 5): agoractl applies each scenario's
-// manifests to an in-process emulator whose limits and round trip are Agora's compressed k
-// times (floor.ts), and a serial client (serial-client.ts) makes the same change in its own App
+// manifests to the benchmark's emulator (on a thread of this process) whose limits are Agora's
+// compressed k times, on loopback and at Agora's round trip (floor.ts), and a serial client (serial-client.ts) makes the same change in its own App
 // ID of the same emulator. Each run is timed, its 429s counted from the emulator's request log,
 // and the world checked afterwards.
 //
 //   npx tsx bench/converge.ts [--quick] [--loopback]   (or through bench/run.ts: runConvergeBench())
+// agoractl runs as the compiled CLI in a process of its own (agoractl-runner.ts): `npm run build` first.
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -16,7 +17,7 @@ import { formatConvergeTable } from './converge-report.ts';
 import { BenchEmulator, countCalls } from './bench-emulator.ts';
 import { appIdFor, mixedDocs, playerDocs, recordingDocs } from './bench-manifests.ts';
 import type { MixedChanges, PlayerDoc, RecordingDoc } from './bench-manifests.ts';
-import { listPages, runFloor, timeScale } from './floor.ts';
+import { REAL_ROUND_TRIP_MS, listPages, runFloor, timeScale } from './floor.ts';
 import type { ClassCalls, Floor, TimeScale } from './floor.ts';
 import { createSteps, deleteAllSteps, mixedSteps, runSerialScenario, seedPlayers, startSteps, stopSteps } from './serial-runs.ts';
 import type { SerialRun, SerialSession } from './serial-runs.ts';
@@ -39,10 +40,11 @@ export interface ConvergeOptions {
   /** Pause before each agoractl run, so that it starts with every per-second window empty. */
   settleMs?: number;
   /**
-   * Leave the network out (round trip 0, the emulator on loopback): what agoractl's own work
-   * costs over the floor, without the round trip per window that pacing without a 429 costs.
+   * The round trips the players' scenarios run at, each a run of its own: 0 is loopback (what
+   * agoractl's own work costs over the floor), REAL_ROUND_TRIP_MS Agora's (the owner's target
+   * holds there too: each window costs a round trip more when a slot is held to the answer).
    */
-  loopback?: boolean;
+  roundTrips?: readonly number[];
   log?: (line: string) => void;
 }
 
@@ -54,7 +56,7 @@ export const DEFAULT_CONVERGE: Required<Omit<ConvergeOptions, 'log'>> = {
   recordings: 100,
   serialCapMs: 15_000,
   settleMs: 1_100,
-  loopback: false,
+  roundTrips: [0, REAL_ROUND_TRIP_MS],
 };
 
 /**
@@ -96,9 +98,9 @@ export async function runConvergeBench(options: ConvergeOptions = {}): Promise<S
     o.log?.(`  ${result.scenario}: agoractl ${(result.agoractl.ms / 1000).toFixed(2)} s, serial ${(result.serial.ms / 1000).toFixed(2)} s${result.serial.capped ? ' (extrapolated)' : ''}`);
   };
   try {
-    const run = new Runner(emulator, o.serialCapMs, o.settleMs, o.loopback);
+    const run = new Runner(emulator, o.serialCapMs, o.settleMs);
 
-    // Players 0 → N at the documented limits, unscaled.
+    // Players 0 → N at the documented limits and round trip, unscaled.
     const documented = playerDocs(o.documentedPlayers);
     report(
       await run.scenario({
@@ -107,6 +109,7 @@ export async function runConvergeBench(options: ConvergeOptions = {}): Promise<S
         description: `${o.documentedPlayers} named creates over ${Math.ceil(o.documentedPlayers / 4)} channels at Agora's documented limits`,
         phases: [{ playerListUnfiltered: 1 }, { playerCreateNamed: o.documentedPlayers }],
         scale: timeScale(1),
+        latencyMs: REAL_ROUND_TRIP_MS,
         family: new AgoractlFamily(emulator, appIdFor('agoractl-real'), join(directory, 'documented')),
         players: documented,
         serialAppId: appIdFor('serial-real'),
@@ -114,76 +117,84 @@ export async function runConvergeBench(options: ConvergeOptions = {}): Promise<S
       }),
     );
 
-    // Players 0 → N, then the mixed change set on the same project.
-    const players = new AgoractlFamily(emulator, appIdFor('agoractl-players'), join(directory, 'players'));
-    const start = playerDocs(o.players);
-    report(
-      await run.scenario({
-        scenario: 'players 0 → N',
-        n: o.players,
-        description: `${o.players} named creates over ${Math.ceil(o.players / 4)} channels`,
-        phases: [{ playerListUnfiltered: 1 }, { playerCreateNamed: o.players }],
-        scale: timeScale(SCALES.create),
-        family: players,
-        players: start,
-        serialAppId: appIdFor('serial-players'),
-        serialSteps: createSteps(start),
-      }),
-    );
+    for (const latencyMs of o.roundTrips) {
+      const net = networkName(latencyMs);
+      // Players 0 → N, then the mixed change set on the same project.
+      const players = new AgoractlFamily(emulator, appIdFor(`agoractl-p-${latencyMs}`), join(directory, `players-${latencyMs}`));
+      const start = playerDocs(o.players);
+      report(
+        await run.scenario({
+          scenario: `players 0 → N, ${net}`,
+          n: o.players,
+          description: `${o.players} named creates over ${Math.ceil(o.players / 4)} channels`,
+          phases: [{ playerListUnfiltered: 1 }, { playerCreateNamed: o.players }],
+          scale: timeScale(SCALES.create),
+          latencyMs,
+          family: players,
+          players: start,
+          serialAppId: appIdFor(`serial-p-${latencyMs}`),
+          serialSteps: createSteps(start),
+        }),
+      );
 
-    const mixed = mixedDocs(o.players, o.mixed);
-    const m = o.mixed;
-    report(
-      await run.scenario({
-        scenario: 'mixed change set',
-        n: m.update + m.replace + m.remove + m.add,
-        description: `of ${o.players} players: ${m.update} streamUrl updates, ${m.replace} region changes (delete + create), ${m.remove} removed, ${m.add} added`,
-        phases: [
-          { playerListUnfiltered: listPages(o.players) },
-          { playerCreateNamed: m.replace + m.add, playerDelete: m.replace + m.remove, playerUpdate: m.update },
-        ],
-        scale: timeScale(SCALES.create),
-        family: players,
-        players: mixed,
-        serialAppId: appIdFor('serial-mixed'),
-        serialSeed: start,
-        serialSteps: mixedSteps(start, mixed, m),
-      }),
-    );
+      const mixed = mixedDocs(o.players, o.mixed);
+      const m = o.mixed;
+      report(
+        await run.scenario({
+          scenario: `mixed change set, ${net}`,
+          n: m.update + m.replace + m.remove + m.add,
+          description: `of ${o.players} players: ${m.update} streamUrl updates, ${m.replace} region changes (delete + create), ${m.remove} removed, ${m.add} added`,
+          phases: [
+            { playerListUnfiltered: listPages(o.players) },
+            { playerCreateNamed: m.replace + m.add, playerDelete: m.replace + m.remove, playerUpdate: m.update },
+          ],
+          scale: timeScale(SCALES.create),
+          latencyMs,
+          family: players,
+          players: mixed,
+          serialAppId: appIdFor(`serial-mix-${latencyMs}`),
+          serialSeed: start,
+          serialSteps: mixedSteps(start, mixed, m),
+        }),
+      );
 
-    // Players N → 0, from a world made quickly beforehand.
-    const deleting = new AgoractlFamily(emulator, appIdFor('agoractl-delete'), join(directory, 'delete'));
-    const many = playerDocs(o.deletePlayers);
-    const deleteScale = timeScale(SCALES.delete);
-    await run.seedAgoractl(deleting, deleteScale, many);
-    report(
-      await run.scenario({
-        scenario: 'players N → 0',
-        n: o.deletePlayers,
-        description: `${o.deletePlayers} deletes over ${Math.ceil(o.deletePlayers / 4)} channels`,
-        phases: [{ playerListUnfiltered: listPages(o.deletePlayers) }, { playerDelete: o.deletePlayers }],
-        scale: deleteScale,
-        family: deleting,
-        players: [],
-        allowMassDelete: true,
-        serialAppId: appIdFor('serial-delete'),
-        serialSeed: many,
-        serialSteps: deleteAllSteps(o.deletePlayers),
-      }),
-    );
+      // Players N → 0, from a world made quickly beforehand.
+      const deleting = new AgoractlFamily(emulator, appIdFor(`agoractl-del-${latencyMs}`), join(directory, `delete-${latencyMs}`));
+      const many = playerDocs(o.deletePlayers);
+      const deleteScale = timeScale(SCALES.delete);
+      await run.seedAgoractl(deleting, deleteScale, many);
+      report(
+        await run.scenario({
+          scenario: `players N → 0, ${net}`,
+          n: o.deletePlayers,
+          description: `${o.deletePlayers} deletes over ${Math.ceil(o.deletePlayers / 4)} channels`,
+          phases: [{ playerListUnfiltered: listPages(o.deletePlayers) }, { playerDelete: o.deletePlayers }],
+          scale: deleteScale,
+          latencyMs,
+          family: deleting,
+          players: [],
+          allowMassDelete: true,
+          serialAppId: appIdFor(`serial-del-${latencyMs}`),
+          serialSeed: many,
+          serialSteps: deleteAllSteps(o.deletePlayers),
+        }),
+      );
+    }
 
-    // Recordings 0 → N and N → 0.
+    // Recordings 0 → N and N → 0, at their scaled round trip.
     const recording = new AgoractlFamily(emulator, appIdFor('agoractl-record'), join(directory, 'recordings'));
     const wanted = recordingDocs(o.recordings);
     const sessions: SerialSession[] = [];
     const serialRecordings = appIdFor('serial-record');
+    const recordingScale = timeScale(SCALES.recording);
     report(
       await run.scenario({
         scenario: 'recordings 0 → N',
         n: o.recordings,
         description: `${o.recordings} recordings (acquire + start), one per channel`,
         phases: [{ recording: 2 * o.recordings }],
-        scale: timeScale(SCALES.recording),
+        scale: recordingScale,
+        latencyMs: recordingScale.latencyMs,
         family: recording,
         players: [],
         recordings: wanted,
@@ -197,7 +208,8 @@ export async function runConvergeBench(options: ConvergeOptions = {}): Promise<S
         n: o.recordings,
         description: `${o.recordings} recordings observed (query) and stopped`,
         phases: [{ recording: o.recordings }, { recording: o.recordings }],
-        scale: timeScale(SCALES.recording),
+        scale: recordingScale,
+        latencyMs: recordingScale.latencyMs,
         family: recording,
         players: [],
         allowMassDelete: true,
@@ -212,6 +224,10 @@ export async function runConvergeBench(options: ConvergeOptions = {}): Promise<S
   return results;
 }
 
+function networkName(latencyMs: number): string {
+  return latencyMs === 0 ? 'loopback' : `${latencyMs} ms`;
+}
+
 interface ScenarioSpec {
   scenario: string;
   n: number;
@@ -219,6 +235,8 @@ interface ScenarioSpec {
   /** The calls agoractl must make, phase by phase: what the floor is computed from. */
   phases: ClassCalls[];
   scale: TimeScale;
+  /** The network's round trip in this run. */
+  latencyMs: number;
   family: AgoractlFamily;
   players: readonly PlayerDoc[];
   recordings?: readonly RecordingDoc[];
@@ -234,17 +252,15 @@ class Runner {
     private readonly emulator: BenchEmulator,
     private readonly serialCapMs: number,
     private readonly settleMs: number,
-    private readonly loopback: boolean,
   ) {}
 
   async scenario(spec: ScenarioSpec): Promise<ScenarioResult> {
     const recordings = spec.recordings ?? [];
     const { limits } = spec.scale;
-    const latencyMs = this.loopback ? 0 : spec.scale.latencyMs;
+    const { latencyMs } = spec;
     await this.emulator.setLimits(limits);
     await this.emulator.setLatency(latencyMs);
     await spec.family.declare(limits, spec.players, recordings);
-    await spec.family.warmUp();
     const agoractl = await this.#agoractl(spec.family, spec.allowMassDelete);
     const world = await this.emulator.state();
     assertNoDifferences(`${spec.scenario} (agoractl)`, [
@@ -287,7 +303,7 @@ class Runner {
   async seedAgoractl(family: AgoractlFamily, scale: TimeScale, players: readonly PlayerDoc[]): Promise<void> {
     const unlimited = { ...scale.limits, playerCreateNamed: null };
     await this.emulator.setLimits(unlimited);
-    await this.emulator.setLatency(this.loopback ? 0 : scale.latencyMs);
+    await this.emulator.setLatency(0);
     await family.declare(unlimited, players);
     await family.apply();
   }
@@ -297,7 +313,7 @@ if (process.argv[1] && import.meta.url === pathToFileURL(process.argv[1]).href) 
   const quick = process.argv.includes('--quick');
   const results = await runConvergeBench({
     ...(quick ? { documentedPlayers: 6, players: 40, mixed: { update: 10, replace: 5, remove: 5, add: 10 }, deletePlayers: 200, recordings: 40, serialCapMs: 10_000 } : {}),
-    loopback: process.argv.includes('--loopback'),
+    ...(process.argv.includes('--loopback') ? { roundTrips: [0] } : {}),
     log: (line) => console.log(line),
   });
   for (const line of formatConvergeTable(results)) console.log(line);

@@ -1,10 +1,16 @@
 // HTTP on undici: keep-alive pools, connect/header/body timeouts, and for every failure the one
 // fact retries depend on — whether the request had been written to the socket. A failure
 // before that never reached Agora; after it, a Create may have been carried out.
+import { createRequire } from 'node:module';
 import type { LookupFunction } from 'node:net';
-import { Agent } from 'undici';
-import type { Dispatcher } from 'undici';
+import type { Agent as AgentClass, Dispatcher } from 'undici';
 import type { NetworkFailureKind } from './errors.ts';
+
+// undici's Agent module alone: the package's index also loads fetch, WebSocket, caches, mocks
+// and more, about 130 ms of every `agoractl apply` start on a laptop-class CPU, for nothing
+// this client uses. undici has no `exports` map, so the file is a stable public path of 7.x;
+// test/agora/transport.test.ts drives it end to end.
+const Agent = createRequire(import.meta.url)('undici/lib/dispatcher/agent.js') as typeof AgentClass;
 
 export interface TimeoutOptions {
   /** TCP (and TLS) connect. */
@@ -98,7 +104,7 @@ interface WriteTrackingHandler extends Dispatcher.DispatchHandler {
 }
 
 export class HttpTransport {
-  readonly #agent: Agent;
+  readonly #agent: AgentClass;
   readonly #timeouts: Required<TimeoutOptions>;
 
   constructor(options: TransportOptions = {}) {

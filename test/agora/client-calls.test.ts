@@ -5,8 +5,10 @@ import { after, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { Writable } from 'node:stream';
 import pino from 'pino';
-import { AgoraApiError, AgoraClientClosedError, createAgoraClient } from '../../src/agora/client.ts';
+import { AgoraApiError, AgoraClientClosedError, MAX_SOCKETS_PER_ORIGIN, MIN_SOCKETS_PER_ORIGIN, createAgoraClient, socketsPerOrigin } from '../../src/agora/client.ts';
+import { resolveLimits } from '../../src/agora/limits.ts';
 import type { AgoraClient, AgoraClientOptions } from '../../src/agora/client.ts';
+import { WINDOW_SPANS_MS } from '../../src/agora/rate-limiter.ts';
 import { verifyFlsSignature } from '../../src/agora/signing.ts';
 import { InstantClock } from './fake-clocks.ts';
 import { drop, json, sequence, startScriptedServer } from './scripted-server.ts';
@@ -374,6 +376,15 @@ void describe('logs and errors', () => {
   });
 });
 
+void describe('sockets per origin', () => {
+  void test("are enough for the largest class's window to leave at once, within bounds", () => {
+    assert.equal(socketsPerOrigin(resolveLimits()), 100, "Agora's 100 deletes a second");
+    assert.equal(socketsPerOrigin(resolveLimits({ playerDelete: { perSecond: 200 } })), 200, 'a Project that raises a limit gets the sockets for it');
+    assert.equal(socketsPerOrigin(resolveLimits({ playerDelete: { perSecond: 10 }, fls: { perSecond: 5 }, playerCreateUnnamed: null })), MIN_SOCKETS_PER_ORIGIN);
+    assert.equal(socketsPerOrigin(resolveLimits({ playerDelete: { perSecond: 100_000 } })), MAX_SOCKETS_PER_ORIGIN);
+  });
+});
+
 void describe('the send hook (write-ahead intents)', () => {
   void test('runs once the rate limiter grants the slot, before Agora sees the request, and not again on a retry', async () => {
     const { client, server } = await harness(sequence(status(503), status(200, created)));
@@ -424,6 +435,26 @@ void describe('the send hook (write-ahead intents)', () => {
     await first;
     assert.deepEqual(hooks, ['first'], 'the abandoned create wrote no intent');
     assert.equal(server.requests.length, 1, 'and Agora never saw it');
+  });
+
+  void test('a later call writes its intent while its window fills up, and is sent no sooner than the window allows', async () => {
+    let now = (): number => 0;
+    const sentAt: number[] = [];
+    const { client, clock } = await harness(
+      (_req, res) => {
+        sentAt.push(now());
+        json(res, 200, created);
+      },
+      { limits: { playerCreateNamed: { perSecond: 1 } } },
+    );
+    now = () => clock.now();
+    const hookAt: number[] = [];
+    await client.players.create('na', player, { beforeSend: async () => void hookAt.push(clock.now()) });
+    const answeredAt = clock.now();
+    await client.players.create('na', { ...player, name: 'class32-102' }, { beforeSend: async () => void hookAt.push(clock.now()) });
+    const roomAt = answeredAt + WINDOW_SPANS_MS.perSecond;
+    assert.ok((hookAt[1] ?? Infinity) < roomAt, `the intent was written ${roomAt - (hookAt[1] ?? 0)} ms before the window had room`);
+    assert.ok((sentAt[1] ?? 0) >= roomAt, 'the request itself waited for the room');
   });
 
   void test('a hook that fails sends nothing, and the call fails with its error', async () => {

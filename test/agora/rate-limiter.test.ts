@@ -33,6 +33,40 @@ void describe('EndpointLimiter', () => {
     assert.equal(admitted.length, 5);
   });
 
+  void test('with a lead, a slot comes that much early and names the moment the window has room', async () => {
+    const clock = new ManualClock();
+    const limiter = new EndpointLimiter('playerCreateNamed', clock, { perSecond: 1 });
+    const first = await limiter.acquire(undefined, 100);
+    assert.equal(first.notBefore, clock.now(), 'room now: no wait');
+    first.release();
+    const releasedAt = clock.now();
+    const slots: Slot[] = [];
+    void limiter.acquire(undefined, 100).then((slot) => void slots.push(slot));
+    void limiter.acquire(undefined, 100).then((slot) => void slots.push(slot));
+    await clock.advance(SECOND - 101);
+    assert.equal(slots.length, 0, 'not before the lead');
+    await clock.advance(1);
+    assert.equal(slots.length, 1);
+    assert.equal(slots[0]?.notBefore, releasedAt + SECOND, 'sent no sooner than without a lead');
+    await clock.advance(5_000);
+    assert.equal(slots.length, 1, 'the early slot holds its place: the next waits for its answer');
+  });
+
+  void test('a slowed class gives no lead: its wait is a re-check, not a known moment', async () => {
+    const clock = new ManualClock();
+    const limiter = new EndpointLimiter('playerCreateNamed', clock, { perSecond: 2 });
+    limiter.penalize();
+    const first = await limiter.acquire();
+    first.release();
+    const slots: Slot[] = [];
+    void limiter.acquire(undefined, 500).then((slot) => void slots.push(slot));
+    await clock.advance(SECOND - 1);
+    assert.equal(slots.length, 0);
+    await clock.advance(1);
+    assert.equal(slots.length, 1);
+    assert.equal(slots[0]?.notBefore, clock.now());
+  });
+
   void test('an attempt still waiting for its answer keeps its place in the window', async () => {
     const clock = new ManualClock();
     const limiter = new EndpointLimiter('playerCreateNamed', clock, { perSecond: 2 });

@@ -11,15 +11,16 @@ test('every scenario converges for agoractl and the serial client, without a 429
     mixed: { update: 2, replace: 1, remove: 1, add: 2 },
     deletePlayers: 6,
     recordings: 3,
+    roundTrips: [0],
     settleMs: 0,
   });
   assert.deepEqual(
     results.map((r) => [r.scenario, r.n]),
     [
       ['players 0 → N, unscaled', 2],
-      ['players 0 → N', 8],
-      ['mixed change set', 6],
-      ['players N → 0', 6],
+      ['players 0 → N, loopback', 8],
+      ['mixed change set, loopback', 6],
+      ['players N → 0, loopback', 6],
       ['recordings 0 → N', 3],
       ['recordings N → 0', 3],
     ],
@@ -68,4 +69,13 @@ test('the report prints one row per scenario and names every missed target', () 
     'slow: 2 429s (target 0)',
     'capped: 3.8× faster than the serial client (target ≥ 5×)',
   ]);
+});
+
+test('the ratio target is 1.05 on loopback and 1.10 with a round trip', () => {
+  const agoractl = { ms: 2_160, calls: 11, tooManyRequests: 0, converged: true, summary: '' };
+  const results = [
+    result({ scenario: 'loopback', scale: { k: 10, latencyMs: 0 }, agoractl }),
+    result({ scenario: 'real network', scale: { k: 10, latencyMs: 100 }, agoractl }),
+  ];
+  assert.deepEqual(missedConvergeTargets(results), ['loopback: 1.080× the floor (target ≤ 1.05)']);
 });

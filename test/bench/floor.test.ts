@@ -5,15 +5,15 @@ import type { RateLimit } from '../../src/agora/limits.ts';
 import { classFloorMs, listPages, runFloor, timeScale } from '../../bench/floor.ts';
 import type { ClassCalls } from '../../bench/floor.ts';
 
-describe('classFloorMs: the least span of n calls under sliding windows', () => {
+describe('classFloorMs: N / rate of one class', () => {
   const cases: { reason: string; calls: number; rate: RateLimit | null; want: number }[] = [
-    { reason: 'one call costs nothing', calls: 1, rate: { perSecond: 2 }, want: 0 },
-    { reason: 'a burst that fits the window goes at once', calls: 20, rate: { perSecond: 20 }, want: 0 },
-    { reason: 'one call more than the window waits a whole window', calls: 21, rate: { perSecond: 20 }, want: 1_000 },
-    { reason: '200 named creates at 20/s: ten bursts, nine windows apart', calls: 200, rate: { perSecond: 20 }, want: 9_000 },
-    { reason: "50 named creates at Agora's 2/s", calls: 50, rate: DOCUMENTED_LIMITS.playerCreateNamed, want: 24_000 },
-    { reason: 'the per-minute window binds when it is the slower one', calls: 21, rate: { perSecond: 10, perMinute: 20 }, want: 60_000 },
-    { reason: 'the per-second window binds when it is the slower one', calls: 21, rate: { perSecond: 1, perMinute: 100 }, want: 20_000 },
+    { reason: 'no call costs nothing', calls: 0, rate: { perSecond: 2 }, want: 0 },
+    { reason: 'one call at 2/s is half a window', calls: 1, rate: { perSecond: 2 }, want: 500 },
+    { reason: '200 named creates at 20/s: the owner\'s 10 s', calls: 200, rate: { perSecond: 20 }, want: 10_000 },
+    { reason: "20 named creates at Agora's 2/s", calls: 20, rate: DOCUMENTED_LIMITS.playerCreateNamed, want: 10_000 },
+    { reason: 'a per-minute window does not bind within its burst', calls: 20, rate: { perSecond: 10, perMinute: 20 }, want: 2_000 },
+    { reason: 'a per-minute window binds past its burst', calls: 21, rate: { perSecond: 10, perMinute: 20 }, want: 60_000 },
+    { reason: 'the per-second window binds when it is the slower one', calls: 21, rate: { perSecond: 1, perMinute: 100 }, want: 21_000 },
     { reason: 'an unlimited class has no floor', calls: 1_000, rate: null, want: 0 },
   ];
   for (const c of cases) {
@@ -23,25 +23,25 @@ describe('classFloorMs: the least span of n calls under sliding windows', () => 
   }
 });
 
-describe('runFloor: phases that follow one another', () => {
+describe('runFloor: the binding class over the whole run', () => {
   const limits = resolveLimits({ playerCreateNamed: { perSecond: 20 }, playerListUnfiltered: { perSecond: 100 }, recording: { perSecond: 40 } });
   const cases: { reason: string; phases: ClassCalls[]; want: number; key: string }[] = [
     {
-      reason: 'observing with one List and creating 200 players is bound by the creates',
+      reason: 'observing with one List and creating 200 players is bound by the creates alone',
       phases: [{ playerListUnfiltered: 1 }, { playerCreateNamed: 200 }],
-      want: 9_000,
+      want: 10_000,
       key: 'playerCreateNamed',
     },
     {
-      reason: 'phases of different classes add up when each one has a floor',
-      phases: [{ playerListUnfiltered: 101 }, { playerCreateNamed: 21 }],
-      want: 2_000,
-      key: 'playerCreateNamed',
+      reason: 'phases of different classes do not add up: the slowest class binds',
+      phases: [{ playerListUnfiltered: 150 }, { playerCreateNamed: 20 }],
+      want: 1_500,
+      key: 'playerListUnfiltered',
     },
     {
       reason: 'phases of one class share its windows, so their calls count together',
       phases: [{ recording: 40 }, { recording: 40 }],
-      want: 1_000,
+      want: 2_000,
       key: 'recording',
     },
     { reason: 'calls of unlimited classes set no floor', phases: [{ playerUpdate: 500 }], want: 0, key: 'none' },
