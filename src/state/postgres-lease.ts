@@ -13,6 +13,7 @@
 // first, then project rows sorted, then (for writes) the state row.
 import { hostname } from 'node:os';
 import type { PoolClient } from 'pg';
+import { settleStamps } from './postgres-rate-windows.ts';
 import { WHOLE_STATE } from './postgres-schema.ts';
 import { isProcessAlive } from './process-liveness.ts';
 import type { LockHolder } from './store.ts';
@@ -42,18 +43,25 @@ export type LeaseAttempt =
 /**
  * One attempt at taking every lease of the claim at once; all or none. A live lease whose holder
  * is a process of this host that no longer runs (killed, crashed) is ended first, as the file
- * lock takes over a dead pid's lock: the next apply on the host need not wait out the TTL.
+ * lock takes over a dead pid's lock: the next apply on the host need not wait out the TTL. The
+ * dead holder's requests still counted as in flight in the projects' rate windows are settled
+ * too, or they would block their class for up to the in-flight bound (~65 s).
  */
 export async function tryTakeLease(client: PoolClient, schema: string, claim: LeaseClaim): Promise<LeaseAttempt> {
-  let abandoned: LockHolder | undefined;
+  const abandoned: LockHolder[] = [];
   // Each round ends one abandoned lease; the bound only stops a row flapping between holders.
   for (let round = 0; round < 32; round += 1) {
     const attempt = await attemptLease(client, schema, claim);
-    if (attempt.taken) return abandoned && !attempt.takenOver ? { ...attempt, takenOver: abandoned } : attempt;
+    if (attempt.taken) {
+      // Whoever left the leases, ended above or expired on its own, may have died mid-call.
+      for (const holder of [...abandoned, attempt.takenOver]) if (holder && isAbandonedHere(holder)) await settleStampsOf(client, schema, holder, claim.projects);
+      const takenOver = attempt.takenOver ?? abandoned.at(-1);
+      return takenOver ? { ...attempt, takenOver } : attempt;
+    }
     const { busy: row } = attempt;
-    if (!row.live || row.holderId === null || !isAbandonedHere(row.holder)) return attempt;
+    if (!row.live || row.holderId === null || !row.holder || !isAbandonedHere(row.holder)) return attempt;
     await client.query(`UPDATE ${schema}.leases SET expires_at = now() WHERE project = $1 AND holder_id = $2 AND epoch = $3`, [row.project, row.holderId, row.epoch]);
-    abandoned = row.holder;
+    abandoned.push(row.holder);
   }
   return await attemptLease(client, schema, claim);
 }
@@ -61,10 +69,15 @@ export async function tryTakeLease(client: PoolClient, schema: string, claim: Le
 /**
  * A holder on this host whose pid no longer runs. The pid is only checked on the host that
  * recorded it; were it wrongly thought dead (a pid namespace of its own), the holder would
- * only lose its lease: its writes are fenced by the epoch, so none lands after the takeover.
+ * only lose its lease: its writes are fenced by the epoch, so none lands after the takeover,
+ * and its calls still running would count from the takeover rather than from their answers.
  */
 function isAbandonedHere(holder: LockHolder | undefined): boolean {
   return holder !== undefined && holder.hostname === hostname() && !isProcessAlive(holder.pid);
+}
+
+async function settleStampsOf(client: PoolClient, schema: string, holder: LockHolder, projects: readonly string[]): Promise<void> {
+  await settleStamps(client, schema, { pids: [holder.pid], hostname: holder.hostname, projects: projects.includes(WHOLE_STATE) ? 'every' : projects });
 }
 
 async function attemptLease(client: PoolClient, schema: string, claim: LeaseClaim): Promise<LeaseAttempt> {

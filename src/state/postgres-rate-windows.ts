@@ -12,11 +12,19 @@
 // still agree on the windows; only durations (how long to wait) reach the processes.
 // Requests of one class issued in the same turn of the event loop are reserved together, and
 // answers are written together, so a burst costs a round trip, not one per request.
+//
+// Each stamp names the process that sent it (pid and host, as a lease names its holder). A
+// process killed mid-call leaves stamps that would count as in flight until their bound, ~65 s
+// of a blocked class: once that process is known dead (a lease taken over from it, or a
+// reservation blocked by it on its host), its in-flight stamps are settled, counted from that
+// moment. Its requests were answered, if ever, before it died, so this never frees a slot early.
+import { hostname } from 'node:os';
 import type pg from 'pg';
 import type { Clock } from '../clock.ts';
 import type { LimitKey, RateLimit } from '../agora/limits.ts';
 import { WINDOW_SPANS_MS } from '../agora/rate-limiter.ts';
 import { IN_FLIGHT_BOUND_MS, waitForNextSlot, type RateTicket, type RateWindowStore, type Reservation } from '../agora/rate-windows.ts';
+import { isProcessAlive } from './process-liveness.ts';
 
 /** Runs `body` on a pooled connection of the state store (its errors scrubbed of the password). */
 export type WithClient = <T>(body: (client: pg.PoolClient) => Promise<T>) => Promise<T>;
@@ -27,6 +35,14 @@ export interface PostgresRateWindowsOptions {
    * process sharing the windows must then use the same clock.
    */
   clock?: Clock;
+  /** The process the stamps name; this one unless a test plays another. */
+  holder?: StampHolder;
+}
+
+/** Who sent a request: the pid and host a lease's holder records. */
+export interface StampHolder {
+  pid: number;
+  hostname: string;
 }
 
 interface Pending {
@@ -48,6 +64,7 @@ export class PostgresRateWindows implements RateWindowStore {
   readonly #withClient: WithClient;
   readonly #schema: string;
   readonly #clock: Clock | undefined;
+  readonly #holder: StampHolder;
   readonly #batches = new Map<string, Batch>();
   #answers: string[] = [];
   #answering: Promise<void> | undefined;
@@ -59,6 +76,7 @@ export class PostgresRateWindows implements RateWindowStore {
     this.#withClient = withClient;
     this.#schema = schema;
     this.#clock = options.clock;
+    this.#holder = options.holder ?? { pid: process.pid, hostname: hostname() };
   }
 
   reserve(project: string, key: LimitKey, limits: RateLimit): Promise<Reservation> {
@@ -108,9 +126,16 @@ export class PostgresRateWindows implements RateWindowStore {
     // The latest limits asked for: requests of one class share them (the Project's manifest).
     const limits = batch.waiting.at(-1)?.limits ?? {};
     try {
-      const result = await this.#withClient((client) => this.#reserve(client, batch.project, batch.key, limits, batch.waiting.length));
-      const { tickets } = result;
-      const wait = tickets.length < batch.waiting.length ? waitForNextSlot([...result.recent, ...tickets.map(() => result.now + IN_FLIGHT_BOUND_MS)], limits, result.now) : 0;
+      const { tickets, wait } = await this.#withClient(async (client) => {
+        const first = await this.#reserve(client, batch.project, batch.key, limits, batch.waiting.length);
+        const missing = batch.waiting.length - first.tickets.length;
+        const dead = missing > 0 ? first.localInFlight.filter((pid) => !isProcessAlive(pid)) : [];
+        if (dead.length === 0) return { tickets: first.tickets, wait: waitAfter(first, missing, limits) };
+        // Blocked, at least in part, by a process of this host that died mid-call.
+        await settleStamps(client, this.#schema, { pids: dead, hostname: hostname(), projects: [batch.project], now: this.#now() });
+        const retry = await this.#reserve(client, batch.project, batch.key, limits, missing);
+        return { tickets: [...first.tickets, ...retry.tickets], wait: waitAfter(retry, missing - retry.tickets.length, limits) };
+      });
       for (const [index, pending] of batch.waiting.entries()) {
         const ticket = tickets[index];
         // waitForNextSlot is never 0 here (not every request fitted), but a wait of 0 would spin.
@@ -121,11 +146,20 @@ export class PostgresRateWindows implements RateWindowStore {
     }
   }
 
-  async #reserve(client: pg.PoolClient, project: string, key: LimitKey, limits: RateLimit, count: number): Promise<{ tickets: string[]; now: number; recent: number[] }> {
+  /** The current time as SQL: the database's, or the injected clock's. */
+  #now(): string {
+    return this.#clock ? `to_timestamp(${sqlNumber(this.#clock.now())} / 1000.0)` : 'clock_timestamp()';
+  }
+
+  async #reserve(client: pg.PoolClient, project: string, key: LimitKey, limits: RateLimit, count: number): Promise<ReserveResult> {
     const s = this.#schema;
     const p = client.escapeLiteral(project);
     const k = client.escapeLiteral(key);
-    const now = this.#clock ? `to_timestamp(${sqlNumber(this.#clock.now())} / 1000.0)` : 'clock_timestamp()';
+    const host = client.escapeLiteral(this.#holder.hostname);
+    const pid = sqlNumber(this.#holder.pid);
+    // Only this host's pids can be checked for life.
+    const local = client.escapeLiteral(hostname());
+    const now = this.#now();
     const ms = (value: number) => `make_interval(secs => ${sqlNumber(value)} / 1000.0)`;
     const counted = (limit: number | null | undefined, spanMs: number) =>
       limit === undefined || limit === null ? 'NULL' : `${sqlNumber(limit)} - (SELECT count(*) FROM recent, now WHERE counts_from > now.t - ${ms(spanMs)})`;
@@ -134,23 +168,24 @@ export class PostgresRateWindows implements RateWindowStore {
       `SELECT 1 FROM ${s}.rate_classes WHERE project = ${p} AND limit_key = ${k} FOR UPDATE`,
       `DELETE FROM ${s}.rate_stamps WHERE project = ${p} AND limit_key = ${k} AND counts_from < ${now} - ${ms(KEEP_MS)}`,
       `WITH now AS (SELECT ${now} AS t),
-        recent AS (SELECT counts_from FROM ${s}.rate_stamps, now WHERE project = ${p} AND limit_key = ${k} AND counts_from > now.t - ${ms(KEEP_MS)}),
+        recent AS (SELECT counts_from, holder_pid, holder_host FROM ${s}.rate_stamps, now WHERE project = ${p} AND limit_key = ${k} AND counts_from > now.t - ${ms(KEEP_MS)}),
         free AS (SELECT GREATEST(0, LEAST(${sqlNumber(count)}, ${counted(limits.perSecond, WINDOW_SPANS_MS.perSecond)}, ${counted(limits.perMinute, WINDOW_SPANS_MS.perMinute)})) AS n),
         granted AS (
-          INSERT INTO ${s}.rate_stamps (project, limit_key, sent_at, counts_from)
-          SELECT ${p}, ${k}, now.t, now.t + ${ms(IN_FLIGHT_BOUND_MS)} FROM now, free, generate_series(1, free.n)
+          INSERT INTO ${s}.rate_stamps (project, limit_key, holder_pid, holder_host, sent_at, counts_from)
+          SELECT ${p}, ${k}, ${pid}, ${host}, now.t, now.t + ${ms(IN_FLIGHT_BOUND_MS)} FROM now, free, generate_series(1, free.n)
           RETURNING id)
       SELECT
         (SELECT coalesce(array_agg(id::text), '{}') FROM granted) AS tickets,
         (SELECT (extract(epoch FROM t) * 1000)::float8 FROM now) AS now_ms,
-        (SELECT coalesce(array_agg((extract(epoch FROM counts_from) * 1000)::float8), '{}') FROM recent) AS recent`,
+        (SELECT coalesce(array_agg((extract(epoch FROM counts_from) * 1000)::float8), '{}') FROM recent) AS recent,
+        (SELECT coalesce(array_agg(DISTINCT holder_pid), '{}') FROM recent, now WHERE counts_from > now.t AND holder_host = ${local} AND holder_pid <> ${pid}) AS local_in_flight`,
     ].join(';\n');
     // Several statements in one simple query run as one implicit transaction: the lock is held
     // until the stamps are in, and a failure rolls everything back.
     const results = (await client.query(text)) as unknown as pg.QueryResult[];
-    const row = results.at(-1)?.rows[0] as { tickets: string[]; now_ms: number; recent: number[] } | undefined;
+    const row = results.at(-1)?.rows[0] as { tickets: string[]; now_ms: number; recent: number[]; local_in_flight: number[] } | undefined;
     if (!row) throw new Error('the rate window query returned no row');
-    return { tickets: row.tickets, now: row.now_ms, recent: row.recent };
+    return { tickets: row.tickets, now: row.now_ms, recent: row.recent, localInFlight: row.local_in_flight };
   }
 
   async #writeAnswers(): Promise<void> {
@@ -167,6 +202,47 @@ export class PostgresRateWindows implements RateWindowStore {
       if (this.#answers.length > 0) this.#answering = this.#writeAnswers();
     }
   }
+}
+
+/** How long the requests left without a slot wait; the stamps just granted count as in flight. */
+function waitAfter(result: ReserveResult, missing: number, limits: RateLimit): number {
+  if (missing === 0) return 0;
+  return waitForNextSlot([...result.recent, ...result.tickets.map(() => result.now + IN_FLIGHT_BOUND_MS)], limits, result.now);
+}
+
+interface ReserveResult {
+  tickets: string[];
+  now: number;
+  /** The class's recent stamps as "counts from" times, the granted ones excluded. */
+  recent: number[];
+  /** Other processes of this host with a stamp of the class still in flight. */
+  localInFlight: number[];
+}
+
+export interface SettledHolders {
+  /** Processes of `hostname` known to be dead. */
+  pids: readonly number[];
+  hostname: string;
+  /** The projects whose stamps are settled, or every project. */
+  projects: readonly string[] | 'every';
+  /** SQL for the current time; the database's unless the windows run on an injected clock. */
+  now?: string;
+}
+
+/**
+ * Makes the in-flight stamps of dead processes count from now: they will never be answered,
+ * and whatever answers they had arrived before their process died. Returns how many changed.
+ */
+export async function settleStamps(client: pg.PoolClient, schema: string, holders: SettledHolders): Promise<number> {
+  if (holders.pids.length === 0) return 0;
+  const now = holders.now ?? 'clock_timestamp()';
+  const every = holders.projects === 'every';
+  const result = await client.query(
+    `UPDATE ${schema}.rate_stamps SET counts_from = ${now}
+     WHERE holder_host = $1 AND holder_pid = ANY($2::integer[]) AND counts_from > ${now} AND ($3::boolean OR project = ANY($4::text[]))`,
+    [holders.hostname, holders.pids, every, every ? [] : holders.projects],
+  );
+  return result.rowCount ?? 0;
 }
 
 function sqlNumber(value: number): string {

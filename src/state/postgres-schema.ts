@@ -83,11 +83,15 @@ const MIGRATIONS: readonly Migration[] = [
       },
       {
         // counts_from: when the request's windows start running; send + the in-flight bound
-        // until its answer comes, then the answer time (rate-windows.ts).
+        // until its answer comes, then the answer time (rate-windows.ts). holder_pid and
+        // holder_host: the process that sent it, as a lease names its holder, so the stamps
+        // of a process that died mid-call can be settled (postgres-rate-windows.ts).
         text: `CREATE TABLE ${s}.rate_stamps (
           id bigserial PRIMARY KEY,
           project text NOT NULL,
           limit_key text NOT NULL,
+          holder_pid integer NOT NULL,
+          holder_host text NOT NULL,
           sent_at timestamptz NOT NULL,
           counts_from timestamptz NOT NULL)`,
       },

@@ -1,10 +1,12 @@
 // Rate windows shared through the PostgreSQL state: two stores on one schema play two
 // processes (each its own pool), on one injected clock so no test waits for real seconds.
 import assert from 'node:assert/strict';
+import { hostname } from 'node:os';
 import { setTimeout as realDelay } from 'node:timers/promises';
 import { after, describe, test } from 'node:test';
 import { EndpointLimiter, WINDOW_SPANS_MS } from '../../src/agora/rate-limiter.ts';
 import type { Reservation } from '../../src/agora/rate-windows.ts';
+import { deadPid } from '../../src/state/conformance.ts';
 import { openPostgresStateStore, type PostgresStateStore } from '../../src/state/postgres-store.ts';
 import { ManualClock, settle } from '../agora/fake-clocks.ts';
 import { startTestDatabase, type TestDatabase } from './postgres-server.ts';
@@ -102,4 +104,79 @@ void describe('PostgreSQL rate windows', () => {
       assert.ok((grants.at(-1) ?? 0) - (grants[0] ?? 0) >= 3 * SECOND, 'ten requests at three a second span over three seconds');
     });
   });
+
+  void test('a process killed mid-call stops blocking the window once its lease is taken over on its host', async () => {
+    await withProcesses(async ([first, second], db, schema) => {
+      // The lease is taken over on the database's clock: the windows' clock starts at real time.
+      const clock = new ManualClock(Date.now());
+      const dead = await deadPid();
+      const killed = first.rateWindows({ clock, holder: { pid: dead, hostname: hostname() } });
+      assert.equal(granted([await killed.reserve('prod', 'playerListUnfiltered', { perSecond: 1 })]), 1, 'its List was sent and never answered');
+      await killed.close();
+      await leaveLease(db, schema, 'prod', { pid: dead, hostname: hostname() });
+
+      const lock = await second.lock({ projects: ['prod'], owner: 'next apply' });
+      assert.equal(lock.takenOver?.pid, dead);
+      assert.equal(await inFlight(db, schema, dead), 0, 'its stamp counts from the takeover, no longer from send + the in-flight bound');
+      // Well past the takeover, well before the in-flight bound (65 s).
+      await clock.advance(5 * SECOND);
+      const next = second.rateWindows({ clock });
+      assert.equal(granted([await next.reserve('prod', 'playerListUnfiltered', { perSecond: 1 })]), 1);
+      await lock.release();
+    });
+  });
+
+  void test('requests in flight of a live process, or of a process on another host, keep blocking after a takeover', async () => {
+    await withProcesses(async ([first, second], db, schema) => {
+      const clock = new ManualClock(Date.now());
+      const dead = await deadPid();
+      // The test runner that started this file runs on; the other host's pid is dead here, which proves nothing there.
+      const live = first.rateWindows({ clock, holder: { pid: process.ppid, hostname: hostname() } });
+      const remote = first.rateWindows({ clock, holder: { pid: dead, hostname: 'another-host' } });
+      assert.equal(granted([await live.reserve('prod', 'playerListUnfiltered', { perSecond: 1 })]), 1);
+      assert.equal(granted([await remote.reserve('prod', 'playerListFiltered', { perSecond: 1 })]), 1);
+      await Promise.all([live.close(), remote.close()]);
+      // A process of this host with the remote one's pid died holding the lease: only its own stamps are settled.
+      await leaveLease(db, schema, 'prod', { pid: dead, hostname: hostname() });
+      const lock = await second.lock({ projects: ['prod'] });
+      assert.equal(lock.takenOver?.pid, dead);
+
+      await clock.advance(5 * SECOND);
+      const next = second.rateWindows({ clock });
+      for (const key of ['playerListUnfiltered', 'playerListFiltered'] as const) {
+        const reservation = await next.reserve('prod', key, { perSecond: 1 });
+        assert.ok(!reservation.granted && reservation.waitMs <= 250, `${key}: still in flight, re-checked shortly (${JSON.stringify(reservation)})`);
+      }
+      assert.equal(await inFlight(db, schema, dead), 1, 'the other host\'s stamp is untouched');
+      await lock.release();
+    });
+  });
+
+  void test('a reservation blocked by a dead process of this host settles its stamps and waits only for the window', async () => {
+    await withProcesses(async ([first, second]) => {
+      const clock = new ManualClock();
+      const killed = first.rateWindows({ clock, holder: { pid: await deadPid(), hostname: hostname() } });
+      assert.equal(granted([await killed.reserve('prod', 'recording', { perSecond: 1 })]), 1);
+      await killed.close();
+      const next = second.rateWindows({ clock });
+      assert.deepEqual(await next.reserve('prod', 'recording', { perSecond: 1 }), { granted: false, waitMs: SECOND }, 'counted from now: one second, not 65');
+      await clock.advance(SECOND);
+      assert.equal(granted([await next.reserve('prod', 'recording', { perSecond: 1 })]), 1);
+    });
+  });
 });
+
+/** What a SIGKILLed process leaves: its lease on `project`, live for an hour. */
+async function leaveLease(db: TestDatabase, schema: string, project: string, holder: { pid: number; hostname: string }): Promise<void> {
+  await db.query(
+    `INSERT INTO "${schema}".leases (project, holder_id, holder, epoch, expires_at) VALUES ($1, 'killed', $2, 1, now() + interval '1 hour')
+     ON CONFLICT (project) DO UPDATE SET holder_id = EXCLUDED.holder_id, holder = EXCLUDED.holder, epoch = 1, expires_at = EXCLUDED.expires_at`,
+    [project, JSON.stringify({ ...holder, startedAt: Date.now() - 5_000, owner: 'agoractl apply' })],
+  );
+}
+
+/** How many stamps of `pid` still count as in flight on the database's clock. */
+async function inFlight(db: TestDatabase, schema: string, pid: number): Promise<number> {
+  const rows = await db.query(`SELECT count(*)::int AS n FROM "${schema}".rate_stamps WHERE holder_pid = $1 AND counts_from > clock_timestamp()`, [pid]);
+  return (rows.rows[0] as { n: number }).n;
+}
