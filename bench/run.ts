@@ -8,7 +8,10 @@
 //      client (target ≥ 5×);
 //   3. the plan of 100,000 desired vs 100,000 observed players (bench/plan-scale.ts): < 1 s, < 300 MB;
 //   4. the FLS callback on adversarial stream names (bench/fls-callback.ts): median per request
-//      < 0.5 ms, and its ratio to a benign request.
+//      < 0.5 ms, and its ratio to a benign request;
+//   5. start-up of `agoractl --version`, `validate` and `plan --emulator` as whole processes,
+//      median of 10 beside bare `node -e 0` (bench/startup.ts): --version within +40 ms,
+//      validate within +120 ms.
 // It exits 1 when a target is missed, after printing everything.
 import { cpus, loadavg } from 'node:os';
 import { runClientBench } from './client.ts';
@@ -16,6 +19,7 @@ import { runConvergeBench } from './converge.ts';
 import { formatConvergeTable, missedConvergeTargets } from './converge-report.ts';
 import { PLAN_TARGETS, formatPlanScale, planMemoryMb, runPlanScale } from './plan-scale.ts';
 import { formatFlsCallbackResult, missedFlsCallbackTargets, runFlsCallbackBench } from './fls-callback.ts';
+import { formatStartup, runStartupBench } from './startup.ts';
 
 const log = (line: string): void => console.log(line);
 const missed: string[] = [];
@@ -46,6 +50,13 @@ log('\n4. FLS callback on adversarial stream names (time per request in the hand
 const callbacks = runFlsCallbackBench();
 for (const r of callbacks) log(`   ${formatFlsCallbackResult(r)}`);
 missed.push(...missedFlsCallbackTargets(callbacks));
+
+log('\n5. Start-up as whole processes (median of 10, beside bare node in the same run)');
+const startup = runStartupBench(10);
+for (const line of formatStartup(startup)) log(`   ${line}`);
+for (const r of startup.results) {
+  if (r.targetMs !== undefined && r.overNodeMs > r.targetMs) missed.push(`${r.name}: node +${r.overNodeMs.toFixed(0)} ms (target +${r.targetMs} ms)`);
+}
 
 log('');
 if (missed.length === 0) {
