@@ -6,21 +6,15 @@ import { rm } from 'node:fs/promises';
 import { after, describe, test } from 'node:test';
 import { startTestEmulator, type StatePlayer, type TestEmulator } from '../emulator/helpers.ts';
 import { manifestDir } from '../support/cli.ts';
-import { startTestDatabase, type TestDatabase } from '../state/postgres-server.ts';
+import { closeSharedTestDatabase, sharedTestDatabase } from '../state/postgres-server.ts';
 import { openPostgresStateStore } from '../../src/state/postgres-store.ts';
 import { NOTIFICATION_SECRET, projectDocument, startDaemon, waitFor, type Daemon } from './daemon-harness.ts';
 
 /** Short leases, so a dead replica's projects move within seconds (README "Replicas"). */
 const TTL_ARGS = ['--lease-ttl', '3', '--resync', '3600'];
 
-let started: Promise<TestDatabase> | undefined;
-function database(): Promise<TestDatabase> {
-  started ??= startTestDatabase();
-  return started;
-}
-after(async () => {
-  if (started) await (await started).close();
-});
+const database = sharedTestDatabase;
+after(closeSharedTestDatabase);
 
 function appId(index: number): string {
   return (index + 1).toString(16).padStart(32, 'a');

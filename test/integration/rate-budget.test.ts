@@ -9,17 +9,11 @@ import { after, describe, test } from 'node:test';
 import { startDaemon, waitFor } from '../e2e/daemon-harness.ts';
 import { runCli, type CliResult } from '../support/cli.ts';
 import { openPostgresStateStore } from '../../src/state/postgres-store.ts';
-import { startTestDatabase, type TestDatabase } from '../state/postgres-server.ts';
+import { closeSharedTestDatabase, sharedTestDatabase } from '../state/postgres-server.ts';
 import { PROJECT, Scenario, assertExit, docs, playerDoc, projectDoc } from './harness.ts';
 
-let started: Promise<TestDatabase> | undefined;
-function database(): Promise<TestDatabase> {
-  started ??= startTestDatabase();
-  return started;
-}
-after(async () => {
-  if (started) await (await started).close();
-});
+const database = sharedTestDatabase;
+after(closeSharedTestDatabase);
 
 // One List a second: processes starting together would collide in their first second unless
 // they count each other's requests. 20 a minute is never reached by this test's few Lists.

@@ -6,17 +6,11 @@ import { after, describe, test } from 'node:test';
 import { openPostgresStateStore } from '../../src/state/postgres-store.ts';
 import type { StateSnapshot } from '../../src/state/types.ts';
 import { runCli, type CliResult } from '../support/cli.ts';
-import { startTestDatabase, type TestDatabase } from '../state/postgres-server.ts';
+import { closeSharedTestDatabase, sharedTestDatabase } from '../state/postgres-server.ts';
 import { Scenario, assertExit, docs, playerDoc, projectDoc } from './harness.ts';
 
-let started: Promise<TestDatabase> | undefined;
-function database(): Promise<TestDatabase> {
-  started ??= startTestDatabase();
-  return started;
-}
-after(async () => {
-  if (started) await (await started).close();
-});
+const database = sharedTestDatabase;
+after(closeSharedTestDatabase);
 
 /** agoractl against the scenario's emulator and manifests, with the state wherever `args` say. */
 function agoractl(s: Scenario, args: string[], env: Record<string, string> = {}): Promise<CliResult> {

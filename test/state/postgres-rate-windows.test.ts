@@ -9,18 +9,12 @@ import type { Reservation } from '../../src/agora/rate-windows.ts';
 import { deadPid } from '../../src/state/conformance.ts';
 import { openPostgresStateStore, type PostgresStateStore } from '../../src/state/postgres-store.ts';
 import { ManualClock, settle } from '../agora/fake-clocks.ts';
-import { startTestDatabase, type TestDatabase } from './postgres-server.ts';
+import { closeSharedTestDatabase, sharedTestDatabase, type TestDatabase } from './postgres-server.ts';
 
 const SECOND = WINDOW_SPANS_MS.perSecond;
 
-let started: Promise<TestDatabase> | undefined;
-function database(): Promise<TestDatabase> {
-  started ??= startTestDatabase();
-  return started;
-}
-after(async () => {
-  if (started) await (await started).close();
-});
+const database = sharedTestDatabase;
+after(closeSharedTestDatabase);
 
 async function withProcesses(body: (stores: [PostgresStateStore, PostgresStateStore], db: TestDatabase, schema: string) => Promise<void>): Promise<void> {
   const db = await database();

@@ -12,16 +12,10 @@ import { LATEST_SCHEMA_VERSION } from '../../src/state/postgres-schema.ts';
 import type { StateStore } from '../../src/state/store.ts';
 import { resourceKey } from '../../src/state/types.ts';
 import { player, steppingClock } from './helpers.ts';
-import { startTestDatabase, type TestDatabase } from './postgres-server.ts';
+import { closeSharedTestDatabase, sharedTestDatabase, type TestDatabase } from './postgres-server.ts';
 
-let started: Promise<TestDatabase> | undefined;
-function database(): Promise<TestDatabase> {
-  started ??= startTestDatabase();
-  return started;
-}
-after(async () => {
-  if (started) await (await started).close();
-});
+const database = sharedTestDatabase;
+after(closeSharedTestDatabase);
 
 describeStateStoreConformance('postgres', async () => {
   const db = await database();
