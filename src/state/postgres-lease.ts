@@ -44,8 +44,9 @@ export type LeaseAttempt =
  * One attempt at taking every lease of the claim at once; all or none. A live lease whose holder
  * is a process of this host that no longer runs (killed, crashed) is ended first, as the file
  * lock takes over a dead pid's lock: the next apply on the host need not wait out the TTL. The
- * dead holder's requests still counted as in flight in the projects' rate windows are settled
- * too, or they would block their class for up to the in-flight bound (~65 s).
+ * previous holder's requests still counted as in flight in the projects' rate windows are
+ * settled too (dead, or whose lease expired), or they would block their class for up to the
+ * in-flight bound (~65 s).
  */
 export async function tryTakeLease(client: PoolClient, schema: string, claim: LeaseClaim): Promise<LeaseAttempt> {
   const abandoned: LockHolder[] = [];
@@ -54,7 +55,10 @@ export async function tryTakeLease(client: PoolClient, schema: string, claim: Le
     const attempt = await attemptLease(client, schema, claim);
     if (attempt.taken) {
       // Whoever left the leases, ended above or expired on its own, may have died mid-call.
-      for (const holder of [...abandoned, attempt.takenOver]) if (holder && isAbandonedHere(holder)) await settleStampsOf(client, schema, holder, claim.projects);
+      // A holder whose lease expired (paused, partitioned) counts as gone too: its intents are
+      // fenced by the epoch, so it sends no mutation once it resumes, and its requests in flight
+      // reached Agora long before the TTL ran out.
+      for (const holder of [...abandoned, attempt.takenOver]) if (holder) await settleStampsOf(client, schema, holder, claim.projects);
       const takenOver = attempt.takenOver ?? abandoned.at(-1);
       return takenOver ? { ...attempt, takenOver } : attempt;
     }
