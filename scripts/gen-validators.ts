@@ -36,6 +36,9 @@ export const AJV_OPTIONS = {
   strictRequired: false,
   strictTypes: false,
   allowUnionTypes: true,
+  // Shared definitions become one function each instead of a copy inlined at every $ref: a third
+  // of the code to parse at start-up.
+  inlineRefs: false,
   code: { source: true, esm: true, lines: false },
 } as const;
 
