@@ -149,21 +149,18 @@ export class PostgresStateStore implements StateStore {
   }
 
   put(resource: ResourceState): Promise<void> {
-    try {
+    // Checked and queued synchronously, so that puts issued together share one write.
+    return this.#writer.submitBuilt(() => {
       this.#assertOpen();
-      return this.#writer.submit({ type: 'put', resource: checkedResourceCopy(resource) });
-    } catch (error) {
-      return Promise.reject(error instanceof Error ? error : new Error(String(error)));
-    }
+      return { type: 'put', resource: checkedResourceCopy(resource) };
+    });
   }
 
   remove(key: string): Promise<void> {
-    try {
+    return this.#writer.submitBuilt(() => {
       this.#assertOpen();
-      return this.#writer.submit({ type: 'remove', key });
-    } catch (error) {
-      return Promise.reject(error instanceof Error ? error : new Error(String(error)));
-    }
+      return { type: 'remove', key };
+    });
   }
 
   async lock(options: LockOptions = {}): Promise<StateLock> {
