@@ -237,9 +237,15 @@ export async function settleStamps(client: pg.PoolClient, schema: string, holder
   if (holders.pids.length === 0) return 0;
   const now = holders.now ?? 'clock_timestamp()';
   const every = holders.projects === 'every';
+  // SKIP LOCKED: a holder paused (not dead) in the middle of its own transaction keeps its rows
+  // locked until it resumes; waiting for them would hang the takeover that settles them. Such a
+  // row stays unsettled and counts until its in-flight bound, as it did before the takeover.
   const result = await client.query(
     `UPDATE ${schema}.rate_stamps SET counts_from = ${now}
-     WHERE holder_host = $1 AND holder_pid = ANY($2::integer[]) AND counts_from > ${now} AND ($3::boolean OR project = ANY($4::text[]))`,
+     WHERE id IN (
+       SELECT id FROM ${schema}.rate_stamps
+       WHERE holder_host = $1 AND holder_pid = ANY($2::integer[]) AND counts_from > ${now} AND ($3::boolean OR project = ANY($4::text[]))
+       FOR UPDATE SKIP LOCKED)`,
     [holders.hostname, holders.pids, every, every ? [] : holders.projects],
   );
   return result.rowCount ?? 0;

@@ -116,6 +116,13 @@ export class PostgresStateStore implements StateStore {
     // An idle connection the server dropped is replaced at the next query; without a listener
     // its error would end the process.
     this.#pool.on('error', () => undefined);
+    // A process paused in the middle of a transaction (SIGSTOP, a frozen VM) keeps its row locks
+    // until it resumes: the server ends such a transaction once it has idled a lease's length,
+    // so another process can take the leases over (the paused one's lease has lapsed by then).
+    const idleMs = Math.max(1_000, this.#ttlMs);
+    this.#pool.on('connect', (client) => {
+      client.query(`SET idle_in_transaction_session_timeout = ${idleMs}`).catch(() => undefined);
+    });
     this.#writer = new GroupCommit((mutations) => this.#write(mutations));
   }
 
