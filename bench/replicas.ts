@@ -16,7 +16,8 @@ import { join } from 'node:path';
 import { DOCUMENTED_LIMITS } from '../src/agora/limits.ts';
 import { startTestEmulator, type TestEmulator } from '../test/emulator/helpers.ts';
 import { startTestDatabase } from '../test/state/postgres-server.ts';
-import { projectDocument, startDaemon, waitFor, type Daemon } from '../test/e2e/daemon-harness.ts';
+import { startDaemon, waitFor, type Daemon } from '../test/e2e/daemon-harness.ts';
+import { replicaAppId, replicaLeads, replicaManifests } from '../test/e2e/replica-manifests.ts';
 
 const { values } = parseArgs({
   options: {
@@ -31,37 +32,17 @@ const projects = Number(values.projects);
 const players = Number(values.players);
 const ttl = values.ttl;
 
-function appId(index: number): string {
-  return (index + 1).toString(16).padStart(32, 'b');
-}
+const appId = replicaAppId;
 
 async function writeManifests(dir: string): Promise<void> {
-  for (let i = 0; i < projects; i += 1) {
-    const project = projectDocument() as { metadata: { name: string }; spec: Record<string, unknown> };
-    project.metadata.name = `p${i}`;
-    project.spec['appId'] = appId(i);
-    const docs = [JSON.stringify(project)];
-    for (let j = 0; j < players; j += 1) {
-      docs.push(
-        JSON.stringify({
-          apiVersion: 'agoractl/v1',
-          kind: 'CloudPlayer',
-          metadata: { name: `p${i}-n${j}`, project: `p${i}` },
-          spec: { region: 'na', channelName: `c${i}`, uid: j + 1, streamUrl: `rtmp://origin.example.com/live/p${i}-${j}`, token: { generate: true }, idleTimeout: 300 },
-        }),
-      );
-    }
-    await writeFile(join(dir, `p${i}.yaml`), docs.join('\n---\n'));
-  }
+  for (const [name, text] of Object.entries(replicaManifests(projects, players))) await writeFile(join(dir, name), text);
 }
 
 async function convergedCount(emulator: TestEmulator): Promise<number> {
   return new Set((await emulator.players()).map((p) => `${p.appId}/${p.name ?? ''}`)).size;
 }
 
-async function leads(daemon: Daemon): Promise<string[]> {
-  return ((await (await fetch(`${daemon.url}/status`)).json()) as { replica: { leads: string[] } }).replica.leads;
-}
+const leads = replicaLeads;
 
 async function main(): Promise<void> {
   const db = await startTestDatabase();
@@ -86,7 +67,7 @@ async function main(): Promise<void> {
     await victim.stop('SIGKILL');
     const killedAt = Date.now();
     const first = orphaned[0] ?? 'p0';
-    const gone = (await emulator.players()).find((p) => p.name === `${first}-n0`);
+    const gone = (await emulator.players()).find((p) => p.name === `${first}-player0`);
     if (gone) await emulator.call('DELETE', `/na/v1/projects/${appId(Number(first.slice(1)))}/cloud-player/players/${gone.id}`);
     const alive = daemons.slice(1);
     await waitFor(

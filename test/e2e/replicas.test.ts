@@ -8,7 +8,8 @@ import { startTestEmulator, type StatePlayer, type TestEmulator } from '../emula
 import { manifestDir } from '../support/cli.ts';
 import { closeSharedTestDatabase, sharedTestDatabase } from '../state/postgres-server.ts';
 import { openPostgresStateStore } from '../../src/state/postgres-store.ts';
-import { NOTIFICATION_SECRET, projectDocument, startDaemon, waitFor, type Daemon } from './daemon-harness.ts';
+import { NOTIFICATION_SECRET, startDaemon, waitFor, type Daemon } from './daemon-harness.ts';
+import { replicaAppId, replicaLeads, replicaManifests } from './replica-manifests.ts';
 
 /** Short leases, so a dead replica's projects move within seconds (README "Replicas"). */
 const TTL_ARGS = ['--lease-ttl', '3', '--resync', '3600'];
@@ -16,41 +17,9 @@ const TTL_ARGS = ['--lease-ttl', '3', '--resync', '3600'];
 const database = sharedTestDatabase;
 after(closeSharedTestDatabase);
 
-function appId(index: number): string {
-  return (index + 1).toString(16).padStart(32, 'a');
-}
-
-/** `count` projects p0.. with `players` players each, every project its own App ID. */
-function manifests(count: number, players: number, limits?: Record<string, unknown>): Record<string, string> {
-  const files: Record<string, string> = {};
-  for (let i = 0; i < count; i += 1) {
-    const project = projectDocument(limits) as { metadata: { name: string }; spec: Record<string, unknown> };
-    project.metadata.name = `p${i}`;
-    project.spec['appId'] = appId(i);
-    const docs = [JSON.stringify(project)];
-    for (let j = 0; j < players; j += 1) {
-      docs.push(
-        JSON.stringify({
-          apiVersion: 'agoractl/v1',
-          kind: 'CloudPlayer',
-          metadata: { name: `p${i}-player${j}`, project: `p${i}` },
-          spec: { region: 'na', channelName: `c${i}`, uid: j + 1, streamUrl: `rtmp://origin.example.com/live/p${i}-${j}`, token: { generate: true }, idleTimeout: 300 },
-        }),
-      );
-    }
-    files[`p${i}.yaml`] = docs.join('\n---\n');
-  }
-  return files;
-}
-
-interface ReplicaStatus {
-  replica: { id?: string; replicas: number; leads: string[] };
-}
-
-async function leads(daemon: Daemon): Promise<string[]> {
-  const body = (await (await fetch(`${daemon.url}/status`)).json()) as ReplicaStatus;
-  return body.replica.leads;
-}
+const appId = replicaAppId;
+const manifests = replicaManifests;
+const leads = replicaLeads;
 
 /** Every project's players exist exactly once; returns the world's players then. */
 function converged(emulator: TestEmulator, projects: number, players: number) {
