@@ -57,10 +57,11 @@ export function verifyNotification(
   for (const entry of secrets) {
     const secret = typeof entry === 'string' ? entry : entry.secret;
     if (secret.length === 0) continue;
-    if (verifyNotificationSignature(body, headers, secret) && !verified) {
-      verified = true;
-      project = typeof entry === 'string' ? undefined : entry.project;
-    }
+    if (!verifyNotificationSignature(body, headers, secret)) continue;
+    const owner = typeof entry === 'string' ? undefined : entry.project;
+    // Projects that share a secret: the signature names none of them (the resource does).
+    project = verified && project !== owner ? undefined : owner;
+    verified = true;
   }
   if (!verified) return { ok: false, reason: 'forged', status: 401 };
   const notification = parseNotification(body);

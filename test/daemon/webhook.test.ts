@@ -97,6 +97,12 @@ const verifyCases: Record<string, VerifyCase> = {
     secrets: ['s3cret'],
     want: { ok: false, reason: 'malformed', status: 400 },
   },
+  'names no project when the projects whose secrets verify it share that secret (the resource tells)': {
+    body: playerBody,
+    headers: signed(playerBody, 'shared'),
+    secrets: [{ project: 'p0', secret: 'shared' }, { project: 'p1', secret: 'shared' }],
+    want: { ok: true },
+  },
   'answers 400 to a signed body that is not JSON': {
     body: 'noticeId=1',
     headers: signed('noticeId=1', 's3cret'),
