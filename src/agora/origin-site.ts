@@ -2,7 +2,7 @@
 // /v1/projects/{appid}/fls/entry_points/{entry_point}/settings/origin_site
 // (fls-pull-from-origin.txt). FLS takes HMAC request signing instead of Basic auth; call.ts
 // signs every FLS request with signing.ts.
-import type { CallContext, CallSpec } from './call.ts';
+import type { CallContext, CallSpec, SendHooks } from './call.ts';
 import { answerError, callIdempotent, isSuccess } from './call.ts';
 import { AGORA_CLIENT_REASONS } from './errors.ts';
 import { ShapeError, bool, object, optional, str } from './shape.ts';
@@ -22,9 +22,9 @@ export type OriginSitePatch = { [K in keyof OriginSiteSettings]?: OriginSiteSett
 
 export interface OriginSiteApi {
   get(entryPoint: string): Promise<OriginSiteSettings>;
-  patch(entryPoint: string, body: OriginSitePatch): Promise<void>;
+  patch(entryPoint: string, body: OriginSitePatch, hooks?: SendHooks): Promise<void>;
   /** Creates an entry point (POST entry_points?id=, agora-facts.md "FLS"); one that exists already is fine. */
-  createEntryPoint(entryPoint: string): Promise<void>;
+  createEntryPoint(entryPoint: string, hooks?: SendHooks): Promise<void>;
 }
 
 const settingsAnswer = object({ enabled: optional(bool), domain: optional(str), app: optional(str), callbackUrl: optional(str) });
@@ -48,7 +48,7 @@ export function originSiteApi(ctx: CallContext): OriginSiteApi {
       }
     },
 
-    async patch(entryPoint, body) {
+    async patch(entryPoint, body, hooks) {
       const spec = {
         family: 'fls',
         // Setting fields to values is the same however often it is done.
@@ -58,12 +58,14 @@ export function originSiteApi(ctx: CallContext): OriginSiteApi {
         endpoint: `PATCH ${endpoint}`,
         path: path(entryPoint),
         body,
+        beforeSend: hooks?.beforeSend,
+        signal: hooks?.signal,
       } satisfies CallSpec;
       const answer = await callIdempotent(ctx, spec);
       if (!isSuccess(answer)) throw answerError(spec, answer);
     },
 
-    async createEntryPoint(entryPoint) {
+    async createEntryPoint(entryPoint, hooks) {
       const spec = {
         family: 'fls',
         // Creating a name that exists answers 409, which is the outcome wanted: safe to repeat.
@@ -73,6 +75,8 @@ export function originSiteApi(ctx: CallContext): OriginSiteApi {
         endpoint: 'POST /v1/projects/{appId}/fls/entry_points',
         path: `/v1/projects/${encodeURIComponent(ctx.appId)}/fls/entry_points`,
         query: { id: entryPoint },
+        beforeSend: hooks?.beforeSend,
+        signal: hooks?.signal,
       } satisfies CallSpec;
       const answer = await callIdempotent(ctx, spec);
       if (!isSuccess(answer) && answer.status !== 409) throw answerError(spec, answer);

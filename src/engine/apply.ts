@@ -1,7 +1,8 @@
 // Carries out a plan: every independent action in flight at once (the client's rate limiters
 // pace the calls), creates held back only by the quota they need, errors collected per action
 // so the rest continues. It reads the plan; it never re-decides it.
-import type { PlannedAction, KindModule, ExecuteContext } from '../resources/kind.ts';
+import type { PlannedAction, KindModule } from '../resources/kind.ts';
+import { executeAction, type ProjectContext } from './execute.ts';
 import type { Plan } from './plan.ts';
 import type { Clock } from '../clock.ts';
 import { QuotaGate } from './quota-gate.ts';
@@ -32,7 +33,7 @@ export interface ApplyOptions {
   plan: Plan;
   modules: readonly KindModule[];
   /** Execution context by project. */
-  contexts: ReadonlyMap<string, ExecuteContext>;
+  contexts: ReadonlyMap<string, ProjectContext>;
   /** Free quota by `project/kind` when the plan was made; absent or null: unlimited. */
   quotaFree: ReadonlyMap<string, number | null>;
   clock: Clock;
@@ -77,7 +78,7 @@ export async function applyPlan(options: ApplyOptions): Promise<ApplyResult> {
     const t0 = options.clock.now();
     emit({ type: 'start', action });
     try {
-      await module.execute(action, ctx);
+      await executeAction(module, action, ctx);
       result.done.push(action);
       if (action.quotaDelta < 0) quota.release(-action.quotaDelta);
       emit({ type: 'done', action, durationMs: options.clock.now() - t0 });

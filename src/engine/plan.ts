@@ -3,7 +3,9 @@
 // as data (Terraform's internal/plans).
 import type { QuotaKey } from '../agora/limits.ts';
 import type { ResourceState } from '../state/types.ts';
-import type { DesiredResource, KindModule, KindObservation, PlannedAction, ActionType } from '../resources/kind.ts';
+import type { DesiredResource, DiffInput, KindModule, KindObservation, PlannedAction, ActionType } from '../resources/kind.ts';
+import { plannedAction } from '../resources/action.ts';
+import { decodedState } from './execute.ts';
 
 export const PLAN_ERROR = {
   quotaExceeded: 'QuotaExceeded',
@@ -85,12 +87,12 @@ export function buildPlan(input: PlanInput): Plan {
       if (!selected(input.targets, key)) {
         // Left out by the targets but removed from the manifests: still part of the change.
         if (identity.desired === undefined && state?.externalId !== undefined && !input.allowMassDelete) {
-          removal.deletes += countDeletes(module.diff({ key, project, name, desired: undefined, observed: observed?.get(name), state, now: input.now }));
+          removal.deletes += countDeletes(diffOf(module, { key, project, name, desired: undefined, observed: observed?.get(name), now: input.now }, state));
         }
         return;
       }
       removal.planned = true;
-      const found = module.diff({ key, project, name, desired: identity.desired, observed: observed?.get(name), state, now: input.now });
+      const found = diffOf(module, { key, project, name, desired: identity.desired, observed: observed?.get(name), now: input.now }, state);
       removal.deletes += countDeletes(found);
       for (let i = 0; i < found.length; i++) actions.push(found[i] as PlannedAction);
     });
@@ -110,6 +112,16 @@ export function buildPlan(input: PlanInput): Plan {
     errors: [...errors, ...quotaErrors(input, modules, actions), ...massDeleteErrors(input, removals)],
     summary: summarise(actions),
   };
+}
+
+export const UNREADABLE_STATE_REASON = 'its state record was written in a layout this version of agoractl cannot read; upgrade agoractl, or forget it (agoractl state forget) and adopt it again';
+
+/** The kind's diff of one identity; a record the kind cannot read blocks it rather than be taken for absent. */
+function diffOf(module: KindModule, input: Omit<DiffInput, 'state'>, record: ResourceState | undefined): PlannedAction[] {
+  if (!record) return module.diff(input);
+  const state = decodedState(module, record);
+  if (state) return module.diff({ ...input, state });
+  return [plannedAction(input, module.kind, 'conflict', UNREADABLE_STATE_REASON, {}, { blocked: true })];
 }
 
 /** By identity key; each key is built once, not once per comparison. */

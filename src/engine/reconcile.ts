@@ -7,7 +7,8 @@ import type { AgoraClient } from '../agora/client.ts';
 import type { Limits } from '../agora/limits.ts';
 import type { StateStore } from '../state/store.ts';
 import type { ResourceState } from '../state/types.ts';
-import type { DesiredResource, ExecuteContext, KindModule, KindObservation, ProjectSecrets, StateWriter } from '../resources/kind.ts';
+import type { DesiredResource, KindModule, KindObservation, ProjectSecrets } from '../resources/kind.ts';
+import { decodedState, type ProjectContext, type StateWriter } from './execute.ts';
 import { buildPlan, PLAN_ERROR, type Plan } from './plan.ts';
 import { applyPlan, type ApplyEvent, type ApplyResult } from './apply.ts';
 
@@ -22,7 +23,7 @@ export interface ReconcileScope {
   modules: readonly KindModule[];
   desired: readonly DesiredResource[];
   /** Desired specs with secrets resolved, by key: for execute only. */
-  resolvedSpecs: ReadonlyMap<string, Record<string, unknown>>;
+  resolvedSpecs: ReadonlyMap<string, object>;
   projects: ReadonlyMap<string, ProjectRuntime>;
   clock: Clock;
   logger: Logger;
@@ -57,10 +58,11 @@ export async function planPass(scope: ReconcileScope, stored: readonly ResourceS
     for (const module of scope.modules) {
       if (scoped && !scoped.has(`${project.name}/${module.kind}`)) continue;
       const desired = scope.desired.filter((d) => d.project === project.name && d.kind === module.kind);
-      const state = stored.filter((s) => s.project === project.name && s.kind === module.kind);
-      if (desired.length === 0 && state.length === 0) continue;
+      const records = stored.filter((s) => s.project === project.name && s.kind === module.kind);
+      if (desired.length === 0 && records.length === 0) continue;
+      const state = records.flatMap((s) => decodedState(module, s) ?? []);
       jobs.push(
-        module.observe({ client: project.client, project: project.name, desired, state, clock: scope.clock }).then((o) => {
+        module.observe({ client: project.client, project: project.name, desired, state, limits: project.limits, clock: scope.clock }).then((o) => {
           byKind.set(module.kind, o);
           calls += o.calls;
         }),
@@ -73,9 +75,13 @@ export async function planPass(scope: ReconcileScope, stored: readonly ResourceS
   const modules = new Map(scope.modules.map((m) => [m.kind, m]));
   const state = stored.map((s) => {
     const module = modules.get(s.kind);
-    const next = module?.refresh?.(s, observed.get(s.project)?.get(s.kind)?.resources.get(s.name), now);
-    if (next) refreshed.push(next);
-    return next ?? s;
+    const decoded = module?.refresh ? decodedState(module, s) : undefined;
+    const data = decoded && module?.refresh?.(decoded, observed.get(s.project)?.get(s.kind)?.resources.get(s.name), now);
+    if (!module || !data) return s;
+    const { dataVersion: _v, ...record } = s;
+    const next: ResourceState = { ...record, ...(module.dataVersion > 1 ? { dataVersion: module.dataVersion } : {}), data: { ...data }, updatedAt: now };
+    refreshed.push(next);
+    return next;
   });
 
   const quotas = new Map([...scope.projects.values()].map((p) => [p.name, p.limits]));
@@ -122,7 +128,7 @@ export async function applyPass(scope: ReconcileScope, store: StateStore, pass: 
       await store.remove(key);
     },
   };
-  const contexts = new Map<string, ExecuteContext>();
+  const contexts = new Map<string, ProjectContext>();
   for (const project of scope.projects.values()) {
     contexts.set(project.name, {
       client: project.client,

@@ -22,7 +22,7 @@ export function canonicalJson(value: unknown): string {
  * An object left empty counts as absent, so `{ audioOptions: { volume: 5 } }` without
  * `audioOptions.volume` hashes like a spec that never had audioOptions.
  */
-export function specHash(spec: Record<string, unknown>, omit: readonly string[] = []): string {
+export function specHash(spec: object, omit: readonly string[] = []): string {
   const tree = omitTree(omit);
   end = 0;
   if (!canonical(spec, tree, rootOf(tree))) writeAscii('{}');

@@ -5,9 +5,10 @@ import type { Issue } from './explain.ts';
 import { isRecord } from './paths.ts';
 import { isSchemaNode } from './schemas.ts';
 import type { ManifestSchemas } from './schemas.ts';
+import type { ManifestKinds } from './kind-rules.ts';
 
 /** The problems of one document; empty when it is valid. */
-export function validateDocument(value: unknown, schemas: ManifestSchemas): Issue[] {
+export function validateDocument(value: unknown, schemas: ManifestSchemas, kinds: ManifestKinds): Issue[] {
   if (!isRecord(value)) {
     return [
       {
@@ -19,28 +20,20 @@ export function validateDocument(value: unknown, schemas: ManifestSchemas): Issu
     ];
   }
   const kind = value.kind;
-  const validate = typeof kind === 'string' ? schemas.validatorFor(kind) : undefined;
+  const validate = typeof kind === 'string' ? (kinds.get(kind)?.validate ?? schemas.validatorFor(kind)) : undefined;
   if (validate) return validate(value) ? [] : explainErrors(validate.errors ?? [], value, schemas);
   // No kind, or one we do not know: what every document shares says what is wrong.
   const envelope = schemas.envelope();
   return envelope(value) ? [] : explainErrors(envelope.errors ?? [], value, schemas);
 }
 
-/**
- * Fields agoractl itself acts on, whose schema default is filled in when absent so the engine
- * and the spec hashes see one value: a project's domain, a player's restartPolicy, an origin
- * site's deletionPolicy. Vendor defaults stay with the vendor (Agora applies them).
- */
-const AGORACTL_DEFAULTS: Readonly<Record<string, readonly string[]>> = {
-  Project: ['domain'],
-  CloudPlayer: ['restartPolicy'],
-  OriginSite: ['deletionPolicy'],
-};
+/** agoractl's own defaults of a Project (a kind module declares its own: kind-rules.ts). */
+const PROJECT_DEFAULTS = ['domain'] as const;
 
 const defaultsByKind = new WeakMap<ManifestSchemas, Map<string, Array<[string, unknown]>>>();
 
 /** The [field, default] pairs of a kind, read from its schema once. */
-function agoractlDefaults(kind: string, schemas: ManifestSchemas): Array<[string, unknown]> {
+function agoractlDefaults(kind: string, fields: readonly string[], schemas: ManifestSchemas): Array<[string, unknown]> {
   let byKind = defaultsByKind.get(schemas);
   if (!byKind) {
     byKind = new Map();
@@ -53,7 +46,7 @@ function agoractlDefaults(kind: string, schemas: ManifestSchemas): Array<[string
     const documentProperties = id === undefined ? undefined : schemas.schemaById(id).properties;
     const specRef = isSchemaNode(documentProperties) && isSchemaNode(documentProperties.spec) ? documentProperties.spec : undefined;
     const specProperties = specRef ? schemas.deref(specRef).properties : undefined;
-    for (const field of AGORACTL_DEFAULTS[kind] ?? []) {
+    for (const field of fields) {
       const property = isSchemaNode(specProperties) ? specProperties[field] : undefined;
       if (isSchemaNode(property) && property.default !== undefined) defaults.push([field, property.default]);
     }
@@ -62,6 +55,7 @@ function agoractlDefaults(kind: string, schemas: ManifestSchemas): Array<[string
   return defaults;
 }
 
-export function applyAgoractlDefaults(kind: string, spec: Record<string, unknown>, schemas: ManifestSchemas): void {
-  for (const [field, value] of agoractlDefaults(kind, schemas)) if (spec[field] === undefined) spec[field] = value;
+export function applyAgoractlDefaults(kind: string, spec: Record<string, unknown>, schemas: ManifestSchemas, kinds: ManifestKinds): void {
+  const fields = kind === 'Project' ? PROJECT_DEFAULTS : (kinds.get(kind)?.defaults ?? []);
+  for (const [field, value] of agoractlDefaults(kind, fields, schemas)) if (spec[field] === undefined) spec[field] = value;
 }

@@ -15,11 +15,13 @@ import type { SourceDocument } from './source.ts';
 import { resourceKey } from './types.ts';
 import { measureTree, measureValues } from './yaml-limits.ts';
 import type { DesiredState, LoadResult, ManifestDoc, ProjectDoc, ResourceDoc } from './types.ts';
+import type { ManifestKinds } from './kind-rules.ts';
 
 /** Where each loaded document came from, for errors found later (resolveSecrets). */
 export const documentOrigins = new WeakMap<object, { file: ManifestFile; document: SourceDocument }>();
 
-export async function loadManifests(paths: string[]): Promise<LoadResult> {
+/** Reads, validates and cross-checks the manifests; `kinds` are the registered kinds' rules. */
+export async function loadManifests(paths: string[], kinds: ManifestKinds): Promise<LoadResult> {
   const schemas = manifestSchemas();
   const expanded = await expandPaths(paths);
   const errors: ManifestError[] = [...expanded.errors];
@@ -55,7 +57,7 @@ export async function loadManifests(paths: string[]): Promise<LoadResult> {
         errors.push({ file, ...position, path: formatPath(measure.refusal.segments), message: measure.refusal.message, code: ErrorCode.LimitExceeded });
         continue;
       }
-      const issues = validateDocument(document.value, schemas);
+      const issues = validateDocument(document.value, schemas, kinds);
       const value = isRecord(document.value) ? document.value : {};
       const entry = identify(source, document, value, issues.length === 0);
       for (const issue of issues) {
@@ -66,14 +68,14 @@ export async function loadManifests(paths: string[]): Promise<LoadResult> {
     }
   }
 
-  const refusals = checkReferences(entries);
+  const refusals = checkReferences(entries, kinds);
   errors.push(...refusals.map((refusal) => refusal.error));
   const refused = new Set(refusals.map((refusal) => refusal.entry));
   const desired: DesiredState = { projects: [], resources: [] };
   for (const entry of entries) {
     // Only documents without any error are desired: nothing may act on a refused one.
     if (!entry.valid || refused.has(entry)) continue;
-    const doc = toDoc(entry, schemas);
+    const doc = toDoc(entry, schemas, kinds);
     documentOrigins.set(doc, { file: entry.file, document: entry.document });
     if (doc.kind === 'Project') desired.projects.push(doc);
     else desired.resources.push(doc);
@@ -89,10 +91,10 @@ function identify(file: ManifestFile, document: SourceDocument, value: Record<st
   return { file, document, value, kind, name, project, valid };
 }
 
-function toDoc(entry: Entry, schemas: ReturnType<typeof manifestSchemas>): ManifestDoc {
+function toDoc(entry: Entry, schemas: ReturnType<typeof manifestSchemas>, kinds: ManifestKinds): ManifestDoc {
   const value = entry.value;
   const spec = isRecord(value.spec) ? value.spec : {};
-  applyAgoractlDefaults(entry.kind ?? '', spec, schemas);
+  applyAgoractlDefaults(entry.kind ?? '', spec, schemas, kinds);
   // The document passed its kind's schema, so it has the generated type of that kind.
   const placed = {
     ...value,

@@ -8,6 +8,7 @@ import type { ManifestError } from './errors.ts';
 import { didYouMean, formatPath, isRecord, valueAt } from './paths.ts';
 import type { Segment } from './paths.ts';
 import type { ManifestFile, SourceDocument } from './source.ts';
+import type { ManifestKinds } from './kind-rules.ts';
 
 /** One document with what is known of its identity, valid or not. */
 export interface Entry {
@@ -32,11 +33,6 @@ function where(entry: Entry): string {
   return `${entry.file.file}:${position.line}:${position.column}`;
 }
 
-const QUOTAS: ReadonlyArray<{ kind: string; quota: QuotaKey; noun: string }> = [
-  { kind: 'CloudPlayer', quota: 'playersPerProject', noun: 'cloud players' },
-  { kind: 'CloudRecording', quota: 'recordingsPerApp', noun: 'cloud recordings' },
-];
-
 /** An error found across documents, and the document it refuses. */
 export interface Refusal {
   entry: Entry;
@@ -47,7 +43,7 @@ function refuse(entry: Entry, segments: Segment[], message: string, code: Manife
   return { entry, error: errorAt(entry, segments, 'value', message, code) };
 }
 
-export function checkReferences(entries: readonly Entry[]): Refusal[] {
+export function checkReferences(entries: readonly Entry[], kinds: ManifestKinds): Refusal[] {
   const errors: Refusal[] = [];
   const identified = entries.filter((entry) => entry.kind !== undefined && entry.name !== undefined && entry.project !== undefined);
 
@@ -77,7 +73,9 @@ export function checkReferences(entries: readonly Entry[]): Refusal[] {
     errors.push(refuse(entry, ['metadata', 'project'], message, ErrorCode.UnknownProject));
   }
 
-  for (const { kind, quota, noun } of QUOTAS) {
+  for (const [kind, rules] of kinds) {
+    if (!rules.quota) continue;
+    const { key: quota, noun } = rules.quota;
     const count = new Map<string, number>();
     for (const entry of unique) {
       if (entry.kind !== kind || entry.project === undefined) continue;
@@ -93,7 +91,7 @@ export function checkReferences(entries: readonly Entry[]): Refusal[] {
     }
   }
 
-  errors.push(...checkChannelUsers(unique));
+  errors.push(...checkChannelUsers(unique, kinds));
   return errors;
 }
 
@@ -108,30 +106,21 @@ function quotaOf(project: Entry, quota: QuotaKey): number | null {
   return DOCUMENTED_LIMITS[quota];
 }
 
-function checkChannelUsers(entries: readonly Entry[]): Refusal[] {
+function checkChannelUsers(entries: readonly Entry[], kinds: ManifestKinds): Refusal[] {
   const errors: Refusal[] = [];
   const users = new Map<string, Entry>();
   for (const entry of entries) {
-    if (!entry.valid || (entry.kind !== 'CloudPlayer' && entry.kind !== 'CloudRecording')) continue;
+    const rules = entry.valid && entry.kind !== undefined ? kinds.get(entry.kind) : undefined;
     const spec = entry.value.spec;
-    if (!isRecord(spec) || typeof spec.channelName !== 'string') continue;
-    // A web page recording's cname only labels the recording; it joins no RTC channel.
-    if (entry.kind === 'CloudRecording' && spec.mode === 'web') continue;
-    // uid 0 asks Agora to pick one, so it never collides.
-    const user =
-      typeof spec.uid === 'number' && spec.uid !== 0
-        ? { field: 'uid', id: `uid:${spec.uid}`, text: `uid ${spec.uid}` }
-        : typeof spec.account === 'string'
-          ? { field: 'account', id: `account:${spec.account}`, text: `account ${JSON.stringify(spec.account)}` }
-          : undefined;
+    const user = rules?.channelUser && isRecord(spec) ? rules.channelUser(spec) : undefined;
     if (!user) continue;
-    const key = `${entry.project ?? ''}\u0000${spec.channelName}\u0000${user.id}`;
+    const key = `${entry.project ?? ''}\u0000${user.channelName}\u0000${user.id}`;
     const first = users.get(key);
     if (!first) {
       users.set(key, entry);
       continue;
     }
-    const message = `${user.text} is already used in channel ${JSON.stringify(spec.channelName)} by ${first.kind ?? ''} ${JSON.stringify(first.name)} (${where(first)})`;
+    const message = `${user.text} is already used in channel ${JSON.stringify(user.channelName)} by ${first.kind ?? ''} ${JSON.stringify(first.name)} (${where(first)})`;
     errors.push(refuse(entry, ['spec', user.field], message, ErrorCode.DuplicateChannelUser));
   }
   return errors;

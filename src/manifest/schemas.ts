@@ -125,3 +125,10 @@ export function manifestSchemas(): ManifestSchemas {
   shared ??= new ManifestSchemas();
   return shared;
 }
+
+/** The generated validator of one kind's documents, for its kind module. */
+export function kindValidator(kind: string): ValidateFunction {
+  const validate = kindValidators.get(kind);
+  if (!validate) throw new TypeError(`no schema validator was generated for kind ${kind}: add its schema to schemas/ and run npm run gen:validators`);
+  return validate;
+}

@@ -1,18 +1,25 @@
 // Builds the actions of one identity's diff: every kind fills the same fields the same way.
-import type { DiffInput, PlannedAction } from './kind.ts';
+import type { ActionType, KindData, PlannedAction } from './kind.ts';
 
 /** What a diff sets beyond an action's identity, type and reason. */
-export type ActionExtra = Partial<Pick<PlannedAction, 'changes' | 'detail' | 'quotaDelta' | 'blocked'>>;
+export type ActionExtra<Detail extends KindData> = Partial<Pick<PlannedAction<Detail>, 'changes' | 'quotaDelta' | 'blocked'>> & { detail?: Partial<Detail> };
 
-export type ActionFactory = (type: PlannedAction['type'], reason: string, extra?: ActionExtra) => PlannedAction;
+export type ActionFactory<Detail extends KindData> = (type: ActionType, reason: string, extra?: ActionExtra<Detail>) => PlannedAction<Detail>;
 
-export function actionFactory(input: DiffInput, kind: string, baseDetail?: Record<string, unknown>): ActionFactory {
-  return (type, reason, extra) => plannedAction(input, kind, type, reason, extra, baseDetail);
+/** The identity an action is about. */
+export interface ActionIdentity {
+  key: string;
+  project: string;
+  name: string;
+}
+
+export function actionFactory<Detail extends KindData>(input: ActionIdentity, kind: string, baseDetail: Detail): ActionFactory<Detail> {
+  return (type, reason, extra) => plannedAction(input, kind, type, reason, baseDetail, extra);
 }
 
 /** One action; field by field, as a plan of 100,000 players builds tens of thousands of them. */
-export function plannedAction(input: DiffInput, kind: string, type: PlannedAction['type'], reason: string, extra: ActionExtra = {}, baseDetail?: Record<string, unknown>): PlannedAction {
-  const action: PlannedAction = {
+export function plannedAction<Detail extends KindData>(input: ActionIdentity, kind: string, type: ActionType, reason: string, baseDetail: Detail, extra: ActionExtra<Detail> = {}): PlannedAction<Detail> {
+  const action: PlannedAction<Detail> = {
     key: input.key,
     project: input.project,
     kind,

@@ -1,19 +1,27 @@
 // The one interface every Agora resource kind implements (crossplane-runtime's ExternalClient,
-// split so that planning stays pure): observe reads Agora, diff decides, execute acts. The
-// engine never names a kind; adding a kind means adding one module that implements this.
-import type { QuotaKey } from '../agora/limits.ts';
+// split so that planning stays pure): observe reads Agora, diff decides, execute acts. A kind
+// module declares everything about its kind (its manifest rules, quota, observation cost,
+// notification routing, state data version); the engine, the manifest loader and the daemon
+// never name a kind. Adding a kind means adding one module that implements this and
+// registering it (registry.ts).
+import type { QuotaKey, Limits } from '../agora/limits.ts';
 import type { AgoraClient } from '../agora/client.ts';
+import type { SendHooks } from '../agora/call.ts';
 import type { Clock } from '../clock.ts';
-import type { ResourceState } from '../state/types.ts';
+import type { ResourceState, PendingIntent } from '../state/types.ts';
+import type { KindManifestRules } from '../manifest/kind-rules.ts';
 import type { Logger } from 'pino';
 
+/** JSON data as a kind keeps it in state and in plans. */
+export type KindData = object;
+
 /** A desired resource as the engine sees it: identity plus the manifest spec (secret references, never values). */
-export interface DesiredResource {
+export interface DesiredResource<Spec extends object = object> {
   key: string;
   project: string;
   kind: string;
   name: string;
-  spec: Record<string, unknown>;
+  spec: Spec;
   source?: { file: string; line: number; column: number };
 }
 
@@ -36,11 +44,15 @@ export interface KindObservation {
   calls: number;
 }
 
-export interface ObserveInput {
+/** A state record whose data the kind has decoded (see KindModule.decode). */
+export type KindState<Data extends KindData> = Omit<ResourceState, 'data'> & { data: Data };
+
+export interface ObserveInput<Spec extends object = object, Data extends KindData = KindData> {
   client: AgoraClient;
   project: string;
-  desired: DesiredResource[];
-  state: ResourceState[];
+  desired: DesiredResource<Spec>[];
+  state: KindState<Data>[];
+  limits: Limits;
   clock: Clock;
 }
 
@@ -57,7 +69,7 @@ export const ACTION_TYPES = ['create', 'update', 'replace', 'delete', 'adopt', '
 export type ActionType = (typeof ACTION_TYPES)[number];
 
 /** One step of a plan: plain data that can be printed, serialised and asserted on. */
-export interface PlannedAction {
+export interface PlannedAction<Detail extends KindData = KindData> {
   key: string;
   project: string;
   kind: string;
@@ -65,22 +77,23 @@ export interface PlannedAction {
   type: ActionType;
   /** Why, in words a person reads in the plan. */
   reason: string;
+  /** For people only: execute never reads them. */
   changes: FieldChange[];
-  /** Kind-specific, serialisable inputs of execute (ids, sequence, playTs...). Never secrets. */
-  detail: Record<string, unknown>;
+  /** The kind's typed, serialisable inputs of execute (ids, sequence, playTs...). Never secrets. */
+  detail: Detail;
   /** Live resources this action adds to (+1) or frees from (-1) its kind's quota when done. */
   quotaDelta: number;
   /** A conflict or other action agoractl will not carry out; apply reports it as an error. */
   blocked?: boolean;
 }
 
-export interface DiffInput {
+export interface DiffInput<Spec extends object = object, Data extends KindData = KindData> {
   key: string;
   project: string;
   name: string;
-  desired?: DesiredResource;
+  desired?: DesiredResource<Spec>;
   observed?: ObservedResource;
-  state?: ResourceState;
+  state?: KindState<Data>;
   now: number;
 }
 
@@ -90,41 +103,113 @@ export interface ProjectSecrets {
   appCertificate?: string;
 }
 
-export interface StateWriter {
-  get(key: string): ResourceState | undefined;
-  /** Durable when resolved: call before a mutation (intent) and after (result). */
-  put(resource: ResourceState): Promise<void>;
-  remove(key: string): Promise<void>;
+/** What a resource is once an action's call(s) are done: the engine records it. */
+export type Outcome<Data extends KindData> =
+  | { type: 'recorded'; externalId?: string; specHash?: string; data: Data }
+  | { type: 'removed' }
+  /** Agora may or may not have done it: the engine asks the kind's resolve, then repeats. */
+  | { type: 'unknown'; requestId?: string; cause?: string };
+
+/** The write-ahead intent of one call: what Agora may have done once it is sent. */
+export interface Intent<Data extends KindData> {
+  action: string;
+  detail?: Record<string, unknown>;
+  /** The record's data as of the send (e.g. the sequence an update uses); unchanged if absent. */
+  data?: Data;
+  /** Drops the record's external id with the intent (a replace's new create). */
+  clearExternalId?: boolean;
 }
 
-export interface ExecuteContext {
+/**
+ * What execute may do, bound to one action's resource. Reads go through `client`; every call
+ * that changes Agora goes through `send`, which writes the intent as the request is sent.
+ */
+export interface ExecuteContext<Spec extends object = object, Data extends KindData = KindData> {
   client: AgoraClient;
   project: ProjectSecrets;
-  /** The desired spec with secret references replaced by their values. */
-  resolvedSpec(key: string): Record<string, unknown> | undefined;
-  state: StateWriter;
+  /** The desired spec with secret references replaced by their values; undefined when not desired. */
+  spec: Spec | undefined;
+  /** The resource's record as last written (undefined: none). */
+  current(): KindState<Data> | undefined;
+  /**
+   * Runs one mutating call. The engine writes `intent` to state when the rate limiter grants
+   * the call its slot (not while it waits), and abandons the call unsent if the run stops.
+   */
+  send<T>(intent: Intent<Data>, call: (hooks: SendHooks) => Promise<T>): Promise<T>;
+  /** Records an intermediate outcome durably (a replace's deleted player); clears the intent. */
+  record(outcome: Outcome<Data>): Promise<void>;
+  /** 1 on the first attempt; more when the engine repeats an action whose outcome was unknown. */
+  attempt: number;
   clock: Clock;
   logger: Logger;
   /** Aborted when the run stops taking new work: an action still waiting to send gives up. */
   signal?: AbortSignal;
 }
 
-export interface KindModule {
+/** A notification from Agora as the webhook verified it. */
+export interface KindNotification {
+  productId: number;
+  eventType: number;
+  payload: Record<string, unknown>;
+}
+
+/** Which resource a notification names, as far as its payload tells: its name, its external id, or both. */
+export interface NotificationTarget {
+  kind: string;
+  name?: string;
+  externalId?: string;
+  eventType: number;
+}
+
+export interface KindModule<Spec extends object = object, Data extends KindData = KindData, Detail extends KindData = KindData> {
   readonly kind: string;
+  /** Schema validator, agoractl's own defaults, quota and cross-document checks (the manifest loader reads them). */
+  readonly manifest: KindManifestRules;
   readonly quota?: QuotaKey;
-  observe(input: ObserveInput): Promise<KindObservation>;
+  /** The version of the data this module writes to state; records of older versions go through decode. */
+  readonly dataVersion: number;
+  /**
+   * The record's data as this module reads it, upgraded from `version` (absent: 1); undefined
+   * when the data is not this kind's (the engine then treats the record as unreadable).
+   */
+  decode(data: Record<string, unknown>, version: number): Data | undefined;
+  observe(input: ObserveInput<Spec, Data>): Promise<KindObservation>;
+  /**
+   * Minutes of the kind's List budget one full observation of these resources costs, for the
+   * daemon's resync interval. Undefined: the kind observes per resource and sets no pace.
+   */
+  observationCost?(desired: readonly DesiredResource<Spec>[], limits: Limits): number | undefined;
   /** Pure. Returns no action when the resource is as desired. */
-  diff(input: DiffInput): PlannedAction[];
-  /** Carries out one action, writing state ahead of every mutation. */
-  execute(action: PlannedAction, ctx: ExecuteContext): Promise<void>;
+  diff(input: DiffInput<Spec, Data>): PlannedAction<Detail>[];
+  /** Carries out one action's calls through `ctx.send`; the engine records the outcome it returns. */
+  execute(action: PlannedAction<Detail>, ctx: ExecuteContext<Spec, Data>): Promise<Outcome<Data>>;
+  /**
+   * After an unknown outcome: observes the resource by its deterministic identity. An outcome
+   * when it was found (the engine records it), undefined when repeating the action is safe.
+   */
+  resolve?(action: PlannedAction<Detail>, ctx: ExecuteContext<Spec, Data>): Promise<Outcome<Data> | undefined>;
   /**
    * Pure. Folds what was observed into a state record (e.g. a player's last status, which
    * decides restartPolicy OnFailure later); undefined when nothing changed.
    */
-  refresh?(state: ResourceState, observed: ObservedResource | undefined, now: number): ResourceState | undefined;
+  refresh?(state: KindState<Data>, observed: ObservedResource | undefined, now: number): Data | undefined;
   /**
    * Pure. Milliseconds after which observing this resource again may tell more than now (e.g.
    * List's lag after a create); the daemon queues the key again then. Undefined: no need.
    */
-  recheckAfter?(state: ResourceState, now: number): number | undefined;
+  recheckAfter?(state: KindState<Data>, now: number): number | undefined;
+  /** Which resource a notification names; undefined when it is not about this kind. */
+  notificationTarget?(notification: KindNotification): NotificationTarget | undefined;
+  /** Desired specs the daemon serves beside reconciling (an origin site's FLS routes). */
+  routes?(desired: readonly DesiredResource<Spec>[]): DaemonRoute[];
 }
+
+/** A route of an FLS pull-from-origin callback the daemon answers (DESIGN.md "FLS"). */
+export interface DaemonRoute {
+  project: string;
+  entryPoint: string;
+  stream: string;
+  url: string;
+}
+
+export type { PendingIntent };

@@ -24,6 +24,9 @@ export function checkedResourceCopy(resource: ResourceState): ResourceState {
     const value = resource[field];
     if (value !== undefined && typeof value !== 'string') throw stateResourceInvalid(key, `${field} must be a string`);
   }
+  if (resource.dataVersion !== undefined && !(Number.isSafeInteger(resource.dataVersion) && resource.dataVersion >= 1)) {
+    throw stateResourceInvalid(key, 'dataVersion must be a positive integer');
+  }
   if (resource.pending !== undefined) {
     const { action, startedAt, requestId, detail } = resource.pending;
     if (typeof action !== 'string' || action === '') throw stateResourceInvalid(key, 'pending.action must be a non-empty string');

@@ -13,6 +13,8 @@ export interface ResourceState {
   specHash?: string;
   /** Kind-specific data the API does not return: sequence, region, resourceId, uid, fileList, status, playStartedAt... JSON only. */
   data: Record<string, unknown>;
+  /** The version of `data`'s layout, as its kind module wrote it; absent: 1. */
+  dataVersion?: number;
   /** Write-ahead intent: set before a mutation, cleared (or replaced) after its result. */
   pending?: PendingIntent;
   updatedAt: number;

@@ -1,7 +1,7 @@
 // Deciding what an entry point's pull-from-origin settings need. Pure. An origin site is never
 // replaced: every field is set in place by PATCH (fls-pull-from-origin.txt).
 import type { DiffInput, FieldChange, PlannedAction } from '../kind.ts';
-import { KIND, deletionPolicy, desiredSettings, observedSettings, originSiteData, originSiteHash, settingsPatch, type OriginSettings } from './model.ts';
+import { KIND, desiredSettings, isSettled, observedSettings, originSiteHash, settingsPatch, type OriginSettings, type OriginSiteDetail, type OriginSiteRecord, type OriginSiteSpec } from './model.ts';
 import { actionFactory } from '../action.ts';
 
 /** observe's status of an entry point whose GET failed with something other than 404. */
@@ -19,14 +19,14 @@ export const ORIGIN_REASONS = {
   policy: 'deletionPolicy changed (agoractl keeps it in state; nothing is sent to Agora)',
 } as const;
 
-export function diffOriginSite(input: DiffInput): PlannedAction[] {
+export function diffOriginSite(input: DiffInput<OriginSiteSpec, OriginSiteRecord>): PlannedAction<OriginSiteDetail>[] {
   const { desired, observed, state } = input;
-  const action = actionFactory(input, KIND);
-  const data = originSiteData(state?.data);
+  const action = actionFactory<OriginSiteDetail>(input, KIND, {});
+  const data = isSettled(state?.data) ? state.data : undefined;
 
   if (!desired) {
     if (!state) return [];
-    if (deletionPolicy(data?.deletionPolicy) === 'Orphan') return [action('forget', ORIGIN_REASONS.orphan)];
+    if (data?.deletionPolicy !== 'Disable') return [action('forget', ORIGIN_REASONS.orphan)];
     if (observed?.status === ORIGIN_UNKNOWN) return [];
     if (!observed) return [action('forget', ORIGIN_REASONS.gone)];
     if (observed.fields.enabled === false) return [action('forget', ORIGIN_REASONS.alreadyDisabled)];
@@ -34,11 +34,11 @@ export function diffOriginSite(input: DiffInput): PlannedAction[] {
   }
 
   const want = desiredSettings(desired.spec);
-  const policy = deletionPolicy(desired.spec.deletionPolicy);
+  const policy = desired.spec.deletionPolicy ?? 'Orphan';
   const specHash = originSiteHash(desired.spec);
   if (!observed) {
     const patch = settingsPatch(want, undefined);
-    return [action('create', ORIGIN_REASONS.create, { detail: { createEntryPoint: true, patch, deletionPolicy: policy, specHash }, changes: patchChanges(patch, undefined) })];
+    return [action('create', ORIGIN_REASONS.create, { detail: { patch, deletionPolicy: policy, specHash }, changes: patchChanges(patch, undefined) })];
   }
   if (observed.status === ORIGIN_UNKNOWN) return [];
 

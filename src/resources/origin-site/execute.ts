@@ -1,80 +1,46 @@
 // Carrying out a planned origin site action: PATCH only the fields that differ (the plan holds
 // them), then record what was applied. A PATCH sets values, so repeating one after a lost
 // answer is harmless and the client retries it itself.
-import type { ExecuteContext, PlannedAction } from '../kind.ts';
-import type { OriginSitePatch } from '../../agora/client.ts';
-import type { ResourceState } from '../../state/types.ts';
-import { deletionPolicy, originSiteData, type OriginSiteData } from './model.ts';
+import type { ExecuteContext, Outcome, PlannedAction } from '../kind.ts';
+import { ActionError, ACTION_ERROR } from '../action-error.ts';
+import { isSettled, type OriginSiteDetail, type OriginSiteRecord, type OriginSiteSpec } from './model.ts';
 
-export const ORIGIN_ERROR = {
-  conflict: 'Conflict',
-} as const;
+type Context = ExecuteContext<OriginSiteSpec, OriginSiteRecord>;
 
-export class OriginSiteActionError extends Error {
-  constructor(
-    message: string,
-    readonly code: (typeof ORIGIN_ERROR)[keyof typeof ORIGIN_ERROR],
-  ) {
-    super(message);
-    this.name = 'OriginSiteActionError';
-  }
-}
-
-export async function executeOriginSite(action: PlannedAction, ctx: ExecuteContext): Promise<void> {
+export async function executeOriginSite(action: PlannedAction<OriginSiteDetail>, ctx: Context): Promise<Outcome<OriginSiteRecord>> {
   switch (action.type) {
-    case 'create': {
-      // FLS creates entry points (POST entry_points?id=, agora-facts.md "FLS"); the intent is
-      // recorded first, and repeating the create is harmless (an existing name answers 409).
-      const now = ctx.clock.now();
-      await ctx.state.put({ key: action.key, project: action.project, kind: action.kind, name: action.name, data: {}, pending: { action: 'create', startedAt: now }, updatedAt: now });
-      await ctx.client.originSite.createEntryPoint(action.name);
+    case 'create':
+      // FLS creates entry points (POST entry_points?id=, agora-facts.md "FLS"); repeating the
+      // create is harmless (an existing name answers 409).
+      await ctx.send({ action: 'create', data: {} }, (hooks) => ctx.client.originSite.createEntryPoint(action.name, hooks));
       return applySettings(action, ctx);
-    }
     case 'update':
     case 'adopt':
       return applySettings(action, ctx);
     case 'delete':
       // deletionPolicy Disable: turn pull-from-origin off, then stop managing the entry point.
       await patch(action, ctx);
-      return ctx.state.remove(action.key);
+      return { type: 'removed' };
     case 'forget':
-      return ctx.state.remove(action.key);
+      return { type: 'removed' };
     case 'replace':
     case 'conflict':
-      throw new OriginSiteActionError(action.reason, ORIGIN_ERROR.conflict);
+      throw new ActionError(action.reason, ACTION_ERROR.conflict);
   }
 }
 
-async function applySettings(action: PlannedAction, ctx: ExecuteContext): Promise<void> {
-  const before = ctx.state.get(action.key);
-  const previous = originSiteData(before?.data);
-  const body = planned(action);
+async function applySettings(action: PlannedAction<OriginSiteDetail>, ctx: Context): Promise<Outcome<OriginSiteRecord>> {
+  const previous = ctx.current()?.data;
+  const body = action.detail.patch ?? {};
   if (Object.keys(body).length > 0) await patch(action, ctx);
-  const data: OriginSiteData = {
-    deletionPolicy: deletionPolicy(action.detail.deletionPolicy),
-    applied: { ...previous?.applied, ...body },
-  };
-  const state: ResourceState = {
-    key: action.key,
-    project: action.project,
-    kind: action.kind,
-    name: action.name,
+  return {
+    type: 'recorded',
     externalId: action.name,
-    specHash: typeof action.detail.specHash === 'string' ? action.detail.specHash : undefined,
-    data: { ...data },
-    updatedAt: ctx.clock.now(),
+    specHash: action.detail.specHash,
+    data: { deletionPolicy: action.detail.deletionPolicy ?? 'Orphan', applied: { ...(isSettled(previous) ? previous.applied : {}), ...body } },
   };
-  await ctx.state.put(state);
 }
 
-async function patch(action: PlannedAction, ctx: ExecuteContext): Promise<void> {
-  const existing = ctx.state.get(action.key);
-  const now = ctx.clock.now();
-  if (existing) await ctx.state.put({ ...existing, pending: { action: 'patch', startedAt: now }, updatedAt: now });
-  await ctx.client.originSite.patch(action.name, planned(action));
-}
-
-function planned(action: PlannedAction): OriginSitePatch {
-  const body = action.detail.patch;
-  return body && typeof body === 'object' ? (body as OriginSitePatch) : {};
+async function patch(action: PlannedAction<OriginSiteDetail>, ctx: Context): Promise<void> {
+  await ctx.send({ action: 'patch' }, (hooks) => ctx.client.originSite.patch(action.name, action.detail.patch ?? {}, hooks));
 }

@@ -1,15 +1,21 @@
 // The OriginSite kind: FLS pull-from-origin settings of one entry point (fls-pull-from-origin.txt).
 import type { KindModule } from '../kind.ts';
+import { kindValidator } from '../../manifest/schemas.ts';
 import { diffOriginSite } from './diff.ts';
 import { executeOriginSite } from './execute.ts';
-import { KIND } from './model.ts';
+import { KIND, decodeOriginSite, type OriginSiteDetail, type OriginSiteRecord, type OriginSiteSpec } from './model.ts';
 import { observeOriginSites } from './observe.ts';
 
-export function createOriginSiteModule(): KindModule {
+export function createOriginSiteModule(): KindModule<OriginSiteSpec, OriginSiteRecord, OriginSiteDetail> {
   return {
     kind: KIND,
+    manifest: { validate: kindValidator(KIND), defaults: ['deletionPolicy'] },
+    dataVersion: 1,
+    decode: decodeOriginSite,
     observe: observeOriginSites,
     diff: diffOriginSite,
     execute: executeOriginSite,
+    // The daemon answers FLS's pull-from-origin callback from these (daemon/fls-callback.ts).
+    routes: (desired) => desired.flatMap((d) => (d.spec.routes ?? []).map((r) => ({ project: d.project, entryPoint: d.name, stream: r.stream, url: r.url }))),
   };
 }

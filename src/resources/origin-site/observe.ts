@@ -3,8 +3,9 @@
 import type { KindObservation, ObserveInput, ObservedResource } from '../kind.ts';
 import { AgoraApiError } from '../../agora/client.ts';
 import { ORIGIN_UNKNOWN } from './diff.ts';
+import type { OriginSiteRecord, OriginSiteSpec } from './model.ts';
 
-export async function observeOriginSites(input: ObserveInput): Promise<KindObservation> {
+export async function observeOriginSites(input: ObserveInput<OriginSiteSpec, OriginSiteRecord>): Promise<KindObservation> {
   const names = new Set<string>([...input.desired.map((d) => d.name), ...input.state.map((s) => s.name)]);
   const resources = new Map<string, ObservedResource>();
   let calls = 0;
