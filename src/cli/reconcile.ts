@@ -22,7 +22,7 @@ import { Reconciler } from '../engine/reconciler.ts';
 import { applyPass, planPass, type ProjectRuntime, type ReconcileScope } from '../engine/reconcile.ts';
 import { renderPlan } from '../engine/render-plan.ts';
 import type { ApplyEvent } from '../engine/apply.ts';
-import { resolveLimits } from '../agora/limits.ts';
+import type { KindModule } from '../resources/kind.ts';
 import { allModules, assumeDeadHolderWindows, embeddedEmulator, recordRecentRequests, loadDesired, ManifestErrors, processIo, projectRuntimes, reportManifestErrors, type Io, type LoadedDesired, type TrustOptions } from './session.ts';
 import { describeFailure } from './failure.ts';
 import {
@@ -163,8 +163,9 @@ export async function runReconcile(options: ReconcileCommandOptions, io: Io): Pr
       return 1;
     }
   }
+  const modules = await allModules(options);
   const scopeOf = (d: LoadedDesired, projects: Map<string, ProjectRuntime>): ReconcileScope => ({
-    modules: allModules(options),
+    modules,
     desired: d.desired,
     resolvedSpecs: d.resolvedSpecs,
     projects,
@@ -274,7 +275,7 @@ export async function runReconcile(options: ReconcileCommandOptions, io: Io): Pr
       routes: () => {
         let routes = routesByLoad.get(current);
         if (!routes) {
-          routes = originRoutes(current);
+          routes = daemonRoutes(modules, current);
           routesByLoad.set(current, routes);
         }
         return routes;
@@ -341,7 +342,7 @@ export async function runReconcile(options: ReconcileCommandOptions, io: Io): Pr
       await replica.start();
     }
 
-    const resyncMs = options.resync ? Number(options.resync) * 1000 : resyncInterval(current, runtimes);
+    const resyncMs = options.resync ? Number(options.resync) * 1000 : defaultResyncIntervalMs(modules, current.desired, [...runtimes.values()]);
     const resync = setInterval(() => void reconciler.enqueueAll(), resyncMs);
     logger.info({ event: 'reconcile.started', resyncMs }, 'reconcile loop started');
     await reconciler.enqueueUndeclared();
@@ -405,22 +406,9 @@ function notificationSecrets(loaded: LoadedDesired): NotificationSecret[] {
   return loaded.projects.flatMap((p) => (p.spec.notifications?.secret ? [{ project: p.metadata.name, secret: p.spec.notifications.secret }] : []));
 }
 
-function originRoutes(loaded: LoadedDesired): OriginSiteRoute[] {
-  return loaded.desired.flatMap((d) => {
-    const routes = d.kind === 'OriginSite' ? (d.spec.routes as { stream: string; url: string }[] | undefined) : undefined;
-    return (routes ?? []).map((r) => ({ project: d.project, entryPoint: d.name, stream: r.stream, url: r.url }));
-  });
-}
-
-function resyncInterval(loaded: LoadedDesired, runtimes: Map<string, ProjectRuntime>): number {
-  // Each project has its own List budget: the busiest one sets the pace.
-  let interval = Infinity;
-  for (const project of runtimes.values()) {
-    const players = loaded.desired.filter((d) => d.project === project.name && d.kind === 'CloudPlayer');
-    const channels = new Set(players.map((p) => String(p.spec.channelName))).size;
-    interval = Math.min(interval, defaultResyncIntervalMs({ players: players.length, channels, limits: project.limits, projects: 1 }));
-  }
-  return Number.isFinite(interval) ? interval : defaultResyncIntervalMs({ players: 0, channels: 0, limits: resolveLimits(), projects: 0 });
+/** The routes the kinds serve from the manifests (an origin site's FLS pull-from-origin answers). */
+function daemonRoutes(modules: readonly KindModule[], loaded: LoadedDesired): OriginSiteRoute[] {
+  return modules.flatMap((module) => module.routes?.(loaded.desired.filter((d) => d.kind === module.kind)) ?? []);
 }
 
 /** Where a failed load went wrong, for /status: file:line:column and field, never a value. */

@@ -16,9 +16,7 @@ import type { EmulatorHandle } from '../emulator/server.ts';
 import { systemClock, type Clock } from '../clock.ts';
 import type { DesiredResource, KindModule } from '../resources/kind.ts';
 import type { ProjectRuntime, ReconcileScope } from '../engine/reconcile.ts';
-import { createCloudPlayerModule } from '../resources/cloud-player/index.ts';
-import { createCloudRecordingModule } from '../resources/cloud-recording/index.ts';
-import { createOriginSiteModule } from '../resources/origin-site/index.ts';
+import { builtInKinds, builtInManifestKinds } from '../resources/builtin.ts';
 import { allowManifestEndpointsOption, allowMassDeleteOption, allowSecretDirOption, emulatorOption, fileOption, listLagOption, logLevelOption, stateOption, targetOption, type LogLevel, type PlanOutput } from './options.ts';
 
 /** What the operator trusts beyond the manifests (README "Running plan on pull requests"). */
@@ -61,9 +59,10 @@ export interface Session {
   close(): Promise<void>;
 }
 
-export function allModules(options: { listLag?: number } = {}): KindModule[] {
+/** The kinds' modules, with the player List lag `--list-lag` gives (seconds). */
+export async function allModules(options: { listLag?: number } = {}): Promise<readonly KindModule[]> {
   const listLagMs = options.listLag === undefined ? undefined : options.listLag * 1000;
-  return [createCloudPlayerModule({ listLagMs }), createCloudRecordingModule(), createOriginSiteModule()];
+  return (await builtInKinds({ listLagMs })).all();
 }
 
 /** Adds the options every command that talks to Agora takes. */
@@ -88,7 +87,7 @@ export interface PlanningCommandOptions extends SessionOptions {
 /** Registers the options of PlanningCommandOptions that are not the session's. */
 export function planningOptions(command: Command): Command {
   return command
-    .addOption(targetOption(() => allModules().map((module) => module.kind)))
+    .addOption(targetOption(() => [...builtInManifestKinds().keys()]))
     .addOption(allowMassDeleteOption());
 }
 
@@ -110,7 +109,7 @@ export interface LoadedDesired {
  * ManifestErrors (before any network call). Every command that calls Agora comes through here.
  */
 export async function loadDesired(files: string[], env: Record<string, string | undefined>, trust: TrustOptions = {}): Promise<LoadedDesired> {
-  const loaded = await loadManifests(files);
+  const loaded = await loadManifests(files, builtInManifestKinds());
   if (loaded.errors.length > 0) throw new ManifestErrors(loaded.errors);
   const [roots, allowed] = await Promise.all([manifestRoots(files), allowedSecretFolders(trust.allowSecretDir ?? [], env)]);
   const secrets = await resolveSecrets(loaded.desired, env, { manifestRoots: roots, allowedFolders: allowed });
@@ -269,7 +268,7 @@ export async function openSession(options: SessionOptions, io: Io, clock: Clock 
   const projects = projectRuntimes(loaded.projects, { env: io.env, logger, clock, endpoints: emulator ? [emulator.url] : undefined, rateWindows: store.rateWindows?.() });
   const recent = await recordRecentRequests(store, projects);
   return {
-    scope: { modules: allModules(options), desired: loaded.desired, resolvedSpecs: loaded.resolvedSpecs, projects, clock, logger },
+    scope: { modules: await allModules(options), desired: loaded.desired, resolvedSpecs: loaded.resolvedSpecs, projects, clock, logger },
     store,
     statePath,
     emulator,

@@ -2,6 +2,7 @@
 // (project references, duplicate names, quotas) without credentials or network, so it can run
 // on every pull request. Exit 0 when valid, 1 when not.
 import type { Command } from 'commander';
+import { builtInManifestKinds } from '../resources/builtin.ts';
 import { formatErrors, loadManifests, manifestKinds } from '../manifest/index.ts';
 import type { ErrorFormat, LoadResult } from '../manifest/index.ts';
 import { fileOption, outputOption } from './options.ts';
@@ -27,7 +28,7 @@ export function register(program: Command): void {
 }
 
 export async function runValidate(options: ValidateOptions, io: ValidateIo): Promise<number> {
-  const result = await loadManifests(options.file);
+  const result = await loadManifests(options.file, builtInManifestKinds());
   const valid = result.errors.length === 0;
   if (options.output === 'json') {
     io.out(JSON.stringify({ valid, documents: countDocuments(result), errors: result.errors }, null, 2));

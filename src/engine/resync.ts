@@ -4,6 +4,7 @@
 // 20/min unfiltered, 15/min filtered per project), and the apply path needs it too. The interval
 // is therefore derived from what one full observation costs against that budget.
 import type { Limits, RateLimit } from '../agora/limits.ts';
+import type { DesiredResource, KindModule } from '../resources/kind.ts';
 
 /** A List page holds at most 500 players (media-pull-rest-api.txt, pageSize 1..500). */
 export const LIST_PAGE_SIZE = 500;
@@ -12,49 +13,35 @@ export const RESYNC_BUDGET_SHARE = 0.25;
 export const MIN_RESYNC_INTERVAL_MS = 15_000;
 export const MAX_RESYNC_INTERVAL_MS = 10 * 60_000;
 
-export interface ResyncInput {
-  /** Players one observation lists: the desired ones, or the observed ones when there are more. */
-  players: number;
-  /** Distinct channels of those players (the filtered List costs one call per channel). */
-  channels: number;
-  /** One project's limits; each project has its own List budget. */
-  limits: Limits;
-  /** Projects the daemon manages. */
-  projects: number;
-}
-
 /**
- * The default resync interval in milliseconds:
+ * The default resync interval in milliseconds: one resync may use at most a quarter of the List
+ * budget of the minute(s) it spans. Each kind says what one full observation of a project's
+ * resources costs in minutes of its List budget (KindModule.observationCost; the player kind
+ * observes the cheaper way, unfiltered or by channel); each project has its own budget, so the
+ * busiest project and kind set the pace:
  *
- *   unfilteredCalls = max(1, ceil(players / 500))
- *   filteredCalls   = channels                          (only when channels ≥ 1)
- *   budget(class)   = min(perMinute, 60 · perSecond)    calls per minute; unlimited → ∞
- *   costMinutes     = min(unfilteredCalls / budget(playerListUnfiltered),
- *                         filteredCalls   / budget(playerListFiltered))
- *   interval        = clamp(costMinutes · 60 000 / RESYNC_BUDGET_SHARE, 15 s, 10 min)
+ *   interval = clamp(max(cost) · 60 000 / RESYNC_BUDGET_SHARE, 15 s, 10 min)
  *
- * That is, one resync may use at most a quarter of the List budget of the minute(s) it spans,
- * observing the cheaper way. Limits are per project, and the split of players among projects is
- * not known here, so the cost is that of the worst case, all players in one project; each other
- * project spends its own budget, not this one's. The floor keeps an idle daemon from spinning
- * when List is unlimited; the ceiling bounds how long a destroyed player can go unnoticed when
- * no notification arrives (at the ceiling a very large project spends more than a quarter).
- * No projects, nothing to observe: the ceiling.
+ * The floor keeps an idle daemon from spinning when List is unlimited; the ceiling bounds how
+ * long a destroyed resource can go unnoticed when no notification arrives (at the ceiling a very
+ * large project spends more than a quarter). Nothing to observe: the ceiling.
  */
-export function defaultResyncIntervalMs(input: ResyncInput): number {
-  if (input.projects <= 0) return MAX_RESYNC_INTERVAL_MS;
-  const players = Math.max(0, input.players);
-  const channels = Math.max(0, Math.floor(input.channels));
-  const unfilteredCalls = Math.max(1, Math.ceil(players / LIST_PAGE_SIZE));
-  const costs = [unfilteredCalls / callsPerMinute(input.limits.playerListUnfiltered)];
-  if (channels >= 1) costs.push(channels / callsPerMinute(input.limits.playerListFiltered));
-  const costMinutes = Math.min(...costs);
+export function defaultResyncIntervalMs(modules: readonly KindModule[], desired: readonly DesiredResource[], projects: readonly { name: string; limits: Limits }[]): number {
+  let costMinutes: number | undefined;
+  for (const project of projects) {
+    for (const module of modules) {
+      const resources = desired.filter((d) => d.project === project.name && d.kind === module.kind);
+      const cost = module.observationCost?.(resources, project.limits);
+      if (cost !== undefined) costMinutes = Math.max(costMinutes ?? 0, cost);
+    }
+  }
+  if (costMinutes === undefined) return projects.length === 0 ? MAX_RESYNC_INTERVAL_MS : MIN_RESYNC_INTERVAL_MS;
   const interval = Math.ceil((costMinutes * 60_000) / RESYNC_BUDGET_SHARE);
   return Math.min(MAX_RESYNC_INTERVAL_MS, Math.max(MIN_RESYNC_INTERVAL_MS, interval));
 }
 
 /** Calls a class admits per minute; Infinity when neither window is limited. */
-function callsPerMinute(rate: RateLimit | null): number {
+export function callsPerMinute(rate: RateLimit | null): number {
   const perMinute = rate?.perMinute ?? Infinity;
   const perSecond = rate?.perSecond ?? Infinity;
   return Math.min(perMinute, perSecond * 60);

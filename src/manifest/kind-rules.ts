@@ -1,7 +1,7 @@
 // What the manifest loader needs to know of a resource kind: its schema's validator, the
 // defaults agoractl fills in, its quota and who it joins a channel as. Each kind module
 // declares these (src/resources/<kind>/); the loader never names a kind.
-import type { ValidateFunction } from 'ajv/dist/2020.js';
+import type { ErrorObject } from 'ajv/dist/2020.js';
 import type { QuotaKey } from '../agora/limits.ts';
 
 /** The user a resource joins an RTC channel as (media-pull-rest-api.txt: unique per channel). */
@@ -15,9 +15,15 @@ export interface ChannelUser {
   text: string;
 }
 
+/** Ajv's validate function as the loader uses it: true when valid, else its errors. */
+export interface DocumentValidator {
+  (document: unknown): boolean;
+  errors?: ErrorObject[] | null;
+}
+
 export interface KindManifestRules {
   /** Validates a whole document of the kind (Ajv standalone code generated from its schema). */
-  validate: ValidateFunction;
+  validate: DocumentValidator;
   /**
    * Spec fields agoractl itself acts on, whose schema default is filled in when absent so the
    * engine and the spec hashes see one value (a player's restartPolicy). Vendor defaults stay
@@ -28,6 +34,12 @@ export interface KindManifestRules {
   quota?: { key: QuotaKey; noun: string };
   /** The user a valid document joins its channel as; undefined when none (or never colliding). */
   channelUser?(spec: Record<string, unknown>): ChannelUser | undefined;
+}
+
+/** A kind's name with its rules: what a kind module exports for the loader. */
+export interface KindManifest {
+  kind: string;
+  rules: KindManifestRules;
 }
 
 /** Every kind's rules, by kind. */

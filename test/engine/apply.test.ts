@@ -2,8 +2,11 @@ import { describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { applyPlan } from '../../src/engine/apply.ts';
 import type { Plan } from '../../src/engine/plan.ts';
-import type { ExecuteContext, KindModule, PlannedAction } from '../../src/resources/kind.ts';
+import type { KindModule, PlannedAction } from '../../src/resources/kind.ts';
+import type { ProjectContext } from '../../src/engine/execute.ts';
+import type { ResourceState } from '../../src/state/types.ts';
 import { systemClock } from '../../src/clock.ts';
+import { pino } from 'pino';
 
 function action(type: PlannedAction['type'], name: string, quotaDelta: number, extra: Partial<PlannedAction> = {}): PlannedAction {
   return { key: `prod/Thing/${name}`, project: 'prod', kind: 'Thing', name, type, reason: 'test', changes: [], detail: {}, quotaDelta, ...extra };
@@ -19,6 +22,9 @@ function thingService(quota: number, failing = new Set<string>()) {
   const module: KindModule = {
     kind: 'Thing',
     quota: 'playersPerProject',
+    manifest: { validate: () => true },
+    dataVersion: 1,
+    decode: (data) => data,
     observe: () => Promise.resolve({ resources: new Map(), calls: 0 }),
     diff: () => [],
     async execute(a) {
@@ -30,12 +36,25 @@ function thingService(quota: number, failing = new Set<string>()) {
         live.add(a.name);
         peak = Math.max(peak, live.size);
       }
+      return a.type === 'delete' ? { type: 'removed' } : { type: 'recorded', data: {} };
     },
   };
   return { module, live, peak: () => peak };
 }
 
-const ctx = {} as ExecuteContext;
+/** The project context: state in a Map. */
+function projectContext(): ProjectContext {
+  const records = new Map<string, ResourceState>();
+  return {
+    client: undefined as never,
+    project: { appId: 'app' },
+    resolvedSpec: () => undefined,
+    state: { get: (key) => records.get(key), put: (r) => Promise.resolve(void records.set(r.key, r)), remove: (key) => Promise.resolve(void records.delete(key)) },
+    clock: systemClock,
+    logger: pino({ level: 'silent' }),
+  };
+}
+const ctx = projectContext();
 
 describe('apply', () => {
   test('creates wait for deletes to free quota, so a full project converges without exceeding it', async () => {
@@ -49,7 +68,11 @@ describe('apply', () => {
 
   test('with room in the quota, creates start before the plan’s other actions: they are the scarcest calls', async () => {
     const started: string[] = [];
-    const module: KindModule = { ...thingService(10).module, execute: (a) => Promise.resolve(void started.push(a.name)) };
+    const module: KindModule = { ...thingService(10).module, execute: (a) => {
+      started.push(a.name);
+      return Promise.resolve({ type: 'recorded', data: {} });
+    },
+  };
     const plan = planOf([action('delete', 'gone', -1), action('update', 'changed', 0), action('create', 'new1', 1), action('create', 'new2', 1)]);
     const result = await applyPlan({ plan, modules: [module], contexts: new Map([['prod', ctx]]), quotaFree: new Map([['prod/Thing', 10]]), clock: systemClock });
     assert.equal(result.done.length, 4);

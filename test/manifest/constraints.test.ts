@@ -14,6 +14,7 @@ import {
   unmark,
 } from './helpers.ts';
 import type { Folder } from './helpers.ts';
+import { builtInManifestKinds } from '../../src/resources/builtin.ts';
 
 type Kind = 'Project' | 'CloudPlayer' | 'CloudRecording' | 'OriginSite';
 
@@ -165,7 +166,7 @@ describe('a document that breaks one rule gets exactly one error, at the marked 
       const { text, line, column } = unmark(marked);
       const file = await folder.write(`case-${index}.yaml`, text);
       const paths = rule.kind === 'Project' ? [file] : [PROJECT_FIXTURE, file];
-      const { errors, desired } = await loadManifests(paths);
+      const { errors, desired } = await loadManifests(paths, builtInManifestKinds());
       assert.deepEqual(errors, [{ file, line, column, path: rule.path, message: rule.message, code: rule.code }]);
       assert.equal(
         [...desired.projects, ...desired.resources].some((doc) => doc.source.file === file),
@@ -183,7 +184,7 @@ describe('the bases the cases start from', () => {
       const files = await Promise.all(
         (Object.keys(BASE) as Kind[]).map((kind) => folder.write(`${kind}.yaml`, documentText(kind, BASE[kind], '', kind === 'Project' ? { metadata: 'metadata:\n  name: other' } : {}))),
       );
-      const { errors, desired } = await loadManifests([PROJECT_FIXTURE, ...files]);
+      const { errors, desired } = await loadManifests([PROJECT_FIXTURE, ...files], builtInManifestKinds());
       assert.deepEqual(errors, []);
       assert.equal(desired.projects.length + desired.resources.length, 5);
     } finally {

@@ -5,6 +5,7 @@ import assert from 'node:assert/strict';
 import { ErrorCode, loadManifests } from '../../src/manifest/index.ts';
 import { checkManifestEndpoints } from '../../src/manifest/endpoints.ts';
 import { PROJECT_BASE, documentText, tempFolder } from './helpers.ts';
+import { builtInManifestKinds } from '../../src/resources/builtin.ts';
 
 void describe('checkManifestEndpoints', () => {
   const cases: { reason: string; endpoints: string[]; allow: boolean; want: [string, number][] }[] = [
@@ -19,7 +20,7 @@ void describe('checkManifestEndpoints', () => {
       try {
         const list = c.endpoints.map((url) => `    - ${url}`).join('\n');
         const file = await folder.write('project.yaml', documentText('Project', PROJECT_BASE, `  endpoints:\n${list}`));
-        const { desired, errors } = await loadManifests([file]);
+        const { desired, errors } = await loadManifests([file], builtInManifestKinds());
         assert.deepEqual(errors, []);
         const refused = checkManifestEndpoints(desired.projects, { allowManifestEndpoints: c.allow });
         assert.deepEqual(
@@ -37,7 +38,7 @@ void describe('checkManifestEndpoints', () => {
     const folder = await tempFolder();
     try {
       const file = await folder.write('project.yaml', documentText('Project', PROJECT_BASE, '  endpoints: ["https://user:hunter2@proxy.example.com/base"]'));
-      const { desired } = await loadManifests([file]);
+      const { desired } = await loadManifests([file], builtInManifestKinds());
       const [error] = checkManifestEndpoints(desired.projects, { allowManifestEndpoints: false });
       assert.match(error?.message ?? '', /endpoint https:\/\/proxy\.example\.com would receive/);
       assert.doesNotMatch(error?.message ?? '', /hunter2/);

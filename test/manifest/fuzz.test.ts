@@ -6,6 +6,7 @@ import fc from 'fast-check';
 import { loadManifests } from '../../src/manifest/index.ts';
 import { tempFolder } from './helpers.ts';
 import type { Folder } from './helpers.ts';
+import { builtInManifestKinds } from '../../src/resources/builtin.ts';
 
 /** Pieces manifests and attacks are made of, joined at random. */
 const piece = fc.oneof(
@@ -43,7 +44,7 @@ describe('the manifest loader under fuzzing', () => {
     counter += 1;
     const file = await folder.write(`case-${counter}.yaml`, input);
     const started = performance.now();
-    const { errors } = await loadManifests([file]);
+    const { errors } = await loadManifests([file], builtInManifestKinds());
     const ms = performance.now() - started;
     assert.ok(ms < BOUND_MS, `took ${ms.toFixed(0)} ms for:\n${JSON.stringify(input.slice(0, 300))}`);
     for (const error of errors) {

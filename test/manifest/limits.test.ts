@@ -10,6 +10,7 @@ import { Limits } from '../../src/manifest/limits.ts';
 import { runCli } from '../support/cli.ts';
 import { tempFolder } from './helpers.ts';
 import type { Folder } from './helpers.ts';
+import { builtInManifestKinds } from '../../src/resources/builtin.ts';
 
 const deepFlow = (levels: number): string => `a: ${'['.repeat(levels)}${']'.repeat(levels)}\n`;
 const deepBlock = (levels: number): string => `${Array.from({ length: levels }, (_, i) => `${' '.repeat(i)}k:`).join('\n')} x\n`;
@@ -57,7 +58,7 @@ describe('manifest limits', () => {
   for (const { reason, text, line, column, path = '' } of cases) {
     test(`refuses ${reason} at its position`, async () => {
       const file = await folder.write(`${reason.replace(/\W+/g, '-')}.yaml`, text);
-      const { errors, desired } = await loadManifests([file]);
+      const { errors, desired } = await loadManifests([file], builtInManifestKinds());
       assert.deepEqual(
         errors.map((error) => ({ line: error.line, column: error.column, path: error.path, code: error.code })),
         [{ line, column, path, code: ErrorCode.LimitExceeded }],
@@ -68,7 +69,7 @@ describe('manifest limits', () => {
 
   test('refuses a file over the size limit before reading it, naming the limit', async () => {
     const file = await folder.write('huge.yaml', `a: "${'x'.repeat(Limits.fileBytes)}"\n`);
-    const { errors } = await loadManifests([file]);
+    const { errors } = await loadManifests([file], builtInManifestKinds());
     assert.equal(errors.length, 1);
     assert.deepEqual([errors[0]?.line, errors[0]?.column, errors[0]?.code], [1, 1, ErrorCode.LimitExceeded]);
     assert.match(errors[0]?.message ?? '', /4 MiB/);
@@ -79,7 +80,7 @@ describe('manifest limits', () => {
     const count = Math.floor(Limits.runBytes / big.length) + 2;
     const names: string[] = [];
     for (let index = 0; index < count; index++) names.push(await folder.write(`run-bytes/f${String(index).padStart(3, '0')}.yaml`, big));
-    const { errors } = await loadManifests([join(folder.path, 'run-bytes')]);
+    const { errors } = await loadManifests([join(folder.path, 'run-bytes')], builtInManifestKinds());
     assert.deepEqual(
       errors.map((error) => [error.file.split('/').pop(), error.code]),
       names.slice(count - 2).map((name) => [name.split('/').pop(), ErrorCode.LimitExceeded]),
@@ -88,7 +89,7 @@ describe('manifest limits', () => {
 
   test('refuses a run of more documents than the limit before parsing the file that passes it', async () => {
     const file = await folder.write('many.yaml', '---\na: 1\n'.repeat(Limits.runDocuments + 1));
-    const { errors } = await loadManifests([file]);
+    const { errors } = await loadManifests([file], builtInManifestKinds());
     assert.deepEqual(
       errors.map((error) => [error.line, error.column, error.code]),
       [[2 * Limits.runDocuments + 1, 1, ErrorCode.LimitExceeded]],

@@ -6,12 +6,13 @@ import { join } from 'node:path';
 import { loadManifests, resourceKey } from '../../src/manifest/index.ts';
 import type { CloudPlayerDoc, OriginSiteDoc } from '../../src/manifest/index.ts';
 import { tempFolder } from './helpers.ts';
+import { builtInManifestKinds } from '../../src/resources/builtin.ts';
 
 const complete = join('test/manifest/fixtures/complete');
 
 describe('valid manifests', () => {
   test('the examples in manifests/ validate: one of each kind', async () => {
-    const { errors, desired } = await loadManifests(['manifests/']);
+    const { errors, desired } = await loadManifests(['manifests/'], builtInManifestKinds());
     assert.deepEqual(errors, []);
     assert.deepEqual(
       [...desired.projects, ...desired.resources].map((doc) => doc.key).sort(),
@@ -26,7 +27,7 @@ describe('valid manifests', () => {
   });
 
   test('every kind with every documented field set validates, without any credential in the environment', async () => {
-    const { errors, desired } = await loadManifests([complete]);
+    const { errors, desired } = await loadManifests([complete], builtInManifestKinds());
     assert.deepEqual(errors, []);
     assert.deepEqual(
       desired.projects.map((doc) => doc.key),
@@ -47,14 +48,14 @@ describe('valid manifests', () => {
   });
 
   test('each document carries its file and the position of its first line', async () => {
-    const { desired } = await loadManifests([complete]);
+    const { desired } = await loadManifests([complete], builtInManifestKinds());
     const slides = desired.resources.find((doc) => doc.metadata.name === 'lecture_hall-1-slides');
     assert.deepEqual(slides?.source, { file: join(complete, 'players.yaml'), line: 40, column: 1 });
     assert.deepEqual(desired.projects[0]?.source, { file: join(complete, 'project.yaml'), line: 3, column: 1 });
   });
 
   test('values keep their YAML types: quoted strings stay strings, numbers stay numbers', async () => {
-    const { desired } = await loadManifests([complete]);
+    const { desired } = await loadManifests([complete], builtInManifestKinds());
     const player = desired.resources.find((doc): doc is CloudPlayerDoc => doc.kind === 'CloudPlayer' && doc.metadata.name === 'lecture_hall-1');
     assert.equal(player?.spec.uid, 4294967295);
     assert.equal(player?.spec.seekPosition, 12.5);
@@ -84,7 +85,7 @@ metadata: { name: live, project: prod }
 spec: { enabled: true }
 `,
       );
-      const { errors, desired } = await loadManifests([file]);
+      const { errors, desired } = await loadManifests([file], builtInManifestKinds());
       assert.deepEqual(errors, []);
       assert.equal(desired.projects[0]?.spec.domain, 'api.agora.io');
       const player = desired.resources.find((doc): doc is CloudPlayerDoc => doc.kind === 'CloudPlayer');
@@ -113,7 +114,7 @@ spec: { appId: { env: A }, customerId: { env: B }, customerSecret: { env: C } }
 ---
 `,
       );
-      const { errors, desired } = await loadManifests([folder.path]);
+      const { errors, desired } = await loadManifests([folder.path], builtInManifestKinds());
       assert.deepEqual(errors, []);
       assert.deepEqual(desired.projects.map((doc) => doc.source.line), [4]);
     } finally {

@@ -6,6 +6,7 @@ import { join } from 'node:path';
 import { loadManifests, ErrorCode } from '../../src/manifest/index.ts';
 import { FIXTURES, PROJECT_FIXTURE, tempFolder } from './helpers.ts';
 import type { Folder } from './helpers.ts';
+import { builtInManifestKinds } from '../../src/resources/builtin.ts';
 
 const fixture = (...parts: string[]): string => join('test/manifest/fixtures', ...parts);
 
@@ -38,7 +39,7 @@ describe('references between documents', () => {
   });
 
   test('a resource naming a project that no Project defines is refused at metadata.project, with a suggestion', async () => {
-    const { errors, desired } = await loadManifests([fixture('project.yaml'), fixture('dangling')]);
+    const { errors, desired } = await loadManifests([fixture('project.yaml'), fixture('dangling')], builtInManifestKinds());
     assert.deepEqual(errors, [
       {
         file: fixture('dangling', 'player.yaml'),
@@ -53,7 +54,7 @@ describe('references between documents', () => {
   });
 
   test('the same identity in two files is refused in the second, naming the first', async () => {
-    const { errors, desired } = await loadManifests([fixture('project.yaml'), fixture('duplicate')]);
+    const { errors, desired } = await loadManifests([fixture('project.yaml'), fixture('duplicate')], builtInManifestKinds());
     assert.deepEqual(errors, [
       {
         file: fixture('duplicate', 'players-b.yaml'),
@@ -75,14 +76,14 @@ describe('references between documents', () => {
       'same-name.yaml',
       [project('other'), player('shared', 1), player('shared', 1, 'other'), `apiVersion: agoractl/v1\nkind: OriginSite\nmetadata: { name: shared, project: prod }\nspec: { enabled: true }\n`].join('---\n'),
     );
-    const { errors, desired } = await loadManifests([PROJECT_FIXTURE, file]);
+    const { errors, desired } = await loadManifests([PROJECT_FIXTURE, file], builtInManifestKinds());
     assert.deepEqual(errors, []);
     assert.deepEqual(desired.resources.map((doc) => doc.key), ['prod/CloudPlayer/shared', 'other/CloudPlayer/shared', 'prod/OriginSite/shared']);
   });
 
   test('two Projects with one name are refused', async () => {
     const file = await folder.write('two-projects.yaml', project('prod'));
-    const { errors } = await loadManifests([PROJECT_FIXTURE, file]);
+    const { errors } = await loadManifests([PROJECT_FIXTURE, file], builtInManifestKinds());
     assert.deepEqual(
       errors.map((error) => [error.file, error.line, error.path, error.code]),
       [[file, 3, 'metadata.name', ErrorCode.DuplicateResource]],
@@ -93,7 +94,7 @@ describe('references between documents', () => {
   test('more players than the documented quota of 50 is refused at the 51st', async () => {
     const players = Array.from({ length: 51 }, (_, index) => player(`player-${index}`, index + 1));
     const file = await folder.write('fifty-one.yaml', players.join('---\n'));
-    const { errors, desired } = await loadManifests([PROJECT_FIXTURE, file]);
+    const { errors, desired } = await loadManifests([PROJECT_FIXTURE, file], builtInManifestKinds());
     assert.deepEqual(errors, [
       {
         file,
@@ -109,7 +110,7 @@ describe('references between documents', () => {
 
   test("a project's own playersPerProject sets the quota, and null lifts it", async () => {
     const small = await folder.write('small.yaml', [project('small', '  limits: { playersPerProject: 2 }\n'), player('a', 1, 'small'), player('b', 2, 'small'), player('c', 3, 'small')].join('---\n'));
-    const smallRun = await loadManifests([small]);
+    const smallRun = await loadManifests([small], builtInManifestKinds());
     assert.deepEqual(
       smallRun.errors.map((error) => [error.path, error.code, error.message]),
       [['metadata.name', ErrorCode.QuotaExceeded, 'project "small" allows at most 2 cloud players (spec.limits.playersPerProject); this is number 3']],
@@ -117,7 +118,7 @@ describe('references between documents', () => {
 
     const players = Array.from({ length: 60 }, (_, index) => player(`player-${index}`, index + 1, 'unlimited'));
     const unlimited = await folder.write('unlimited.yaml', [project('unlimited', '  limits: { playersPerProject: null }\n'), ...players].join('---\n'));
-    const unlimitedRun = await loadManifests([unlimited]);
+    const unlimitedRun = await loadManifests([unlimited], builtInManifestKinds());
     assert.deepEqual(unlimitedRun.errors, []);
     assert.equal(unlimitedRun.desired.resources.length, 60);
   });
@@ -127,7 +128,7 @@ describe('references between documents', () => {
       'same-uid.yaml',
       [player('first', 101), player('second', 101), player('third', 101, 'prod', 'class33'), player('auto-a', 0), player('auto-b', 0)].join('---\n'),
     );
-    const { errors } = await loadManifests([PROJECT_FIXTURE, file]);
+    const { errors } = await loadManifests([PROJECT_FIXTURE, file], builtInManifestKinds());
     assert.deepEqual(
       errors.map((error) => [error.line, error.path, error.code, error.message]),
       [[9, 'spec.uid', ErrorCode.DuplicateChannelUser, `uid 101 is already used in channel "class32" by CloudPlayer "first" (${file}:3:19)`]],
@@ -144,7 +145,7 @@ describe('one run', () => {
       fixture('duplicate'),
       fixture('complete'),
       join(FIXTURES, 'no-such-file.yaml'),
-    ]);
+    ], builtInManifestKinds());
     assert.deepEqual(
       errors.map((error) => [error.file, error.line, error.column, error.code]),
       [
@@ -157,7 +158,7 @@ describe('one run', () => {
   });
 
   test('malformed YAML is reported with its line and column, and the rest of the file is not guessed at', async () => {
-    const { errors, desired } = await loadManifests([fixture('project.yaml'), fixture('malformed', 'broken.yaml')]);
+    const { errors, desired } = await loadManifests([fixture('project.yaml'), fixture('malformed', 'broken.yaml')], builtInManifestKinds());
     assert.deepEqual(errors, [
       {
         file: fixture('malformed', 'broken.yaml'),
@@ -175,7 +176,7 @@ describe('one run', () => {
     const folder = await tempFolder();
     try {
       const file = await folder.write('repeated.yaml', 'apiVersion: agoractl/v1\nkind: CloudPlayer\nkind: Project\n');
-      const { errors } = await loadManifests([file]);
+      const { errors } = await loadManifests([file], builtInManifestKinds());
       assert.deepEqual(errors, [{ file, line: 3, column: 1, path: '', message: 'Map keys must be unique', code: ErrorCode.YamlSyntax }]);
     } finally {
       await folder.remove();

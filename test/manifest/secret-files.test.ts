@@ -9,6 +9,7 @@ import { ErrorCode, loadManifests, resolveSecrets } from '../../src/manifest/ind
 import { SECRET_FILE_MAX_BYTES, allowedSecretFolders, isInsideFolder, manifestRoots, readSecretFile } from '../../src/manifest/secret-files.ts';
 import type { SecretFileRead, SecretFolder } from '../../src/manifest/secret-files.ts';
 import { tempFolder, type Folder } from './helpers.ts';
+import { builtInManifestKinds } from '../../src/resources/builtin.ts';
 
 void describe('isInsideFolder', () => {
   const cases: { reason: string; path: string; folder: string; want: boolean }[] = [
@@ -122,13 +123,13 @@ void describe('resolveSecrets with manifest roots', () => {
       const env = { A: '0123456789abcdef0123456789abcdef' };
       const folder = join(tmp.path, 'm');
 
-      const loaded = await loadManifests([folder]);
+      const loaded = await loadManifests([folder], builtInManifestKinds());
       const run = await resolveSecrets(loaded.desired, env, { manifestRoots: await manifestRoots([folder]) });
       assert.deepEqual(run.errors, []);
       assert.equal(run.resolved.projects[0]?.spec.customerSecret, 'shared-secret');
 
       // Named on its own, the manifest's root is its own folder: ../secrets is outside it.
-      const alone = await loadManifests([inside]);
+      const alone = await loadManifests([inside], builtInManifestKinds());
       const refused = await resolveSecrets(alone.desired, env, { manifestRoots: await manifestRoots([inside]) });
       assert.deepEqual(
         refused.errors.map((error) => [error.line, error.column, error.path, error.code]),
@@ -136,7 +137,7 @@ void describe('resolveSecrets with manifest roots', () => {
       );
 
       await writeFile(inside, project('../../outside'));
-      const escaped = await loadManifests([folder]);
+      const escaped = await loadManifests([folder], builtInManifestKinds());
       const escapedRun = await resolveSecrets(escaped.desired, env, { manifestRoots: await manifestRoots([folder]) });
       assert.deepEqual(
         escapedRun.errors.map((error) => [error.path, error.code]),
@@ -154,7 +155,7 @@ void describe('resolveSecrets with manifest roots', () => {
       await mkdir(join(tmp.path, 'm'));
       await tmp.write('secret', 'parent-secret');
       const file = await tmp.write('m/project.yaml', project('../secret'));
-      const { desired } = await loadManifests([file]);
+      const { desired } = await loadManifests([file], builtInManifestKinds());
       const { errors } = await resolveSecrets(desired, { A: '0123456789abcdef0123456789abcdef' });
       assert.deepEqual(
         errors.map((error) => error.code),

@@ -6,6 +6,7 @@ import { join } from 'node:path';
 import { loadManifests, resolveSecrets, ErrorCode } from '../../src/manifest/index.ts';
 import type { ResolvedResourceDoc } from '../../src/manifest/index.ts';
 import { tempFolder } from './helpers.ts';
+import { builtInManifestKinds } from '../../src/resources/builtin.ts';
 
 const complete = join('test/manifest/fixtures/complete');
 
@@ -32,7 +33,7 @@ function byName(resources: ResolvedResourceDoc[], name: string): ResolvedResourc
 
 describe('resolveSecrets', () => {
   test('replaces every env and file reference with its value; files are read relative to the manifest, without the final newline', async () => {
-    const { desired } = await loadManifests([complete]);
+    const { desired } = await loadManifests([complete], builtInManifestKinds());
     const { resolved, errors } = await resolveSecrets(desired, ENV);
     assert.deepEqual(errors, []);
     const project = resolved.projects[0];
@@ -60,7 +61,7 @@ describe('resolveSecrets', () => {
   });
 
   test('leaves the desired state itself untouched', async () => {
-    const { desired } = await loadManifests([complete]);
+    const { desired } = await loadManifests([complete], builtInManifestKinds());
     await resolveSecrets(desired, ENV);
     assert.deepEqual(desired.projects[0]?.spec.customerSecret, { file: 'secrets/customer-secret' });
   });
@@ -81,7 +82,7 @@ spec:
 `,
       );
       await folder.write('empty.txt', '\n');
-      const { desired } = await loadManifests([file]);
+      const { desired } = await loadManifests([file], builtInManifestKinds());
       const env = { APP_ID: '0123456789abcdef0123456789abcdef', EMPTY_CERTIFICATE: '' };
       const { errors } = await resolveSecrets(desired, env);
       assert.deepEqual(errors, [
@@ -103,7 +104,7 @@ spec:
         'project.yaml',
         'apiVersion: agoractl/v1\nkind: Project\nmetadata: { name: prod }\nspec:\n  appId: { env: A }\n  customerId: c\n  customerSecret: { file: secrets/empty }\n',
       );
-      const { desired } = await loadManifests([file]);
+      const { desired } = await loadManifests([file], builtInManifestKinds());
       const { errors } = await resolveSecrets(desired, { A: '0123456789abcdef0123456789abcdef' });
       assert.deepEqual(
         errors.map((error) => [error.line, error.path, error.code, error.message]),

@@ -9,6 +9,7 @@ import { ErrorCode, loadManifests } from '../../src/manifest/index.ts';
 import { runCli } from '../support/cli.ts';
 import { PLAYER_BASE, PROJECT_BASE, documentText, tempFolder } from './helpers.ts';
 import type { Folder } from './helpers.ts';
+import { builtInManifestKinds } from '../../src/resources/builtin.ts';
 
 const project = documentText('Project', PROJECT_BASE, '');
 const player = (name: string): string => documentText('CloudPlayer', PLAYER_BASE, `  uid: ${name.length + 100}`, { metadata: `metadata:\n  name: ${name}\n  project: prod` });
@@ -50,7 +51,7 @@ describe('symbolic links in manifest folders', () => {
   });
 
   test('a link to a manifest file is loaded like the file', async () => {
-    const { errors, desired } = await loadManifests([at('linked')]);
+    const { errors, desired } = await loadManifests([at('linked')], builtInManifestKinds());
     assert.deepEqual(errors, []);
     assert.deepEqual(
       desired.resources.map((doc) => [doc.metadata.name, doc.source.file]),
@@ -62,7 +63,7 @@ describe('symbolic links in manifest folders', () => {
     const { files, errors } = await expandPaths([at('configmap')]);
     assert.deepEqual(errors, []);
     assert.deepEqual(files, [at('configmap', 'players.yaml'), at('configmap', 'project.yaml')]);
-    const loaded = await loadManifests([at('configmap')]);
+    const loaded = await loadManifests([at('configmap')], builtInManifestKinds());
     assert.deepEqual(loaded.errors, []);
     assert.deepEqual(loaded.desired.resources.map((doc) => doc.metadata.name), ['cm']);
   });
@@ -102,7 +103,7 @@ describe('symbolic links in manifest folders', () => {
   });
 
   test('a link to a folder is walked like the folder', async () => {
-    const { errors, desired } = await loadManifests([at('with-folder-link')]);
+    const { errors, desired } = await loadManifests([at('with-folder-link')], builtInManifestKinds());
     assert.deepEqual(errors, []);
     assert.deepEqual(desired.resources.map((doc) => doc.source.file), [at('with-folder-link', 'players', 'p.yaml')]);
   });

@@ -1,6 +1,6 @@
 // The OriginSite kind: FLS pull-from-origin settings of one entry point (fls-pull-from-origin.txt).
 import type { KindModule } from '../kind.ts';
-import { kindValidator } from '../../manifest/schemas.ts';
+import { originSiteManifest } from './manifest.ts';
 import { diffOriginSite } from './diff.ts';
 import { executeOriginSite } from './execute.ts';
 import { KIND, decodeOriginSite, type OriginSiteDetail, type OriginSiteRecord, type OriginSiteSpec } from './model.ts';
@@ -9,7 +9,7 @@ import { observeOriginSites } from './observe.ts';
 export function createOriginSiteModule(): KindModule<OriginSiteSpec, OriginSiteRecord, OriginSiteDetail> {
   return {
     kind: KIND,
-    manifest: { validate: kindValidator(KIND), defaults: ['deletionPolicy'] },
+    manifest: originSiteManifest.rules,
     dataVersion: 1,
     decode: decodeOriginSite,
     observe: observeOriginSites,
