@@ -5,10 +5,11 @@ import { createInterface } from 'node:readline/promises';
 import type { Command } from 'commander';
 import { applyPass, planPass } from '../engine/reconcile.ts';
 import { renderPlan } from '../engine/render-plan.ts';
+import { renderApplyMarkdown } from '../engine/render-markdown.ts';
 import { assumeDeadHolderWindows, ManifestErrors, openSession, planningOptions, processIo, reportManifestErrors, sessionOptions, type Io, type PlanningCommandOptions } from './session.ts';
 import { progressReporter } from './progress.ts';
 import { describeFailure } from './failure.ts';
-import { lockTimeoutOption, outputOption, PLAN_OUTPUTS } from './options.ts';
+import { lockTimeoutOption, manifestErrorFormat, outputOption, PLAN_OUTPUTS } from './options.ts';
 import { unmatchedTargetsError } from './targets.ts';
 
 export interface ApplyCommandOptions extends PlanningCommandOptions {
@@ -19,7 +20,7 @@ export interface ApplyCommandOptions extends PlanningCommandOptions {
 
 export function register(program: Command): void {
   planningOptions(sessionOptions(program.command('apply').description('make Agora match the manifests')))
-    .addOption(outputOption(PLAN_OUTPUTS, 'text, or json for machines (needs --auto-approve)', 'text'))
+    .addOption(outputOption(PLAN_OUTPUTS, 'text, json for machines, or markdown for a pull-request comment (json and markdown need --auto-approve)', 'text'))
     .option('--auto-approve', 'do not ask for confirmation (pipelines)')
     .addOption(lockTimeoutOption())
     .action(async (options: ApplyCommandOptions) => {
@@ -28,17 +29,17 @@ export function register(program: Command): void {
 }
 
 export async function runApply(options: ApplyCommandOptions, io: Io, signal?: AbortSignal): Promise<number> {
-  // JSON output leaves no room for a question and its answer, and a pipeline that asked for JSON
-  // must say it approves (Terraform's -json needs -auto-approve too).
-  if (options.output === 'json' && !options.autoApprove) {
-    io.err('Error: apply -o json needs --auto-approve: it cannot ask for confirmation.');
+  // JSON or Markdown output leaves no room for a question and its answer, and a pipeline that
+  // asked for either must say it approves (Terraform's -json needs -auto-approve too).
+  if (options.output !== 'text' && !options.autoApprove) {
+    io.err(`Error: apply -o ${options.output} needs --auto-approve: it cannot ask for confirmation.`);
     return 1;
   }
   let session;
   try {
     session = await openSession(options, io);
   } catch (err) {
-    if (err instanceof ManifestErrors) return reportManifestErrors(err, io, options.output);
+    if (err instanceof ManifestErrors) return reportManifestErrors(err, io, manifestErrorFormat(options.output));
     io.err(describeFailure(err));
     return 1;
   }
@@ -67,15 +68,18 @@ export async function runApply(options: ApplyCommandOptions, io: Io, signal?: Ab
     }
     const pass = await planPass(session.scope, Object.values(snapshot.resources), { targets: options.target, allowMassDelete: options.allowMassDelete });
     const json = options.output === 'json';
-    if (!json) io.out(renderPlan(pass.plan));
+    const markdown = options.output === 'markdown';
+    if (options.output === 'text') io.out(renderPlan(pass.plan));
     if (pass.plan.errors.length > 0) {
       if (json) io.out(JSON.stringify({ plan: pass.plan, applied: false }, null, 2));
+      if (markdown) io.out(renderApplyMarkdown(pass.plan, undefined));
       return 1;
     }
     if (pass.plan.actions.length === 0) {
       // Nothing to do, but what was observed (a player's status) is still worth recording.
       await Promise.all(pass.refreshed.map((s) => session.store.put(s)));
       if (json) io.out(JSON.stringify({ plan: pass.plan, applied: true, result: { done: [], failed: [], skipped: [] } }, null, 2));
+      if (markdown) io.out(renderApplyMarkdown(pass.plan, { done: [], failed: [], skipped: [], durationMs: 0 }));
       return 0;
     }
     if (!options.autoApprove && !(await confirm(io))) {
@@ -83,10 +87,12 @@ export async function runApply(options: ApplyCommandOptions, io: Io, signal?: Ab
       return 1;
     }
     const progress = progressReporter(io, pass.plan.actions.length);
-    const result = await applyPass(session.scope, session.store, pass, { onEvent: json ? undefined : progress.onEvent, signal: interrupt.signal });
+    const result = await applyPass(session.scope, session.store, pass, { onEvent: options.output === 'text' ? progress.onEvent : undefined, signal: interrupt.signal });
     progress.finish();
     if (json) {
       io.out(JSON.stringify({ plan: pass.plan, applied: true, result }, null, 2));
+    } else if (markdown) {
+      io.out(renderApplyMarkdown(pass.plan, result));
     } else {
       const count = (t: string) => result.done.filter((a) => a.type === t).length;
       io.out(

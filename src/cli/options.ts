@@ -10,8 +10,13 @@ import { InvalidArgumentError, Option } from 'commander';
 export const LOG_LEVELS = ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'] as const;
 export type LogLevel = (typeof LOG_LEVELS)[number];
 
-export const PLAN_OUTPUTS = ['text', 'json'] as const;
+export const PLAN_OUTPUTS = ['text', 'json', 'markdown'] as const;
 export type PlanOutput = (typeof PLAN_OUTPUTS)[number];
+
+/** How manifest errors are written (to stderr) under `-o`: a Markdown comment is a plan's only. */
+export function manifestErrorFormat(output: PlanOutput): 'text' | 'json' {
+  return output === 'json' ? 'json' : 'text';
+}
 
 const DAY_SECONDS = 86_400;
 
