@@ -30,7 +30,7 @@ export function renderPlanMarkdown(plan: Plan): string {
 export function renderApplyMarkdown(plan: Plan, result: ApplyResult | undefined): string {
   if (!result) {
     const summary = [bold('Nothing was applied: the plan holds refused changes.'), summaryLine(plan)];
-    return document('agoractl apply', summary, plan, { outcomes: new Map(), result: { done: [], failed: [], skipped: [], durationMs: 0 }, applied: false });
+    return document('agoractl apply', summary, plan, { outcomes: new Map(), result: { done: [], failed: [], skipped: [], durationMs: 0 } });
   }
   const outcomes = new Map<string, Outcome>();
   for (const a of result.done) outcomes.set(a.key, 'done');
@@ -42,13 +42,13 @@ export function renderApplyMarkdown(plan: Plan, result: ApplyResult | undefined)
     plan.actions.length === 0
       ? `${verdict} ${NO_CHANGES}`
       : `${verdict} Resources: ${(['create', 'update', 'replace', 'delete', 'adopt', 'forget'] as const).map(count).join(', ')}, ${result.failed.length} failed, ${result.skipped.length} skipped.`;
-  return document('agoractl apply', [bold(summary)], plan, { outcomes, result, applied: true });
+  return document('agoractl apply', [bold(summary)], plan, { outcomes, result });
 }
 
+/** What apply made of each action; no outcome is "not applied". */
 interface Applied {
   outcomes: ReadonlyMap<string, Outcome>;
   result: ApplyResult;
-  applied: boolean;
 }
 
 function document(title: string, summary: string[], plan: Plan, applied: Applied | undefined): string {
