@@ -3,7 +3,7 @@
 // are recorded, so the next run converges.
 import { createInterface } from 'node:readline/promises';
 import type { Command } from 'commander';
-import { applyPass, planPass } from '../engine/reconcile.ts';
+import { applyPass, planPass, type PlanOptions } from '../engine/reconcile.ts';
 import { renderPlan } from '../engine/render-plan.ts';
 import { renderApplyMarkdown } from '../engine/render-markdown.ts';
 import { assumeDeadHolderWindows, ManifestErrors, openSession, planningOptions, processIo, reportManifestErrors, sessionOptions, type Io, type PlanningCommandOptions } from './session.ts';
@@ -18,6 +18,14 @@ export interface ApplyCommandOptions extends PlanningCommandOptions {
   lockTimeout?: number;
 }
 
+/** What sets a command on apply's path apart (destroy's): what it plans, and its words. */
+export interface ChangeCommand {
+  name: 'apply' | 'destroy';
+  plan: PlanOptions;
+  /** Asked on a terminal before acting; only 'yes' goes on. */
+  question: string;
+}
+
 export function register(program: Command): void {
   planningOptions(sessionOptions(program.command('apply').description('make Agora match the manifests')))
     .addOption(outputOption(PLAN_OUTPUTS, 'text, json for machines, or markdown for a pull-request comment (json and markdown need --auto-approve)', 'text'))
@@ -28,11 +36,12 @@ export function register(program: Command): void {
     });
 }
 
-export async function runApply(options: ApplyCommandOptions, io: Io, signal?: AbortSignal): Promise<number> {
+export async function runApply(options: ApplyCommandOptions, io: Io, signal?: AbortSignal, command: ChangeCommand = applyCommand(options)): Promise<number> {
+  const title = command.name === 'apply' ? 'Apply' : 'Destroy';
   // JSON or Markdown output leaves no room for a question and its answer, and a pipeline that
   // asked for either must say it approves (Terraform's -json needs -auto-approve too).
   if (options.output !== 'text' && !options.autoApprove) {
-    io.err(`Error: apply -o ${options.output} needs --auto-approve: it cannot ask for confirmation.`);
+    io.err(`Error: ${command.name} -o ${options.output} needs --auto-approve: it cannot ask for confirmation.`);
     return 1;
   }
   let session;
@@ -55,7 +64,7 @@ export async function runApply(options: ApplyCommandOptions, io: Io, signal?: Ab
   signal?.addEventListener('abort', onSignal, { once: true });
   process.on('SIGINT', onSignal).on('SIGTERM', onSignal);
   try {
-    const lock = await session.store.lock({ waitMs: (options.lockTimeout ?? 0) * 1000, owner: 'agoractl apply', projects: [...session.scope.projects.keys()] });
+    const lock = await session.store.lock({ waitMs: (options.lockTimeout ?? 0) * 1000, owner: `agoractl ${command.name}`, projects: [...session.scope.projects.keys()] });
     if (lock.takenOver) {
       io.err(`agoractl: took over a stale state lock of pid ${lock.takenOver.pid} (${lock.takenOver.owner})`);
       assumeDeadHolderWindows(session.scope.projects, session.scope.clock.now());
@@ -66,7 +75,7 @@ export async function runApply(options: ApplyCommandOptions, io: Io, signal?: Ab
       io.err(noTarget);
       return 1;
     }
-    const pass = await planPass(session.scope, Object.values(snapshot.resources), { targets: options.target, allowMassDelete: options.allowMassDelete });
+    const pass = await planPass(session.scope, Object.values(snapshot.resources), command.plan);
     const json = options.output === 'json';
     const markdown = options.output === 'markdown';
     if (options.output === 'text') io.out(renderPlan(pass.plan));
@@ -82,8 +91,8 @@ export async function runApply(options: ApplyCommandOptions, io: Io, signal?: Ab
       if (markdown) io.out(renderApplyMarkdown(pass.plan, { done: [], failed: [], skipped: [], durationMs: 0 }));
       return 0;
     }
-    if (!options.autoApprove && !(await confirm(io))) {
-      io.err('Apply cancelled.');
+    if (!options.autoApprove && !(await confirm(io, command))) {
+      io.err(`${title} cancelled.`);
       return 1;
     }
     const progress = progressReporter(io, pass.plan.actions.length);
@@ -96,7 +105,7 @@ export async function runApply(options: ApplyCommandOptions, io: Io, signal?: Ab
     } else {
       const count = (t: string) => result.done.filter((a) => a.type === t).length;
       io.out(
-        `\nApply ${result.failed.length + result.skipped.length > 0 ? 'finished with errors' : 'complete'}! ` +
+        `\n${title} ${result.failed.length + result.skipped.length > 0 ? 'finished with errors' : 'complete'}! ` +
           `Resources: ${count('create')} created, ${count('update')} updated, ${count('replace')} replaced, ${count('delete')} deleted, ` +
           `${count('adopt')} adopted, ${result.failed.length} failed, ${result.skipped.length} skipped (${(result.durationMs / 1000).toFixed(1)}s).`,
       );
@@ -111,14 +120,18 @@ export async function runApply(options: ApplyCommandOptions, io: Io, signal?: Ab
   }
 }
 
-async function confirm(io: Io): Promise<boolean> {
+function applyCommand(options: ApplyCommandOptions): ChangeCommand {
+  return { name: 'apply', plan: { targets: options.target, allowMassDelete: options.allowMassDelete }, question: 'Do you want to perform these actions?' };
+}
+
+async function confirm(io: Io, command: ChangeCommand): Promise<boolean> {
   if (!io.isTty || !process.stdin.isTTY) {
-    io.err('Error: apply asks for confirmation on a terminal; pass --auto-approve in pipelines.');
+    io.err(`Error: ${command.name} asks for confirmation on a terminal; pass --auto-approve in pipelines.`);
     return false;
   }
   const rl = createInterface({ input: process.stdin, output: process.stdout });
   try {
-    const answer = await rl.question("\nDo you want to perform these actions? Only 'yes' will be accepted.\n  Enter a value: ");
+    const answer = await rl.question(`\n${command.question} Only 'yes' will be accepted.\n  Enter a value: `);
     return answer.trim() === 'yes';
   } finally {
     rl.close();

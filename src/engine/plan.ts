@@ -51,7 +51,25 @@ export interface PlanInput {
   allowMassDelete?: boolean;
   /** Share of a kind's managed resources a plan may delete without allowMassDelete. */
   massDeleteShare?: number;
+  /** `agoractl destroy`: see DestroyOptions. */
+  destroy?: DestroyOptions;
 }
+
+/**
+ * Plans a destroy: the selected resources (all, or the targets') are planned as if the manifests
+ * no longer held them, so each kind removes them its own way (a player is deleted, a recording
+ * stopped, an origin site left or disabled by its deletionPolicy) and only what state records is
+ * touched. Its mass-delete guard is lifted per project, by name, never by allowMassDelete.
+ */
+export interface DestroyOptions {
+  /** Projects whose mass delete the user confirmed (`--confirm-project NAME`). */
+  confirmedProjects: readonly string[];
+}
+
+/** Leads the reason of a resource that destroy removes though the manifests still hold it. */
+export const DESTROY_REASON = 'requested by destroy';
+// The kinds' reasons for a removal say why it happens; destroy is the reason instead.
+const REMOVED_REASON = 'removed from the manifests';
 
 // Deletes free quota and names first; creates come last (DESIGN.md, Behaviour per kind).
 const ORDER: Record<ActionType, number> = { delete: 0, forget: 1, replace: 2, update: 3, adopt: 4, create: 5, conflict: 6 };
@@ -63,7 +81,12 @@ export function buildPlan(input: PlanInput): Plan {
   const unmanaged: UnmanagedResource[] = [];
 
   const removals: Removal[] = [];
-  for (const group of groupIdentities(input)) {
+  // Destroy drops the selected resources from the desired set and nothing else: an untargeted
+  // resource keeps its manifest, and one in no state shows as unmanaged, left alone.
+  const destroyed = input.destroy ? new Set(input.desired.filter((d) => selected(input.targets, d.key)).map((d) => d.key)) : undefined;
+  const desired = destroyed ? input.desired.filter((d) => !destroyed.has(d.key)) : input.desired;
+  const guardLifted = input.allowMassDelete === true && !input.destroy;
+  for (const group of groupIdentities(desired, input)) {
     const module = modules.get(group.kind);
     if (!module) {
       errors.push({ code: PLAN_ERROR.unknownKind, message: `no module for kind ${group.kind}`, kind: group.kind });
@@ -84,7 +107,7 @@ export function buildPlan(input: PlanInput): Plan {
       const key = prefix + name;
       if (!selected(input.targets, key)) {
         // Left out by the targets but removed from the manifests: still part of the change.
-        if (identity.desired === undefined && state?.externalId !== undefined && !input.allowMassDelete) {
+        if (identity.desired === undefined && state?.externalId !== undefined && !guardLifted) {
           removal.deletes += countDeletes(module.diff({ key, project, name, desired: undefined, observed: observed?.get(name), state, now: input.now }));
         }
         return;
@@ -92,6 +115,7 @@ export function buildPlan(input: PlanInput): Plan {
       removal.planned = true;
       const found = module.diff({ key, project, name, desired: identity.desired, observed: observed?.get(name), state, now: input.now });
       removal.deletes += countDeletes(found);
+      if (destroyed?.has(key)) for (const action of found) action.reason = destroyReason(action.reason);
       for (let i = 0; i < found.length; i++) actions.push(found[i] as PlannedAction);
     });
     if (removal.deletes > 0) removals.push(removal);
@@ -136,8 +160,12 @@ interface IdentityGroup {
   identities: Map<string, Identity>;
 }
 
+function destroyReason(reason: string): string {
+  return reason.startsWith(REMOVED_REASON) ? DESTROY_REASON + reason.slice(REMOVED_REASON.length) : `${DESTROY_REASON}; ${reason}`;
+}
+
 /** Desired and recorded resources by project and kind, in the order each pair first appears (desired, state, observed). */
-function groupIdentities(input: PlanInput): IdentityGroup[] {
+function groupIdentities(desired: readonly DesiredResource[], input: PlanInput): IdentityGroup[] {
   const groups = new Map<string, Map<string, IdentityGroup>>();
   const ordered: IdentityGroup[] = [];
   const group = (project: string, kind: string): IdentityGroup => {
@@ -156,8 +184,8 @@ function groupIdentities(input: PlanInput): IdentityGroup[] {
   };
   // Manifests and state list a project's resources of one kind together: reuse the last group.
   let last: IdentityGroup | undefined;
-  for (let i = 0; i < input.desired.length; i++) {
-    const d = input.desired[i] as DesiredResource;
+  for (let i = 0; i < desired.length; i++) {
+    const d = desired[i] as DesiredResource;
     if (last?.project !== d.project || last.kind !== d.kind) last = group(d.project, d.kind);
     // A name given twice: the last document wins (no state is attached yet).
     last.identities.set(d.name, { desired: d, state: undefined });
@@ -225,10 +253,12 @@ function countDeletes(actions: readonly PlannedAction[]): number {
 }
 
 function massDeleteErrors(input: PlanInput, removals: readonly Removal[]): PlanError[] {
-  if (input.allowMassDelete) return [];
+  const { destroy } = input;
+  if (input.allowMassDelete === true && !destroy) return [];
   const share = input.massDeleteShare ?? 0.5;
   const errors: PlanError[] = [];
   for (const { project, kind, live, deletes, planned } of removals) {
+    if (destroy?.confirmedProjects.includes(project)) continue;
     // One resource of one is not a mass delete; more than the share of several is. A plan that
     // holds none of the kind's resources changes nothing of it, so it has nothing to refuse.
     if (planned && live > 1 && deletes > live * share) {
@@ -236,7 +266,7 @@ function massDeleteErrors(input: PlanInput, removals: readonly Removal[]): PlanE
         code: PLAN_ERROR.massDelete,
         project,
         kind,
-        message: `the plan deletes ${deletes} of ${live} managed ${kind} in project ${project}; rerun with --allow-mass-delete if that is intended`,
+        message: `the plan deletes ${deletes} of ${live} managed ${kind} in project ${project}; rerun with ${destroy ? `--confirm-project ${project}` : '--allow-mass-delete'} if that is intended`,
       });
     }
   }

@@ -8,7 +8,7 @@ import type { Limits } from '../agora/limits.ts';
 import type { StateStore } from '../state/store.ts';
 import type { ResourceState } from '../state/types.ts';
 import type { DesiredResource, ExecuteContext, KindModule, KindObservation, ProjectSecrets, StateWriter } from '../resources/kind.ts';
-import { buildPlan, PLAN_ERROR, type Plan } from './plan.ts';
+import { buildPlan, PLAN_ERROR, type DestroyOptions, type Plan } from './plan.ts';
 import { applyPlan, type ApplyEvent, type ApplyResult } from './apply.ts';
 
 export interface ProjectRuntime {
@@ -31,6 +31,7 @@ export interface ReconcileScope {
 export interface PlanOptions {
   targets?: readonly string[];
   allowMassDelete?: boolean;
+  destroy?: DestroyOptions;
 }
 
 export interface PlannedPass {
@@ -88,6 +89,7 @@ export async function planPass(scope: ReconcileScope, stored: readonly ResourceS
     now,
     targets: options.targets,
     allowMassDelete: options.allowMassDelete,
+    destroy: options.destroy,
   });
   for (const project of new Set(state.map((s) => s.project))) {
     if (!scope.projects.has(project)) {
