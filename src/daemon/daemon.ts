@@ -2,8 +2,6 @@
 // notifications and a periodic resync queue resource keys; the reconciler observes and converges
 // them inside the shared rate limits; the HTTP server answers probes, metrics, /status, the
 // webhook and the FLS callback. Started whole by `startDaemon`, stopped whole by `close`.
-import { stat } from 'node:fs/promises';
-import { dirname } from 'node:path';
 import type { Clock } from '../clock.ts';
 import type { Logger } from '../logging.ts';
 import type { ApplyEvent } from '../engine/apply.ts';
@@ -12,14 +10,15 @@ import { Reconciler } from '../engine/reconciler.ts';
 import type { ResolvedProjectDoc } from '../manifest/index.ts';
 import type { KindModule } from '../resources/kind.ts';
 import type { StateStore } from '../state/store.ts';
-import { ProjectLeadership } from './leadership.ts';
+import type { ProjectLeadership } from './leadership.ts';
 import { ledStore } from './led-scope.ts';
-import { watchManifests, type ManifestWatcher } from './manifest-watcher.ts';
+import { followManifests } from './manifest-reload.ts';
+import type { ManifestWatcher } from './manifest-watcher.ts';
 import { ManifestsInForce, type DaemonManifests } from './manifests-in-force.ts';
 import type { DaemonMetrics } from './metrics.ts';
 import { notificationMatch, notificationSecrets } from './notification-routing.ts';
 import { countResources, PassRecord } from './pass-record.ts';
-import { leadershipTickMs, listenForRelays, openReplicaBoard, REPLICA_OWNER } from './replica.ts';
+import { listenForRelays, openReplicaBoard, replicaLeadership } from './replica.ts';
 import { resyncInterval } from './resync-interval.ts';
 import { startDaemonServer, type DaemonServer } from './server.ts';
 import { DaemonStatus, type LoadProblem } from './status.ts';
@@ -79,48 +78,8 @@ export async function startDaemon<M extends DaemonManifests>(config: DaemonConfi
   let leadership: ProjectLeadership | undefined;
   let resync: NodeJS.Timeout | undefined;
   try {
-    const inForce = new ManifestsInForce<M>({
-      manifests: config.manifests,
-      runtimes: config.runtimes,
-      newRuntimes: config.newRuntimes,
-      modules: config.modules,
-      clock,
-      logger,
-      replicated: board !== undefined,
-    });
-    const ledState = ledStore(store, inForce.hidden);
-    const record: PassRecord = new PassRecord({
-      metrics,
-      status: (): DaemonStatus => status,
-      clock,
-      logger,
-      projects: () => inForce.projectNames(),
-      countResources: () => countResources({ store: ledState, reconciler, desiredKeys: () => inForce.manifests.desired.map((d) => d.key), metrics }),
-      describeError: config.describeError,
-    });
-    const reconciler: Reconciler = new Reconciler({
-      store: ledState,
-      clock,
-      logger,
-      allowMassDelete: config.allowMassDelete,
-      onAction: (e) => {
-        config.onAction?.(e);
-        record.actionFinished(e);
-      },
-      onPass: record.passFinished,
-    });
-    metrics.trackQueueDepth(() => reconciler.queue.depth);
-    const status: DaemonStatus = new DaemonStatus({
-      clock,
-      metrics,
-      sources: { blocked: () => reconciler.blocked(), refused: () => reconciler.refused() },
-      replica: () =>
-        leadership
-          ? { id: leadership.id, replicas: leadership.liveReplicas, leads: leadership.led() }
-          : { replicas: 1, leads: board ? [] : inForce.projectNames().sort() },
-    });
-    status.manifestsLoaded();
-    reconciler.setScope(inForce.scope());
+    const inForce = new ManifestsInForce<M>({ ...config, replicated: board !== undefined });
+    const { reconciler, status } = reconcileLoop(config, inForce, () => leadership, board !== undefined);
     const showLeadership = (): void => metrics.setLeadership(inForce.projectNames(), inForce.leads);
     showLeadership();
 
@@ -142,37 +101,25 @@ export async function startDaemon<M extends DaemonManifests>(config: DaemonConfi
     });
     config.onServing?.(server.url);
 
-    watcher = await watchManifests<M>({
-      dir: await watchedFolder(config.manifestPath),
-      load: config.reload,
-      onChange: (next) => {
-        if (!inForce.replace(next)) return;
+    watcher = await followManifests<M>({
+      ...config,
+      putInForce: (next) => {
+        if (!inForce.replace(next)) return false;
         reconciler.setScope(inForce.scope());
         showLeadership();
-        status.manifestsLoaded();
-        status.keepProjects(inForce.projectNames());
-        logger.info({ event: 'manifests.reloaded', resources: next.desired.length, generation: status.generation }, 'manifests reloaded');
+        return true;
       },
-      onInvalid: (err) => {
-        const { detail, problems } = config.explainInvalid(err);
-        status.manifestsInvalid(problems);
-        logger.error({ event: 'manifests.invalid', detail, generation: status.generation }, 'manifests are invalid; keeping the last valid desired state');
-      },
-      onWatchState: (state) => {
-        status.watchState(state);
-        if (state.alive) logger.info({ event: 'manifests.watch_restored' }, 'watching the manifest folder again');
-        else logger.error({ event: 'manifests.watch_failed', err: config.describeError(state.error) }, 'manifest watch failed; retrying');
-      },
+      projects: () => inForce.projectNames(),
+      status,
     });
 
     if (board && config.replicas) {
-      const replica = new ProjectLeadership({
+      const replica = replicaLeadership({
         store,
         board,
         clock,
         logger,
-        owner: REPLICA_OWNER,
-        everyMs: leadershipTickMs(config.replicas.leaseTtlMs),
+        leaseTtlMs: config.replicas.leaseTtlMs,
         projects: () => inForce.projectNames(),
         onChange: ({ gained }) => {
           reconciler.setScope(inForce.scope());
@@ -221,7 +168,51 @@ export async function startDaemon<M extends DaemonManifests>(config: DaemonConfi
   }
 }
 
-async function watchedFolder(path: string): Promise<string> {
-  const info = await stat(path).catch(() => undefined);
-  return info?.isDirectory() ? path : dirname(path);
+/**
+ * The reconciler on the projects led here, and what its passes leave for the operator: metrics,
+ * /status, and the manifests' generation in force.
+ */
+function reconcileLoop<M extends DaemonManifests>(
+  config: DaemonConfig<M>,
+  inForce: ManifestsInForce<M>,
+  leadership: () => ProjectLeadership | undefined,
+  replicated: boolean,
+): { reconciler: Reconciler; status: DaemonStatus } {
+  const { clock, logger, metrics } = config;
+  const ledState = ledStore(config.store, inForce.hidden);
+  const record: PassRecord = new PassRecord({
+    metrics,
+    status: (): DaemonStatus => status,
+    clock,
+    logger,
+    projects: () => inForce.projectNames(),
+    countResources: () => countResources({ store: ledState, reconciler, desiredKeys: () => inForce.manifests.desired.map((d) => d.key), metrics }),
+    describeError: config.describeError,
+  });
+  const reconciler: Reconciler = new Reconciler({
+    store: ledState,
+    clock,
+    logger,
+    allowMassDelete: config.allowMassDelete,
+    onAction: (e) => {
+      config.onAction?.(e);
+      record.actionFinished(e);
+    },
+    onPass: record.passFinished,
+  });
+  metrics.trackQueueDepth(() => reconciler.queue.depth);
+  const status: DaemonStatus = new DaemonStatus({
+    clock,
+    metrics,
+    sources: { blocked: () => reconciler.blocked(), refused: () => reconciler.refused() },
+    replica: () => {
+      const leader = leadership();
+      return leader
+        ? { id: leader.id, replicas: leader.liveReplicas, leads: leader.led() }
+        : { replicas: 1, leads: replicated ? [] : inForce.projectNames().sort() };
+    },
+  });
+  status.manifestsLoaded();
+  reconciler.setScope(inForce.scope());
+  return { reconciler, status };
 }

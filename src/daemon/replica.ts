@@ -1,8 +1,10 @@
 // A daemon on a PostgreSQL state is one of several replicas: they share the projects by leases
 // (daemon/leadership.ts) and pass each other the notifications that reached the wrong one
 // (daemon/webhook-relay.ts) over the database's LISTEN/NOTIFY channel.
+import type { Clock } from '../clock.ts';
 import type { Logger } from '../logging.ts';
-import type { ProjectLeadership, ReplicaBoard } from './leadership.ts';
+import type { StateStore } from '../state/store.ts';
+import { ProjectLeadership, type LeadershipOptions, type ReplicaBoard } from './leadership.ts';
 import { decodeRelay, type RelayedNotification } from './webhook-relay.ts';
 
 /** Who a replica is in lease rows and on the board. */
@@ -23,6 +25,20 @@ export async function openReplicaBoard(location: string, ttlMs: number): Promise
 /** Heartbeats and rebalancing: often enough to take a dead replica's projects soon after they expire. */
 export function leadershipTickMs(leaseTtlMs: number): number {
   return Math.min(2_000, Math.max(100, Math.floor(leaseTtlMs / 3)));
+}
+
+/** This replica's share of the projects, not yet started. */
+export function replicaLeadership(input: {
+  store: StateStore;
+  board: ReplicaBoard;
+  clock: Clock;
+  logger: Logger;
+  leaseTtlMs: number;
+  projects: () => readonly string[];
+  onChange: LeadershipOptions['onChange'];
+}): ProjectLeadership {
+  const { leaseTtlMs, ...rest } = input;
+  return new ProjectLeadership({ ...rest, owner: REPLICA_OWNER, everyMs: leadershipTickMs(leaseTtlMs) });
 }
 
 /** Queues, through `enqueue`, the notifications other replicas pass on for projects this one leads. */
