@@ -4,9 +4,10 @@ import { applyPlan } from '../../src/engine/apply.ts';
 import type { Plan } from '../../src/engine/plan.ts';
 import type { ExecuteContext, KindModule, PlannedAction } from '../../src/resources/kind.ts';
 import { systemClock } from '../../src/clock.ts';
+import { resourceKey } from '../../src/state/resource-key.ts';
 
 function action(type: PlannedAction['type'], name: string, quotaDelta: number, extra: Partial<PlannedAction> = {}): PlannedAction {
-  return { key: `prod/Thing/${name}`, project: 'prod', kind: 'Thing', name, type, reason: 'test', changes: [], detail: {}, quotaDelta, ...extra };
+  return { key: resourceKey('prod', 'Thing', name), project: 'prod', kind: 'Thing', name, type, reason: 'test', changes: [], detail: {}, quotaDelta, ...extra };
 }
 function planOf(actions: PlannedAction[]): Plan {
   return { formatVersion: 1, actions, unmanaged: [], errors: [], summary: { create: 0, update: 0, replace: 0, delete: 0, adopt: 0, forget: 0, conflict: 0 } };
