@@ -7,7 +7,7 @@ import type { AgoraClient } from '../agora/client.ts';
 import type { Limits } from '../agora/limits.ts';
 import type { StateStore } from '../state/store.ts';
 import type { ResourceState } from '../state/types.ts';
-import { targetScope, type ResourceKey } from '../state/resource-key.ts';
+import { targetScope } from '../state/resource-key.ts';
 import type { DesiredResource, ExecuteContext, KindModule, KindObservation, ProjectSecrets, StateWriter } from '../resources/kind.ts';
 import { buildPlan, PLAN_ERROR, type Plan } from './plan.ts';
 import { applyPlan, type ApplyEvent, type ApplyResult } from './apply.ts';
