@@ -62,7 +62,7 @@ export async function planPass(scope: ReconcileScope, stored: readonly ResourceS
       const state = stored.filter((s) => s.project === project.name && s.kind === module.kind);
       if (desired.length === 0 && state.length === 0) continue;
       jobs.push(
-        module.observe({ client: project.client, project: project.name, desired, state, clock: scope.clock }).then((o) => {
+        module.observe({ client: project.client, project: project.name, limits: project.limits, desired, state, clock: scope.clock }).then((o) => {
           byKind.set(module.kind, o);
           calls += o.calls;
         }),

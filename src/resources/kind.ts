@@ -1,7 +1,7 @@
 // The one interface every Agora resource kind implements (crossplane-runtime's ExternalClient,
 // split so that planning stays pure): observe reads Agora, diff decides, execute acts. The
 // engine never names a kind; adding a kind means adding one module that implements this.
-import type { QuotaKey } from '../agora/limits.ts';
+import type { Limits, QuotaKey } from '../agora/limits.ts';
 import type { AgoraClient } from '../agora/client.ts';
 import type { Clock } from '../clock.ts';
 import type { ResourceState } from '../state/types.ts';
@@ -40,6 +40,8 @@ export interface KindObservation {
 export interface ObserveInput {
   client: AgoraClient;
   project: string;
+  /** The project's rate limits and quotas (Project.spec.limits over Agora's documented ones). */
+  limits: Limits;
   desired: DesiredResource[];
   state: ResourceState[];
   clock: Clock;
