@@ -9,7 +9,6 @@ import { ShapeError, array, num, object, optional, str } from './shape.ts';
 import type { ShapeOf } from './shape.ts';
 
 export const PLAYER_REGIONS = ['cn', 'ap', 'na', 'eu'] as const;
-export type PlayerRegion = (typeof PLAYER_REGIONS)[number];
 export type PlayerStatus = 'idle' | 'connecting' | 'running' | 'failed';
 export const ENCRYPT_MODES = ['aes-128-xts', 'aes-256-xts', 'aes-128-ecb', 'sm4-128-ecb', 'aes-128-gcm', 'aes-256-gcm', 'aes-128-gcm2', 'aes-256-gcm2'] as const;
 
