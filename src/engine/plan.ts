@@ -3,6 +3,7 @@
 // as data (Terraform's internal/plans).
 import type { QuotaKey } from '../agora/limits.ts';
 import type { ResourceState } from '../state/types.ts';
+import { inProject, matchesTarget, resourceKey, type ResourceKey } from '../state/resource-key.ts';
 import type { DesiredResource, KindModule, KindObservation, PlannedAction, ActionType } from '../resources/kind.ts';
 
 export const PLAN_ERROR = {
@@ -94,7 +95,6 @@ export function buildPlan(input: PlanInput): Plan {
     }
     const { project, kind, identities } = group;
     const observed = input.observed.get(project)?.get(kind)?.resources;
-    const prefix = `${project}/${kind}/`;
     // The mass-delete guard judges the whole change the manifests imply, not the targeted part,
     // so that no sequence of small targeted plans (the daemon's batches, retries, --target runs)
     // can delete what one plan may not.
@@ -104,7 +104,7 @@ export function buildPlan(input: PlanInput): Plan {
       const state = identity.state;
       // Only records with an external id are live (a stopped recording's tombstone is history).
       if (state?.externalId !== undefined) removal.live++;
-      const key = prefix + name;
+      const key = resourceKey(project, kind, name);
       if (!selected(input.targets, key)) {
         // Left out by the targets but removed from the manifests: still part of the change.
         if (identity.desired === undefined && state?.externalId !== undefined && !guardLifted) {
@@ -138,7 +138,7 @@ export function buildPlan(input: PlanInput): Plan {
 
 /** By identity key; each key is built once, not once per comparison. */
 function sortUnmanaged(unmanaged: UnmanagedResource[]): UnmanagedResource[] {
-  const keyed = unmanaged.map((u) => ({ key: `${u.project}/${u.kind}/${u.name}`, u }));
+  const keyed = unmanaged.map((u) => ({ key: resourceKey(u.project, u.kind, u.name), u }));
   keyed.sort((a, b) => compareKeys(a.key, b.key));
   return keyed.map((k) => k.u);
 }
@@ -201,22 +201,24 @@ function groupIdentities(desired: readonly DesiredResource[], input: PlanInput):
   return ordered;
 }
 
-/** Whether `--target`s select a resource key (none: all do); a target matches a whole key or its trailing kind/name. */
-export function selected(targets: readonly string[] | undefined, key: string): boolean {
+/** Whether `--target`s select a resource key (none: all do); a target matches a whole key or its kind/name. */
+export function selected(targets: readonly string[] | undefined, key: ResourceKey): boolean {
   if (!targets || targets.length === 0) return true;
-  return targets.some((t) => t === key || key.endsWith(`/${t}`));
+  return targets.some((t) => matchesTarget(key, t));
 }
 
 function quotaErrors(input: PlanInput, modules: Map<string, KindModule>, actions: PlannedAction[]): PlanError[] {
   const errors: PlanError[] = [];
-  const delta = new Map<string, number>();
+  // By project and kind; the pair is kept whole rather than taken apart from a joined string.
+  const delta = new Map<string, { project: string; kind: string; change: number }>();
   for (const a of actions) {
     if (a.blocked || a.quotaDelta === 0) continue;
-    const id = `${a.project}/${a.kind}`;
-    delta.set(id, (delta.get(id) ?? 0) + a.quotaDelta);
+    const id = `${a.project}\0${a.kind}`;
+    const sum = delta.get(id);
+    if (sum) sum.change += a.quotaDelta;
+    else delta.set(id, { project: a.project, kind: a.kind, change: a.quotaDelta });
   }
-  for (const [id, change] of delta) {
-    const [project = '', kind = ''] = id.split('/');
+  for (const { project, kind, change } of delta.values()) {
     const quotaKey = modules.get(kind)?.quota;
     if (!quotaKey || change <= 0) continue;
     const quota = input.quotas.get(project)?.[quotaKey];
@@ -277,8 +279,8 @@ function massDeleteErrors(input: PlanInput, removals: readonly Removal[]): PlanE
  * The error that refuses the resource `key` (`project/kind/name`): one naming its project and
  * kind, its project, or neither (an error about the whole plan).
  */
-export function refusalOf(errors: readonly PlanError[], key: string): PlanError | undefined {
-  return errors.find((e) => !e.project || key.startsWith(e.kind ? `${e.project}/${e.kind}/` : `${e.project}/`));
+export function refusalOf(errors: readonly PlanError[], key: ResourceKey): PlanError | undefined {
+  return errors.find((e) => !e.project || inProject(key, e.project, e.kind));
 }
 
 function summarise(actions: PlannedAction[]): Record<ActionType, number> {

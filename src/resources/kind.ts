@@ -1,15 +1,16 @@
 // The one interface every Agora resource kind implements (crossplane-runtime's ExternalClient,
 // split so that planning stays pure): observe reads Agora, diff decides, execute acts. The
 // engine never names a kind; adding a kind means adding one module that implements this.
-import type { QuotaKey } from '../agora/limits.ts';
+import type { Limits, QuotaKey } from '../agora/limits.ts';
 import type { AgoraClient } from '../agora/client.ts';
 import type { Clock } from '../clock.ts';
 import type { ResourceState } from '../state/types.ts';
+import type { ResourceKey } from '../state/resource-key.ts';
 import type { Logger } from 'pino';
 
 /** A desired resource as the engine sees it: identity plus the manifest spec (secret references, never values). */
 export interface DesiredResource {
-  key: string;
+  key: ResourceKey;
   project: string;
   kind: string;
   name: string;
@@ -39,6 +40,8 @@ export interface KindObservation {
 export interface ObserveInput {
   client: AgoraClient;
   project: string;
+  /** The project's rate limits and quotas (Project.spec.limits over Agora's documented ones). */
+  limits: Limits;
   desired: DesiredResource[];
   state: ResourceState[];
   clock: Clock;
@@ -58,7 +61,7 @@ export type ActionType = (typeof ACTION_TYPES)[number];
 
 /** One step of a plan: plain data that can be printed, serialised and asserted on. */
 export interface PlannedAction {
-  key: string;
+  key: ResourceKey;
   project: string;
   kind: string;
   name: string;
@@ -75,7 +78,7 @@ export interface PlannedAction {
 }
 
 export interface DiffInput {
-  key: string;
+  key: ResourceKey;
   project: string;
   name: string;
   desired?: DesiredResource;
@@ -91,17 +94,17 @@ export interface ProjectSecrets {
 }
 
 export interface StateWriter {
-  get(key: string): ResourceState | undefined;
+  get(key: ResourceKey): ResourceState | undefined;
   /** Durable when resolved: call before a mutation (intent) and after (result). */
   put(resource: ResourceState): Promise<void>;
-  remove(key: string): Promise<void>;
+  remove(key: ResourceKey): Promise<void>;
 }
 
 export interface ExecuteContext {
   client: AgoraClient;
   project: ProjectSecrets;
   /** The desired spec with secret references replaced by their values. */
-  resolvedSpec(key: string): Record<string, unknown> | undefined;
+  resolvedSpec(key: ResourceKey): Record<string, unknown> | undefined;
   state: StateWriter;
   clock: Clock;
   logger: Logger;

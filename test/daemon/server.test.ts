@@ -16,6 +16,7 @@ import { DaemonStatus, NOT_READY, type BlockedResource, type DaemonStatusReport,
 import { createLogger } from '../../src/logging.ts';
 import { FakeClock } from './fake-clock.ts';
 import { parsePrometheusText, sampleValue } from './prometheus-text.ts';
+import { resourceKey } from '../../src/state/resource-key.ts';
 
 const SECRET = 'notification-s3cret';
 
@@ -432,7 +433,7 @@ void describe('daemon status', () => {
 
   void test("/status lists refused changes, blocked resources and each project's last pass", async () => {
     guards.refused = [{ project: 'prod', kind: 'CloudPlayer', code: 'MassDeleteRefused', message: 'the plan deletes 9 of 10 CloudPlayer', since: 5 }];
-    guards.blocked = [{ key: 'prod/CloudPlayer/a', code: 'CreateFailing', reason: 'stream unreachable', since: 7 }];
+    guards.blocked = [{ key: resourceKey('prod', 'CloudPlayer', 'a'), code: 'CreateFailing', reason: 'stream unreachable', since: 7 }];
     status.passFinished('prod', { at: 9, result: 'error', actions: 9, errors: ['the plan deletes 9 of 10 CloudPlayer'] });
     status.passFinished('staging', { at: 9, result: 'ok', actions: 0, errors: [] });
     const r = await report();

@@ -7,6 +7,7 @@ import { createCloudPlayerModule } from '../../src/resources/cloud-player/index.
 import { playerHash } from '../../src/resources/cloud-player/model.ts';
 import type { DesiredResource, KindObservation, ObservedResource } from '../../src/resources/kind.ts';
 import type { ResourceState } from '../../src/state/types.ts';
+import { resourceKey } from '../../src/state/resource-key.ts';
 
 const NOW = 1_800_000_000_000;
 const players = createCloudPlayerModule();
@@ -15,7 +16,7 @@ function spec(name: string): Record<string, unknown> {
   return { region: 'na', channelName: 'c1', uid: Number(name.replace(/\D/g, '')) || 1, streamUrl: `rtmp://o/${name}` };
 }
 function desiredPlayer(name: string): DesiredResource {
-  return { key: `prod/CloudPlayer/${name}`, project: 'prod', kind: 'CloudPlayer', name, spec: spec(name) };
+  return { key: resourceKey('prod', 'CloudPlayer', name), project: 'prod', kind: 'CloudPlayer', name, spec: spec(name) };
 }
 function listed(name: string, id = `id-${name}`): ObservedResource {
   const s = spec(name);
@@ -23,7 +24,7 @@ function listed(name: string, id = `id-${name}`): ObservedResource {
 }
 function owned(name: string): ResourceState {
   return {
-    key: `prod/CloudPlayer/${name}`,
+    key: resourceKey('prod', 'CloudPlayer', name),
     project: 'prod',
     kind: 'CloudPlayer',
     name,

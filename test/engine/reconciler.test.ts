@@ -13,11 +13,12 @@ import type { DesiredResource, KindModule, ObservedResource } from '../../src/re
 import { openFileStateStore } from '../../src/state/file-store.ts';
 import type { StateStore } from '../../src/state/store.ts';
 import { FakeClock } from '../daemon/fake-clock.ts';
+import { resourceKey, type ResourceKey } from '../../src/state/resource-key.ts';
 
 const PROJECT = 'prod';
 const KIND = 'Widget';
 const BACKOFF_MS = 1_000;
-const keyOf = (name: string): string => `${PROJECT}/${KIND}/${name}`;
+const keyOf = (name: string): ResourceKey => resourceKey(PROJECT, KIND, name);
 
 /**
  * A kind whose "Agora" is the `world` map: create what is declared and absent, delete what state

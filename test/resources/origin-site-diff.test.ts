@@ -3,8 +3,9 @@ import assert from 'node:assert/strict';
 import { diffOriginSite, ORIGIN_REASONS } from '../../src/resources/origin-site/diff.ts';
 import type { DiffInput, ObservedResource, PlannedAction } from '../../src/resources/kind.ts';
 import type { ResourceState } from '../../src/state/types.ts';
+import { resourceKey } from '../../src/state/resource-key.ts';
 
-const KEY = 'prod/OriginSite/live';
+const KEY = resourceKey('prod', 'OriginSite', 'live');
 const NOW = Date.UTC(2025, 0, 1, 12);
 
 const direct = { enabled: true, domain: 'origin.example.com', app: 'live' };

@@ -2,23 +2,10 @@
 // them), then record what was applied. A PATCH sets values, so repeating one after a lost
 // answer is harmless and the client retries it itself.
 import type { ExecuteContext, PlannedAction } from '../kind.ts';
+import { ACTION_ERROR, ActionError } from '../action-error.ts';
 import type { OriginSitePatch } from '../../agora/client.ts';
 import type { ResourceState } from '../../state/types.ts';
 import { deletionPolicy, originSiteData, type OriginSiteData } from './model.ts';
-
-export const ORIGIN_ERROR = {
-  conflict: 'Conflict',
-} as const;
-
-export class OriginSiteActionError extends Error {
-  constructor(
-    message: string,
-    readonly code: (typeof ORIGIN_ERROR)[keyof typeof ORIGIN_ERROR],
-  ) {
-    super(message);
-    this.name = 'OriginSiteActionError';
-  }
-}
 
 export async function executeOriginSite(action: PlannedAction, ctx: ExecuteContext): Promise<void> {
   switch (action.type) {
@@ -41,7 +28,7 @@ export async function executeOriginSite(action: PlannedAction, ctx: ExecuteConte
       return ctx.state.remove(action.key);
     case 'replace':
     case 'conflict':
-      throw new OriginSiteActionError(action.reason, ORIGIN_ERROR.conflict);
+      throw new ActionError(action.reason, ACTION_ERROR.conflict);
   }
 }
 
