@@ -5,16 +5,17 @@ import assert from 'node:assert/strict';
 import { notificationMatch } from '../../src/daemon/notification-routing.ts';
 import type { RelayedNotification } from '../../src/daemon/webhook-relay.ts';
 import type { ResourceState } from '../../src/state/types.ts';
+import { resourceKey, type ResourceKey } from '../../src/state/resource-key.ts';
 
-function recorded(project: string, kind: string, name: string, externalId: string): [string, ResourceState] {
-  const key = `${project}/${kind}/${name}`;
+function recorded(project: string, kind: string, name: string, externalId: string): [ResourceKey, ResourceState] {
+  const key = resourceKey(project, kind, name);
   return [key, { key, project, kind, name, externalId, data: {}, updatedAt: 0 }];
 }
 
 /** Keys as the reconciler offers them: declared ones, some with a state. */
-const RESOURCES: [string, ResourceState | undefined][] = [
+const RESOURCES: [ResourceKey, ResourceState | undefined][] = [
   recorded('prod', 'CloudPlayer', 'class32-101', 'player-1'),
-  ['prod/CloudPlayer/class32-102', undefined],
+  [resourceKey('prod', 'CloudPlayer', 'class32-102'), undefined],
   recorded('staging', 'CloudPlayer', 'class32-101', 'player-9'),
   recorded('prod', 'CloudRecording', 'archive', 'sid-1'),
   recorded('staging', 'CloudRecording', 'archive', 'sid-2'),

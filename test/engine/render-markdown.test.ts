@@ -13,6 +13,7 @@ import type { ApplyResult } from '../../src/engine/apply.ts';
 import { renderApplyMarkdown, renderPlanMarkdown } from '../../src/engine/render-markdown.ts';
 import { code, html, prose, visible } from '../../src/engine/markdown-text.ts';
 import { ACTION_TYPES, type ActionType, type FieldChange, type PlannedAction } from '../../src/resources/kind.ts';
+import { resourceKey } from '../../src/state/resource-key.ts';
 
 const GOLDEN = join(dirname(fileURLToPath(import.meta.url)), 'golden', 'markdown');
 const UPDATE = process.env.AGORACTL_UPDATE_GOLDEN === '1';
@@ -37,7 +38,7 @@ async function assertGolden(name: string, actual: string): Promise<void> {
 function action(type: ActionType, name: string, reason: string, changes: FieldChange[] = [], more: Partial<PlannedAction> = {}): PlannedAction {
   const project = more.project ?? 'prod';
   const kind = more.kind ?? 'CloudPlayer';
-  return { key: `${project}/${kind}/${name}`, project, kind, name, type, reason, changes, detail: {}, quotaDelta: 0, ...more };
+  return { key: resourceKey(project, kind, name), project, kind, name, type, reason, changes, detail: {}, quotaDelta: 0, ...more };
 }
 
 function planOf(actions: PlannedAction[], errors: PlanError[] = [], unmanaged: UnmanagedResource[] = []): Plan {
