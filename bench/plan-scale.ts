@@ -23,6 +23,7 @@ import type { DesiredResource, KindObservation, ObservedResource } from '../src/
 import { createCloudPlayerModule } from '../src/resources/cloud-player/index.ts';
 import { playerHash, updatableValues } from '../src/resources/cloud-player/model.ts';
 import type { ResourceState } from '../src/state/types.ts';
+import { resourceKey, type ResourceKey } from '../src/state/resource-key.ts';
 
 const PROJECT = 'scale';
 const KIND = 'CloudPlayer';
@@ -68,7 +69,7 @@ function spec(i: number, variant: 'now' | 'before', players: number): Record<str
 }
 
 const name = (i: number): string => `p-${i}`;
-const key = (i: number): string => `${PROJECT}/${KIND}/${name(i)}`;
+const key = (i: number): ResourceKey => resourceKey(PROJECT, KIND, name(i));
 const id = (i: number): string => i.toString(16).padStart(32, '0');
 
 /** The plan's inputs for `players` desired and `players` observed, mixed as described above. */

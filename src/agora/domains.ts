@@ -51,10 +51,6 @@ export interface FailoverOptions {
   hosts?: Record<string, string>;
 }
 
-export function isServerRegion(value: string): value is ServerRegion {
-  return (SERVER_REGIONS as readonly string[]).includes(value);
-}
-
 function otherPrimary(domain: PrimaryDomain): PrimaryDomain {
   return domain === 'api.agora.io' ? 'api.sd-rtn.com' : 'api.agora.io';
 }

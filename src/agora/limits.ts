@@ -54,3 +54,10 @@ export const NO_RATE_LIMITS: Readonly<Record<LimitKey, null>> = Object.freeze(
 export function resolveLimits(overrides: LimitOverrides = {}): Limits {
   return { ...DOCUMENTED_LIMITS, ...overrides };
 }
+
+/** Calls a class admits per minute: the tighter of its two windows; Infinity when neither is limited. */
+export function callsPerMinute(rate: RateLimit | null): number {
+  const perMinute = rate?.perMinute ?? Infinity;
+  const perSecond = rate?.perSecond ?? Infinity;
+  return Math.min(perMinute, perSecond * 60);
+}

@@ -9,7 +9,6 @@ import { ShapeError, array, num, object, optional, str } from './shape.ts';
 import type { ShapeOf } from './shape.ts';
 
 export const PLAYER_REGIONS = ['cn', 'ap', 'na', 'eu'] as const;
-export type PlayerRegion = (typeof PLAYER_REGIONS)[number];
 export type PlayerStatus = 'idle' | 'connecting' | 'running' | 'failed';
 export const ENCRYPT_MODES = ['aes-128-xts', 'aes-256-xts', 'aes-128-ecb', 'sm4-128-ecb', 'aes-128-gcm', 'aes-256-gcm', 'aes-128-gcm2', 'aes-256-gcm2'] as const;
 
@@ -116,7 +115,8 @@ const listAnswer = object({
   nextPageToken: optional(str),
 });
 
-export const MAX_PAGE_SIZE = 500;
+/** The most players a List page holds (media-pull-rest-api.txt, pageSize 1..500): a List asks for that many unless told otherwise. */
+export const LIST_PAGE_SIZE = 500;
 
 function regionSegment(region: string): string {
   // "Pass the region value in lowercase" (media-pull-best-practices.txt, Create cloud player).
@@ -203,8 +203,8 @@ export function playersApi(ctx: CallContext): PlayersApi {
 }
 
 async function* listPlayers(ctx: CallContext, options: ListOptions): AsyncGenerator<ListPage> {
-  const pageSize = options.pageSize ?? MAX_PAGE_SIZE;
-  if (!Number.isInteger(pageSize) || pageSize < 1 || pageSize > MAX_PAGE_SIZE) throw new RangeError(`pageSize must be an integer in 1..${MAX_PAGE_SIZE}`);
+  const pageSize = options.pageSize ?? LIST_PAGE_SIZE;
+  if (!Number.isInteger(pageSize) || pageSize < 1 || pageSize > LIST_PAGE_SIZE) throw new RangeError(`pageSize must be an integer in 1..${LIST_PAGE_SIZE}`);
   const filtered = options.channelName !== undefined;
   const seenTokens = new Set<string>();
   let pageToken: string | undefined;

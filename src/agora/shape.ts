@@ -93,13 +93,3 @@ export function object<S extends Shape>(shape: S): Reader<ShapeOf<S>> {
     return out as ShapeOf<S>;
   };
 }
-
-/** Parses a body that must be JSON; an empty body reads as undefined. */
-export function parseJsonBody(text: string): unknown {
-  if (text.trim() === '') return undefined;
-  try {
-    return JSON.parse(text) as unknown;
-  } catch {
-    throw new ShapeError('body', 'JSON');
-  }
-}

@@ -3,12 +3,13 @@
 // are recorded, so the next run converges.
 import { createInterface } from 'node:readline/promises';
 import type { Command } from 'commander';
-import { applyPass, planPass } from '../engine/reconcile.ts';
+import { applyPass, planPass, type PlanOptions } from '../engine/reconcile.ts';
 import { renderPlan } from '../engine/render-plan.ts';
+import { renderApplyMarkdown } from '../engine/render-markdown.ts';
 import { assumeDeadHolderWindows, ManifestErrors, openSession, planningOptions, processIo, reportManifestErrors, sessionOptions, type Io, type PlanningCommandOptions } from './session.ts';
 import { progressReporter } from './progress.ts';
 import { describeFailure } from './failure.ts';
-import { lockTimeoutOption, outputOption, PLAN_OUTPUTS } from './options.ts';
+import { lockTimeoutOption, manifestErrorFormat, outputOption, PLAN_OUTPUTS } from './options.ts';
 import { unmatchedTargetsError } from './targets.ts';
 
 export interface ApplyCommandOptions extends PlanningCommandOptions {
@@ -17,9 +18,17 @@ export interface ApplyCommandOptions extends PlanningCommandOptions {
   lockTimeout?: number;
 }
 
+/** What sets a command on apply's path apart (destroy's): what it plans, and its words. */
+export interface ChangeCommand {
+  name: 'apply' | 'destroy';
+  plan: PlanOptions;
+  /** Asked on a terminal before acting; only 'yes' goes on. */
+  question: string;
+}
+
 export function register(program: Command): void {
   planningOptions(sessionOptions(program.command('apply').description('make Agora match the manifests')))
-    .addOption(outputOption(PLAN_OUTPUTS, 'text, or json for machines (needs --auto-approve)', 'text'))
+    .addOption(outputOption(PLAN_OUTPUTS, 'text, json for machines, or markdown for a pull-request comment (json and markdown need --auto-approve)', 'text'))
     .option('--auto-approve', 'do not ask for confirmation (pipelines)')
     .addOption(lockTimeoutOption())
     .action(async (options: ApplyCommandOptions) => {
@@ -27,18 +36,19 @@ export function register(program: Command): void {
     });
 }
 
-export async function runApply(options: ApplyCommandOptions, io: Io, signal?: AbortSignal): Promise<number> {
-  // JSON output leaves no room for a question and its answer, and a pipeline that asked for JSON
-  // must say it approves (Terraform's -json needs -auto-approve too).
-  if (options.output === 'json' && !options.autoApprove) {
-    io.err('Error: apply -o json needs --auto-approve: it cannot ask for confirmation.');
+export async function runApply(options: ApplyCommandOptions, io: Io, signal?: AbortSignal, command: ChangeCommand = applyCommand(options)): Promise<number> {
+  const title = command.name === 'apply' ? 'Apply' : 'Destroy';
+  // JSON or Markdown output leaves no room for a question and its answer, and a pipeline that
+  // asked for either must say it approves (Terraform's -json needs -auto-approve too).
+  if (options.output !== 'text' && !options.autoApprove) {
+    io.err(`Error: ${command.name} -o ${options.output} needs --auto-approve: it cannot ask for confirmation.`);
     return 1;
   }
   let session;
   try {
     session = await openSession(options, io);
   } catch (err) {
-    if (err instanceof ManifestErrors) return reportManifestErrors(err, io, options.output);
+    if (err instanceof ManifestErrors) return reportManifestErrors(err, io, manifestErrorFormat(options.output));
     io.err(describeFailure(err));
     return 1;
   }
@@ -54,7 +64,7 @@ export async function runApply(options: ApplyCommandOptions, io: Io, signal?: Ab
   signal?.addEventListener('abort', onSignal, { once: true });
   process.on('SIGINT', onSignal).on('SIGTERM', onSignal);
   try {
-    const lock = await session.store.lock({ waitMs: (options.lockTimeout ?? 0) * 1000, owner: 'agoractl apply', projects: [...session.scope.projects.keys()] });
+    const lock = await session.store.lock({ waitMs: (options.lockTimeout ?? 0) * 1000, owner: `agoractl ${command.name}`, projects: [...session.scope.projects.keys()] });
     if (lock.takenOver) {
       io.err(`agoractl: took over a stale state lock of pid ${lock.takenOver.pid} (${lock.takenOver.owner})`);
       assumeDeadHolderWindows(session.scope.projects, session.scope.clock.now());
@@ -65,32 +75,37 @@ export async function runApply(options: ApplyCommandOptions, io: Io, signal?: Ab
       io.err(noTarget);
       return 1;
     }
-    const pass = await planPass(session.scope, Object.values(snapshot.resources), { targets: options.target, allowMassDelete: options.allowMassDelete });
+    const pass = await planPass(session.scope, Object.values(snapshot.resources), command.plan);
     const json = options.output === 'json';
-    if (!json) io.out(renderPlan(pass.plan));
+    const markdown = options.output === 'markdown';
+    if (options.output === 'text') io.out(renderPlan(pass.plan));
     if (pass.plan.errors.length > 0) {
       if (json) io.out(JSON.stringify({ plan: pass.plan, applied: false }, null, 2));
+      if (markdown) io.out(renderApplyMarkdown(pass.plan, undefined));
       return 1;
     }
     if (pass.plan.actions.length === 0) {
       // Nothing to do, but what was observed (a player's status) is still worth recording.
       await Promise.all(pass.refreshed.map((s) => session.store.put(s)));
       if (json) io.out(JSON.stringify({ plan: pass.plan, applied: true, result: { done: [], failed: [], skipped: [] } }, null, 2));
+      if (markdown) io.out(renderApplyMarkdown(pass.plan, { done: [], failed: [], skipped: [], durationMs: 0 }));
       return 0;
     }
-    if (!options.autoApprove && !(await confirm(io))) {
-      io.err('Apply cancelled.');
+    if (!options.autoApprove && !(await confirm(io, command))) {
+      io.err(`${title} cancelled.`);
       return 1;
     }
     const progress = progressReporter(io, pass.plan.actions.length);
-    const result = await applyPass(session.scope, session.store, pass, { onEvent: json ? undefined : progress.onEvent, signal: interrupt.signal });
+    const result = await applyPass(session.scope, session.store, pass, { onEvent: options.output === 'text' ? progress.onEvent : undefined, signal: interrupt.signal });
     progress.finish();
     if (json) {
       io.out(JSON.stringify({ plan: pass.plan, applied: true, result }, null, 2));
+    } else if (markdown) {
+      io.out(renderApplyMarkdown(pass.plan, result));
     } else {
       const count = (t: string) => result.done.filter((a) => a.type === t).length;
       io.out(
-        `\nApply ${result.failed.length + result.skipped.length > 0 ? 'finished with errors' : 'complete'}! ` +
+        `\n${title} ${result.failed.length + result.skipped.length > 0 ? 'finished with errors' : 'complete'}! ` +
           `Resources: ${count('create')} created, ${count('update')} updated, ${count('replace')} replaced, ${count('delete')} deleted, ` +
           `${count('adopt')} adopted, ${result.failed.length} failed, ${result.skipped.length} skipped (${(result.durationMs / 1000).toFixed(1)}s).`,
       );
@@ -105,14 +120,18 @@ export async function runApply(options: ApplyCommandOptions, io: Io, signal?: Ab
   }
 }
 
-async function confirm(io: Io): Promise<boolean> {
+function applyCommand(options: ApplyCommandOptions): ChangeCommand {
+  return { name: 'apply', plan: { targets: options.target, allowMassDelete: options.allowMassDelete }, question: 'Do you want to perform these actions?' };
+}
+
+async function confirm(io: Io, command: ChangeCommand): Promise<boolean> {
   if (!io.isTty || !process.stdin.isTTY) {
-    io.err('Error: apply asks for confirmation on a terminal; pass --auto-approve in pipelines.');
+    io.err(`Error: ${command.name} asks for confirmation on a terminal; pass --auto-approve in pipelines.`);
     return false;
   }
   const rl = createInterface({ input: process.stdin, output: process.stdout });
   try {
-    const answer = await rl.question("\nDo you want to perform these actions? Only 'yes' will be accepted.\n  Enter a value: ");
+    const answer = await rl.question(`\n${command.question} Only 'yes' will be accepted.\n  Enter a value: `);
     return answer.trim() === 'yes';
   } finally {
     rl.close();

@@ -18,6 +18,7 @@ const COMMANDS: Record<string, () => Promise<CommandModule>> = {
   validate: () => import('./validate.ts'),
   plan: () => import('./plan.ts'),
   apply: () => import('./apply.ts'),
+  destroy: () => import('./destroy.ts'),
   reconcile: () => import('./reconcile.ts'),
   emulator: () => import('./emulator.ts'),
   state: () => import('./state.ts'),

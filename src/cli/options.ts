@@ -10,8 +10,13 @@ import { InvalidArgumentError, Option } from 'commander';
 export const LOG_LEVELS = ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'] as const;
 export type LogLevel = (typeof LOG_LEVELS)[number];
 
-export const PLAN_OUTPUTS = ['text', 'json'] as const;
+export const PLAN_OUTPUTS = ['text', 'json', 'markdown'] as const;
 export type PlanOutput = (typeof PLAN_OUTPUTS)[number];
+
+/** How manifest errors are written (to stderr) under `-o`: a Markdown comment is a plan's only. */
+export function manifestErrorFormat(output: PlanOutput): 'text' | 'json' {
+  return output === 'json' ? 'json' : 'text';
+}
 
 const DAY_SECONDS = 86_400;
 
@@ -86,12 +91,16 @@ export function targetParser(kinds: () => readonly string[]): (value: string, pr
 
 // ---- option definitions ----
 
-export function fileOption(description = 'manifest files, folders or globs (repeatable)'): Option {
-  return new Option('-f, --file <path...>', description).makeOptionMandatory();
+/**
+ * `-f/--file`, the manifests: commands that load them take several paths and need one; the
+ * `state` commands take the one file or folder whose default state to use.
+ */
+export function fileOption(description = 'manifest files, folders or globs (repeatable)', paths: 'several' | 'one' = 'several'): Option {
+  return paths === 'several' ? new Option('-f, --file <path...>', description).makeOptionMandatory() : new Option('-f, --file <path>', description);
 }
 
-export function stateOption(): Option {
-  return new Option('--state <path>', 'state file or postgres:// URL (default: $AGORACTL_STATE, else .agoractl/state.json in the manifest folder)');
+export function stateOption(description = 'state file or postgres:// URL (default: $AGORACTL_STATE, else .agoractl/state.json in the manifest folder)', value: 'path' | 'url' = 'path'): Option {
+  return new Option(`--state <${value}>`, description);
 }
 
 export function emulatorOption(): Option {
@@ -144,6 +153,16 @@ export function resyncOption(): Option {
 
 export function shutdownGraceOption(): Option {
   return new Option('--shutdown-grace <seconds>', 'on SIGTERM, how long calls in flight may take to finish').argParser(secondsParser({ max: 3_600 })).default(20);
+}
+
+/** Replicas of a daemon on a PostgreSQL state give a project up this long after they stop renewing. */
+export const LEASE_TTL_ENV = 'AGORACTL_LEASE_TTL';
+
+export function leaseTtlOption(): Option {
+  return new Option('--lease-ttl <seconds>', 'PostgreSQL state: how long a lease on a project outlives its holder (renewed every third of it)')
+    .argParser(secondsParser({ min: 1, max: 3_600 }))
+    .env(LEASE_TTL_ENV)
+    .default(30);
 }
 
 export function listenOption(defaultListen: string): Option {

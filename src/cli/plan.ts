@@ -2,9 +2,10 @@
 import type { Command } from 'commander';
 import { planPass } from '../engine/reconcile.ts';
 import { renderPlan } from '../engine/render-plan.ts';
+import { renderPlanMarkdown } from '../engine/render-markdown.ts';
 import { ManifestErrors, openSession, planningOptions, processIo, reportManifestErrors, sessionOptions, type Io, type PlanningCommandOptions } from './session.ts';
 import { describeFailure } from './failure.ts';
-import { outputOption, PLAN_OUTPUTS } from './options.ts';
+import { manifestErrorFormat, outputOption, PLAN_OUTPUTS } from './options.ts';
 import { unmatchedTargetsError } from './targets.ts';
 
 export interface PlanCommandOptions extends PlanningCommandOptions {
@@ -13,7 +14,7 @@ export interface PlanCommandOptions extends PlanningCommandOptions {
 
 export function register(program: Command): void {
   planningOptions(sessionOptions(program.command('plan').description('show what apply would change, and why')))
-    .addOption(outputOption(PLAN_OUTPUTS, 'text, or json for machines', 'text'))
+    .addOption(outputOption(PLAN_OUTPUTS, 'text, json for machines, or markdown for a pull-request comment', 'text'))
     .option('--detailed-exitcode', 'exit 0 when there are no changes, 2 when there are, 1 on error')
     .action(async (options: PlanCommandOptions) => {
       process.exitCode = await runPlan(options, processIo);
@@ -25,7 +26,7 @@ export async function runPlan(options: PlanCommandOptions, io: Io): Promise<numb
   try {
     session = await openSession(options, io);
   } catch (err) {
-    if (err instanceof ManifestErrors) return reportManifestErrors(err, io, options.output);
+    if (err instanceof ManifestErrors) return reportManifestErrors(err, io, manifestErrorFormat(options.output));
     io.err(describeFailure(err));
     return 1;
   }
@@ -37,7 +38,8 @@ export async function runPlan(options: PlanCommandOptions, io: Io): Promise<numb
       return 1;
     }
     const pass = await planPass(session.scope, Object.values(snapshot.resources), { targets: options.target, allowMassDelete: options.allowMassDelete });
-    io.out(options.output === 'json' ? JSON.stringify(pass.plan, null, 2) : renderPlan(pass.plan));
+    const { output } = options;
+    io.out(output === 'json' ? JSON.stringify(pass.plan, null, 2) : output === 'markdown' ? renderPlanMarkdown(pass.plan) : renderPlan(pass.plan));
     // A conflict is never carried out: until someone resolves it, apply cannot converge.
     if (pass.plan.errors.length > 0 || pass.plan.actions.some((a) => a.blocked)) return 1;
     if (options.detailedExitcode) return pass.plan.actions.length > 0 ? 2 : 0;

@@ -65,13 +65,19 @@ export async function allModules(options: { listLag?: number } = {}): Promise<re
   return (await builtInKinds({ listLagMs })).all();
 }
 
+/** How a command words the session's options: the daemon logs at info and says more of its manifests. */
+export interface SessionOptionWording {
+  file?: string;
+  logLevel?: { default: LogLevel; description?: string };
+}
+
 /** Adds the options every command that talks to Agora takes. */
-export function sessionOptions(command: Command): Command {
+export function sessionOptions(command: Command, wording: SessionOptionWording = {}): Command {
   return command
-    .addOption(fileOption())
+    .addOption(fileOption(wording.file))
     .addOption(stateOption())
     .addOption(emulatorOption())
-    .addOption(logLevelOption('warn'))
+    .addOption(logLevelOption(wording.logLevel?.default ?? 'warn', wording.logLevel?.description))
     .addOption(listLagOption())
     .addOption(allowSecretDirOption())
     .addOption(allowManifestEndpointsOption());

@@ -14,19 +14,21 @@ import { migratePostgresState, openPostgresStateStore, type PostgresStateStore }
 import { serializeSnapshot } from '../state/snapshot.ts';
 import type { StateStore } from '../state/store.ts';
 import type { StateSnapshot } from '../state/types.ts';
+import { lockTimeoutOption, stateOption } from './options.ts';
 
 interface FileOptions {
   state?: string;
   filename?: string;
   force?: boolean;
-  lockTimeout?: string;
+  /** Seconds. */
+  lockTimeout: number;
 }
 
 export function registerTransfer(state: Command): void {
   state
     .command('migrate')
     .description(`Create or upgrade the schema of a PostgreSQL state (opening one does it too; this lets a DBA run it first)`)
-    .option('--state <url>', `the postgres:// URL (default: $${STATE_ENV})`)
+    .addOption(stateOption(`the postgres:// URL (default: $${STATE_ENV})`, 'url'))
     .action(async (options: { state?: string }, command: Command) => {
       await reportingStateErrors(command, async () => {
         const url = postgresUrl(options.state ?? process.env[STATE_ENV], '--state');
@@ -45,7 +47,7 @@ export function registerTransfer(state: Command): void {
         const path = filePath(options);
         const source = await readFileState(path);
         await withPostgres(url, async (target) => {
-          const lock = await target.lock({ owner: 'agoractl state push', waitMs: seconds(options.lockTimeout) });
+          const lock = await target.lock({ owner: 'agoractl state push', waitMs: options.lockTimeout * 1000 });
           try {
             refuseOverwritingNewer(source, await target.load(), path, target.location, options.force === true);
             await target.replaceSnapshot(source);
@@ -71,7 +73,7 @@ export function registerTransfer(state: Command): void {
         if (!source) return;
         const target = await openFileStateStore(path);
         try {
-          const lock = await target.lock({ owner: 'agoractl state pull', waitMs: seconds(options.lockTimeout) });
+          const lock = await target.lock({ owner: 'agoractl state pull', waitMs: options.lockTimeout * 1000 });
           try {
             refuseOverwritingNewer(source, await target.load(), redactPostgresUrl(url), path, options.force === true);
             await mkdir(dirname(path), { recursive: true });
@@ -108,10 +110,10 @@ export function refuseOverwritingNewer(source: StateSnapshot, target: StateSnaps
 
 function withFileLocation(command: Command): Command {
   return command
-    .option('--state <path>', 'the state file (default: .agoractl/state.json beside the manifests)')
+    .addOption(stateOption('the state file (default: .agoractl/state.json beside the manifests)'))
     .option('-f, --filename <path>', 'manifest file or folder whose default state file to use')
     .option('--force', 'replace a state of another lineage or a higher serial')
-    .option('--lock-timeout <seconds>', 'how long to wait for a running apply to release the destination', '0');
+    .addOption(lockTimeoutOption('how long to wait for a running apply to release the destination'));
 }
 
 function filePath(options: FileOptions): string {
@@ -149,11 +151,6 @@ async function withPostgres(url: string, body: (store: PostgresStateStore) => Pr
 function describe(snapshot: StateSnapshot): string {
   const count = Object.keys(snapshot.resources).length;
   return `${count} resource${count === 1 ? '' : 's'} (lineage ${snapshot.lineage}, serial ${snapshot.serial})`;
-}
-
-function seconds(value: string | undefined): number {
-  const parsed = Number(value ?? 0);
-  return Number.isFinite(parsed) && parsed > 0 ? parsed * 1000 : 0;
 }
 
 /** A state error becomes a clean exit 1 once every store is closed (commander's error exits at once). */

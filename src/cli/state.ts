@@ -1,12 +1,12 @@
 // `agoractl state`: what agoractl owns, read from the state store, and `forget` to stop
 // managing a resource without touching Agora (like `terraform state rm`).
-import { Option, type Command } from 'commander';
+import type { Command } from 'commander';
 import { stringify as toYaml } from 'yaml';
 import { StateError, stateResourceNotFound } from '../state/errors.ts';
 import { openStateStore } from '../state/open-store.ts';
 import type { StateStore } from '../state/store.ts';
 import type { ResourceState } from '../state/types.ts';
-import { lockTimeoutOption, outputOption, stateOption } from './options.ts';
+import { fileOption, lockTimeoutOption, outputOption, stateOption } from './options.ts';
 import { isFile, locateState, noStateMessage, StateLocationError, type StateLocation } from './state-location.ts';
 import { registerTransfer } from './state-transfer.ts';
 
@@ -84,7 +84,7 @@ export function register(program: Command): void {
 function withLocation(command: Command): Command {
   return command
     .addOption(stateOption())
-    .addOption(new Option('-f, --file <path>', 'manifest file or folder, as given to apply -f (default: here, or the one folder here that has a state)'));
+    .addOption(fileOption('manifest file or folder, as given to apply -f (default: here, or the one folder here that has a state)', 'one'));
 }
 
 /**

@@ -2,11 +2,12 @@
 // 0, and a pipeline would take that for success. Checked against the manifests and the state
 // (a resource only in state is one apply would delete), before any change is made.
 import { selected } from '../engine/plan.ts';
+import { parseResourceKey } from '../state/resource-key.ts';
 
 /** The targets that select none of `keys`. */
 export function unmatchedTargets(targets: readonly string[] | undefined, keys: Iterable<string>): string[] {
   if (!targets || targets.length === 0) return [];
-  const all = [...keys];
+  const all = [...keys].flatMap((key) => parseResourceKey(key)?.key ?? []);
   return targets.filter((target) => !all.some((key) => selected([target], key)));
 }
 

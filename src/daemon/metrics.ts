@@ -3,6 +3,7 @@
 // here; the reconcile loop reports runs, drift and resource states.
 import { collectDefaultMetrics, Counter, Gauge, Histogram, Registry } from 'prom-client';
 import type { GuardSources, ResourceStatus } from './status.ts';
+import { kindOf } from '../state/resource-key.ts';
 
 export interface ApiCallRecord {
   /** The endpoint class or call name, e.g. `playerCreateNamed` or `recording.query`. */
@@ -157,7 +158,7 @@ export class DaemonMetrics {
         const source = guards();
         if (!source) return;
         this.reset();
-        for (const b of source.blocked()) this.inc({ kind: b.key.split('/')[1] ?? 'unknown', code: b.code });
+        for (const b of source.blocked()) this.inc({ kind: kindOf(b.key), code: b.code });
       },
     });
     this.#webhooks = new Counter({

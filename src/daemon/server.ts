@@ -8,14 +8,13 @@ import type { AddressInfo } from 'node:net';
 import { systemClock, type Clock } from '../clock.ts';
 import type { Logger } from '../logging.ts';
 import type { DaemonMetrics } from './metrics.ts';
+import type { KindNotification, NotificationTarget } from '../resources/kind.ts';
 import { answerFlsCallback, FLS_CALLBACK_PATH, MAX_GLOB_ROUTES_PER_REQUEST, type OriginSiteRoute } from './fls-callback.ts';
 import {
   NoticeDeduper,
-  notificationTarget,
   verifyNotification,
   type AgoraNotification,
   type NotificationSecret,
-  type NotificationTarget,
 } from './webhook.ts';
 
 export const WEBHOOK_PATH = '/webhooks/agora';
@@ -50,6 +49,8 @@ export interface DaemonServerOptions {
   status?: () => unknown;
   /** Called after the answer was sent; errors are logged, never answered. */
   onNotification: (event: DaemonNotification) => void | Promise<void>;
+  /** Which resource a notification names, as the kinds read its payload (KindRegistry.notificationTarget). */
+  notificationTarget: (notification: KindNotification) => NotificationTarget | undefined;
   /** Read per request, so a changed Project manifest takes effect without a restart. */
   notificationSecrets: () => readonly NotificationSecret[];
   routes: () => readonly OriginSiteRoute[];
@@ -207,7 +208,7 @@ function webhookHandler(options: DaemonServerOptions, log: Logger): Handler {
       return sendJson(response, verdict.status, { ok: false, error: verdict.reason });
     }
     const { notification, project } = verdict;
-    const target = notificationTarget(notification);
+    const target = options.notificationTarget(notification);
     const firstSeen = deduper.firstSeen(notification.noticeId);
     const result = !firstSeen ? 'duplicate' : target ? 'accepted' : 'ignored';
     options.metrics.recordNotification(result);

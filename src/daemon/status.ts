@@ -7,6 +7,7 @@ import type { Clock } from '../clock.ts';
 import type { Plan } from '../engine/plan.ts';
 import type { BlockedResource, RefusedChange } from '../engine/reconciler.ts';
 import type { DaemonMetrics } from './metrics.ts';
+import { parseResourceKey } from '../state/resource-key.ts';
 
 export type { BlockedResource, RefusedChange };
 
@@ -180,7 +181,7 @@ export interface ResourceStatusInput {
 
 /** Counts resources by kind and status, for `agoractl_resources`. The first status that applies wins. */
 export function resourceStatusCounts(input: ResourceStatusInput): Array<{ kind: string; status: ResourceStatus; count: number }> {
-  const blocked = new Set(input.blocked.map((b) => b.key));
+  const blocked = new Set<string>(input.blocked.map((b) => b.key));
   const counts = new Map<string, number>();
   for (const key of input.keys) {
     const run = input.runs.get(key);
@@ -193,7 +194,7 @@ export function resourceStatusCounts(input: ResourceStatusInput): Array<{ kind: 
           : !input.recorded.has(key) || run?.lastSuccessAt === undefined
             ? 'pending'
             : 'in_sync';
-    const kind = key.split('/')[1] ?? 'unknown';
+    const kind = parseResourceKey(key)?.kind ?? 'unknown';
     const label = `${kind}\0${status}`;
     counts.set(label, (counts.get(label) ?? 0) + 1);
   }

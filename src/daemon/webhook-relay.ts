@@ -4,12 +4,13 @@
 // verified it): the notification was verified by the replica that received it, and the channel
 // is as trusted as the state itself. Still, a payload is checked for shape before use.
 import type { DaemonNotification } from './server.ts';
-import type { NotificationTarget } from './webhook.ts';
+import type { NotificationTarget } from '../resources/kind.ts';
 
 export type RelayedNotification = Pick<DaemonNotification, 'target' | 'project'>;
 
+// Version 2: the target names a kind, a name and an external id, whatever the product.
 interface RelayMessage {
-  v: 1;
+  v: 2;
   /** The sending replica, so it ignores its own message. */
   from: string;
   project?: string;
@@ -22,7 +23,7 @@ export function mustRelay(event: RelayedNotification, leads: (project: string) =
 }
 
 export function encodeRelay(from: string, event: RelayedNotification): string {
-  const message: RelayMessage = { v: 1, from, ...(event.project !== undefined ? { project: event.project } : {}), target: event.target };
+  const message: RelayMessage = { v: 2, from, ...(event.project !== undefined ? { project: event.project } : {}), target: event.target };
   return JSON.stringify(message);
 }
 
@@ -34,7 +35,7 @@ export function decodeRelay(payload: string, self: string): RelayedNotification 
   } catch {
     return undefined;
   }
-  if (!isRecord(value) || value['v'] !== 1 || typeof value['from'] !== 'string' || value['from'] === self) return undefined;
+  if (!isRecord(value) || value['v'] !== 2 || typeof value['from'] !== 'string' || value['from'] === self) return undefined;
   const project = value['project'];
   if (project !== undefined && typeof project !== 'string') return undefined;
   const target = relayedTarget(value['target']);
@@ -43,21 +44,11 @@ export function decodeRelay(payload: string, self: string): RelayedNotification 
 }
 
 function relayedTarget(value: unknown): NotificationTarget | undefined {
-  if (!isRecord(value) || typeof value['eventType'] !== 'number') return undefined;
-  const eventType = value['eventType'];
-  if (value['product'] === 'media-pull') {
-    const name = optionalString(value['name']);
-    const playerId = optionalString(value['playerId']);
-    const channelName = optionalString(value['channelName']);
-    if (name === null || playerId === null || channelName === null || (name === undefined && playerId === undefined)) return undefined;
-    return { product: 'media-pull', name, playerId, channelName, eventType };
-  }
-  if (value['product'] === 'cloud-recording') {
-    const { channelName, uid, sid } = value;
-    if (typeof channelName !== 'string' || typeof uid !== 'string' || typeof sid !== 'string') return undefined;
-    return { product: 'cloud-recording', channelName, uid, sid, eventType };
-  }
-  return undefined;
+  if (!isRecord(value) || typeof value['eventType'] !== 'number' || typeof value['kind'] !== 'string') return undefined;
+  const name = optionalString(value['name']);
+  const externalId = optionalString(value['externalId']);
+  if (name === null || externalId === null || (name === undefined && externalId === undefined)) return undefined;
+  return { kind: value['kind'], eventType: value['eventType'], ...(name !== undefined ? { name } : {}), ...(externalId !== undefined ? { externalId } : {}) };
 }
 
 /** The string, undefined when absent, null when of another type. */

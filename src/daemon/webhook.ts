@@ -12,10 +12,6 @@
 import { verifyNotificationSignature, type HeaderBag } from '../agora/signing.ts';
 import type { Clock } from '../clock.ts';
 
-/** Product ids of the notification body (agora-facts.md). */
-export const PRODUCT_CLOUD_RECORDING = 3;
-export const PRODUCT_MEDIA_PULL = 4;
-
 export const SIGNATURE_HEADERS = ['agora-signature-v2', 'agora-signature'] as const;
 
 /** The body Agora posts, checked for shape. */
@@ -95,64 +91,8 @@ export function parseNotification(body: string): AgoraNotification | undefined {
   return { noticeId, productId, eventType, notifyMs, payload };
 }
 
-/** The resource a notification is about, as far as its payload tells. */
-export type NotificationTarget =
-  | {
-      product: 'media-pull';
-      /** The player's Agora `name`, which is its manifest `metadata.name`; absent for unnamed players. */
-      name: string | undefined;
-      playerId: string | undefined;
-      channelName: string | undefined;
-      eventType: number;
-    }
-  | {
-      product: 'cloud-recording';
-      channelName: string;
-      /** As the payload gives it, in decimal: recording uids are integers sent as strings. */
-      uid: string;
-      sid: string;
-      eventType: number;
-    };
-
-/**
- * Turns a notification into the resource it names. Undefined for other products and for payloads
- * that name nothing this daemon manages (such events are answered 200 and dropped).
- */
-export function notificationTarget(notification: AgoraNotification): NotificationTarget | undefined {
-  const { productId, eventType, payload } = notification;
-  if (productId === PRODUCT_MEDIA_PULL) {
-    // Events 1, 3 and 4 carry `payload.player` with at least channelName, id and name.
-    const player = payload['player'];
-    if (!isRecord(player)) return undefined;
-    const name = stringField(player, 'name');
-    const playerId = stringField(player, 'id');
-    const channelName = stringField(player, 'channelName');
-    if (name === undefined && playerId === undefined) return undefined;
-    return { product: 'media-pull', name, playerId, channelName, eventType };
-  }
-  if (productId === PRODUCT_CLOUD_RECORDING) {
-    const channelName = stringField(payload, 'cname');
-    const uid = idField(payload, 'uid');
-    const sid = stringField(payload, 'sid');
-    if (channelName === undefined || uid === undefined || sid === undefined) return undefined;
-    return { product: 'cloud-recording', channelName, uid, sid, eventType };
-  }
-  return undefined;
-}
-
 function isRecord(value: unknown): value is Record<string, unknown> {
   return typeof value === 'object' && value !== null && !Array.isArray(value);
-}
-
-function stringField(record: Record<string, unknown>, key: string): string | undefined {
-  const value = record[key];
-  return typeof value === 'string' && value.length > 0 ? value : undefined;
-}
-
-function idField(record: Record<string, unknown>, key: string): string | undefined {
-  const value = record[key];
-  if (typeof value === 'number' && Number.isSafeInteger(value)) return String(value);
-  return stringField(record, key);
 }
 
 /**

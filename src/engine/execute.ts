@@ -7,6 +7,7 @@ import type { AgoraClient } from '../agora/client.ts';
 import type { Clock } from '../clock.ts';
 import type { Logger } from 'pino';
 import type { ResourceState } from '../state/types.ts';
+import type { ResourceKey } from '../state/resource-key.ts';
 import type { ExecuteContext, KindData, KindModule, KindState, Outcome, PlannedAction, ProjectSecrets } from '../resources/kind.ts';
 import { ActionError, ACTION_ERROR } from '../resources/action-error.ts';
 
@@ -15,9 +16,9 @@ export const MAX_RESOLVE_ATTEMPTS = 3;
 
 /** Reads and writes state records; durable when a write resolves. */
 export interface StateWriter {
-  get(key: string): ResourceState | undefined;
+  get(key: ResourceKey): ResourceState | undefined;
   put(resource: ResourceState): Promise<void>;
-  remove(key: string): Promise<void>;
+  remove(key: ResourceKey): Promise<void>;
 }
 
 /** What one project's actions share. */
@@ -25,7 +26,7 @@ export interface ProjectContext {
   client: AgoraClient;
   project: ProjectSecrets;
   /** The desired spec with secret references replaced by their values, by key. */
-  resolvedSpec(key: string): object | undefined;
+  resolvedSpec(key: ResourceKey): object | undefined;
   state: StateWriter;
   clock: Clock;
   logger: Logger;

@@ -3,6 +3,7 @@
 // as data (Terraform's internal/plans).
 import type { QuotaKey } from '../agora/limits.ts';
 import type { ResourceState } from '../state/types.ts';
+import { inProject, matchesTarget, resourceKey, type ResourceKey } from '../state/resource-key.ts';
 import type { DesiredResource, DiffInput, KindModule, KindObservation, PlannedAction, ActionType } from '../resources/kind.ts';
 import { plannedAction } from '../resources/action.ts';
 import { decodedState } from './execute.ts';
@@ -53,7 +54,25 @@ export interface PlanInput {
   allowMassDelete?: boolean;
   /** Share of a kind's managed resources a plan may delete without allowMassDelete. */
   massDeleteShare?: number;
+  /** `agoractl destroy`: see DestroyOptions. */
+  destroy?: DestroyOptions;
 }
+
+/**
+ * Plans a destroy: the selected resources (all, or the targets') are planned as if the manifests
+ * no longer held them, so each kind removes them its own way (a player is deleted, a recording
+ * stopped, an origin site left or disabled by its deletionPolicy) and only what state records is
+ * touched. Its mass-delete guard is lifted per project, by name, never by allowMassDelete.
+ */
+export interface DestroyOptions {
+  /** Projects whose mass delete the user confirmed (`--confirm-project NAME`). */
+  confirmedProjects: readonly string[];
+}
+
+/** Leads the reason of a resource that destroy removes though the manifests still hold it. */
+export const DESTROY_REASON = 'requested by destroy';
+// The kinds' reasons for a removal say why it happens; destroy is the reason instead.
+const REMOVED_REASON = 'removed from the manifests';
 
 // Deletes free quota and names first; creates come last (DESIGN.md, Behaviour per kind).
 const ORDER: Record<ActionType, number> = { delete: 0, forget: 1, replace: 2, update: 3, adopt: 4, create: 5, conflict: 6 };
@@ -65,7 +84,12 @@ export function buildPlan(input: PlanInput): Plan {
   const unmanaged: UnmanagedResource[] = [];
 
   const removals: Removal[] = [];
-  for (const group of groupIdentities(input)) {
+  // Destroy drops the selected resources from the desired set and nothing else: an untargeted
+  // resource keeps its manifest, and one in no state shows as unmanaged, left alone.
+  const destroyed = input.destroy ? new Set(input.desired.filter((d) => selected(input.targets, d.key)).map((d) => d.key)) : undefined;
+  const desired = destroyed ? input.desired.filter((d) => !destroyed.has(d.key)) : input.desired;
+  const guardLifted = input.allowMassDelete === true && !input.destroy;
+  for (const group of groupIdentities(desired, input)) {
     const module = modules.get(group.kind);
     if (!module) {
       errors.push({ code: PLAN_ERROR.unknownKind, message: `no module for kind ${group.kind}`, kind: group.kind });
@@ -73,7 +97,6 @@ export function buildPlan(input: PlanInput): Plan {
     }
     const { project, kind, identities } = group;
     const observed = input.observed.get(project)?.get(kind)?.resources;
-    const prefix = `${project}/${kind}/`;
     // The mass-delete guard judges the whole change the manifests imply, not the targeted part,
     // so that no sequence of small targeted plans (the daemon's batches, retries, --target runs)
     // can delete what one plan may not.
@@ -83,10 +106,10 @@ export function buildPlan(input: PlanInput): Plan {
       const state = identity.state;
       // Only records with an external id are live (a stopped recording's tombstone is history).
       if (state?.externalId !== undefined) removal.live++;
-      const key = prefix + name;
+      const key = resourceKey(project, kind, name);
       if (!selected(input.targets, key)) {
         // Left out by the targets but removed from the manifests: still part of the change.
-        if (identity.desired === undefined && state?.externalId !== undefined && !input.allowMassDelete) {
+        if (identity.desired === undefined && state?.externalId !== undefined && !guardLifted) {
           removal.deletes += countDeletes(diffOf(module, { key, project, name, desired: undefined, observed: observed?.get(name), now: input.now }, state));
         }
         return;
@@ -94,6 +117,7 @@ export function buildPlan(input: PlanInput): Plan {
       removal.planned = true;
       const found = diffOf(module, { key, project, name, desired: identity.desired, observed: observed?.get(name), now: input.now }, state);
       removal.deletes += countDeletes(found);
+      if (destroyed?.has(key)) for (const action of found) action.reason = destroyReason(action.reason);
       for (let i = 0; i < found.length; i++) actions.push(found[i] as PlannedAction);
     });
     if (removal.deletes > 0) removals.push(removal);
@@ -126,7 +150,7 @@ function diffOf(module: KindModule, input: Omit<DiffInput, 'state'>, record: Res
 
 /** By identity key; each key is built once, not once per comparison. */
 function sortUnmanaged(unmanaged: UnmanagedResource[]): UnmanagedResource[] {
-  const keyed = unmanaged.map((u) => ({ key: `${u.project}/${u.kind}/${u.name}`, u }));
+  const keyed = unmanaged.map((u) => ({ key: resourceKey(u.project, u.kind, u.name), u }));
   keyed.sort((a, b) => compareKeys(a.key, b.key));
   return keyed.map((k) => k.u);
 }
@@ -148,8 +172,12 @@ interface IdentityGroup {
   identities: Map<string, Identity>;
 }
 
+function destroyReason(reason: string): string {
+  return reason.startsWith(REMOVED_REASON) ? DESTROY_REASON + reason.slice(REMOVED_REASON.length) : `${DESTROY_REASON}; ${reason}`;
+}
+
 /** Desired and recorded resources by project and kind, in the order each pair first appears (desired, state, observed). */
-function groupIdentities(input: PlanInput): IdentityGroup[] {
+function groupIdentities(desired: readonly DesiredResource[], input: PlanInput): IdentityGroup[] {
   const groups = new Map<string, Map<string, IdentityGroup>>();
   const ordered: IdentityGroup[] = [];
   const group = (project: string, kind: string): IdentityGroup => {
@@ -168,8 +196,8 @@ function groupIdentities(input: PlanInput): IdentityGroup[] {
   };
   // Manifests and state list a project's resources of one kind together: reuse the last group.
   let last: IdentityGroup | undefined;
-  for (let i = 0; i < input.desired.length; i++) {
-    const d = input.desired[i] as DesiredResource;
+  for (let i = 0; i < desired.length; i++) {
+    const d = desired[i] as DesiredResource;
     if (last?.project !== d.project || last.kind !== d.kind) last = group(d.project, d.kind);
     // A name given twice: the last document wins (no state is attached yet).
     last.identities.set(d.name, { desired: d, state: undefined });
@@ -185,22 +213,24 @@ function groupIdentities(input: PlanInput): IdentityGroup[] {
   return ordered;
 }
 
-/** Whether `--target`s select a resource key (none: all do); a target matches a whole key or its trailing kind/name. */
-export function selected(targets: readonly string[] | undefined, key: string): boolean {
+/** Whether `--target`s select a resource key (none: all do); a target matches a whole key or its kind/name. */
+export function selected(targets: readonly string[] | undefined, key: ResourceKey): boolean {
   if (!targets || targets.length === 0) return true;
-  return targets.some((t) => t === key || key.endsWith(`/${t}`));
+  return targets.some((t) => matchesTarget(key, t));
 }
 
 function quotaErrors(input: PlanInput, modules: Map<string, KindModule>, actions: PlannedAction[]): PlanError[] {
   const errors: PlanError[] = [];
-  const delta = new Map<string, number>();
+  // By project and kind; the pair is kept whole rather than taken apart from a joined string.
+  const delta = new Map<string, { project: string; kind: string; change: number }>();
   for (const a of actions) {
     if (a.blocked || a.quotaDelta === 0) continue;
-    const id = `${a.project}/${a.kind}`;
-    delta.set(id, (delta.get(id) ?? 0) + a.quotaDelta);
+    const id = `${a.project}\0${a.kind}`;
+    const sum = delta.get(id);
+    if (sum) sum.change += a.quotaDelta;
+    else delta.set(id, { project: a.project, kind: a.kind, change: a.quotaDelta });
   }
-  for (const [id, change] of delta) {
-    const [project = '', kind = ''] = id.split('/');
+  for (const { project, kind, change } of delta.values()) {
     const quotaKey = modules.get(kind)?.quota;
     if (!quotaKey || change <= 0) continue;
     const quota = input.quotas.get(project)?.[quotaKey];
@@ -237,10 +267,12 @@ function countDeletes(actions: readonly PlannedAction[]): number {
 }
 
 function massDeleteErrors(input: PlanInput, removals: readonly Removal[]): PlanError[] {
-  if (input.allowMassDelete) return [];
+  const { destroy } = input;
+  if (input.allowMassDelete === true && !destroy) return [];
   const share = input.massDeleteShare ?? 0.5;
   const errors: PlanError[] = [];
   for (const { project, kind, live, deletes, planned } of removals) {
+    if (destroy?.confirmedProjects.includes(project)) continue;
     // One resource of one is not a mass delete; more than the share of several is. A plan that
     // holds none of the kind's resources changes nothing of it, so it has nothing to refuse.
     if (planned && live > 1 && deletes > live * share) {
@@ -248,7 +280,7 @@ function massDeleteErrors(input: PlanInput, removals: readonly Removal[]): PlanE
         code: PLAN_ERROR.massDelete,
         project,
         kind,
-        message: `the plan deletes ${deletes} of ${live} managed ${kind} in project ${project}; rerun with --allow-mass-delete if that is intended`,
+        message: `the plan deletes ${deletes} of ${live} managed ${kind} in project ${project}; rerun with ${destroy ? `--confirm-project ${project}` : '--allow-mass-delete'} if that is intended`,
       });
     }
   }
@@ -259,8 +291,8 @@ function massDeleteErrors(input: PlanInput, removals: readonly Removal[]): PlanE
  * The error that refuses the resource `key` (`project/kind/name`): one naming its project and
  * kind, its project, or neither (an error about the whole plan).
  */
-export function refusalOf(errors: readonly PlanError[], key: string): PlanError | undefined {
-  return errors.find((e) => !e.project || key.startsWith(e.kind ? `${e.project}/${e.kind}/` : `${e.project}/`));
+export function refusalOf(errors: readonly PlanError[], key: ResourceKey): PlanError | undefined {
+  return errors.find((e) => !e.project || inProject(key, e.project, e.kind));
 }
 
 function summarise(actions: PlannedAction[]): Record<ActionType, number> {

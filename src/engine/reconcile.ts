@@ -7,9 +7,10 @@ import type { AgoraClient } from '../agora/client.ts';
 import type { Limits } from '../agora/limits.ts';
 import type { StateStore } from '../state/store.ts';
 import type { ResourceState } from '../state/types.ts';
+import { targetScope } from '../state/resource-key.ts';
 import type { DesiredResource, KindModule, KindObservation, ProjectSecrets } from '../resources/kind.ts';
 import { decodedState, type ProjectContext, type StateWriter } from './execute.ts';
-import { buildPlan, PLAN_ERROR, type Plan } from './plan.ts';
+import { buildPlan, PLAN_ERROR, type DestroyOptions, type Plan } from './plan.ts';
 import { applyPlan, type ApplyEvent, type ApplyResult } from './apply.ts';
 
 export interface ProjectRuntime {
@@ -32,6 +33,7 @@ export interface ReconcileScope {
 export interface PlanOptions {
   targets?: readonly string[];
   allowMassDelete?: boolean;
+  destroy?: DestroyOptions;
 }
 
 export interface PlannedPass {
@@ -51,12 +53,13 @@ export async function planPass(scope: ReconcileScope, stored: readonly ResourceS
   const jobs: Promise<void>[] = [];
   // Targets given as full keys limit observation to their projects and kinds (the daemon
   // reconciles a few keys at a time and must not spend List calls on the rest).
-  const scoped = options.targets?.every((t) => t.split('/').length >= 3) ? new Set(options.targets.map((t) => t.split('/').slice(0, 2).join('/'))) : undefined;
+  const scopes = options.targets?.map(targetScope);
+  const scoped = scopes?.every((s) => s !== undefined) ? new Set(scopes.map((s) => `${s.project}\0${s.kind}`)) : undefined;
   for (const project of scope.projects.values()) {
     const byKind = new Map<string, KindObservation>();
     observed.set(project.name, byKind);
     for (const module of scope.modules) {
-      if (scoped && !scoped.has(`${project.name}/${module.kind}`)) continue;
+      if (scoped && !scoped.has(`${project.name}\0${module.kind}`)) continue;
       const desired = scope.desired.filter((d) => d.project === project.name && d.kind === module.kind);
       const records = stored.filter((s) => s.project === project.name && s.kind === module.kind);
       if (desired.length === 0 && records.length === 0) continue;
@@ -94,6 +97,7 @@ export async function planPass(scope: ReconcileScope, stored: readonly ResourceS
     now,
     targets: options.targets,
     allowMassDelete: options.allowMassDelete,
+    destroy: options.destroy,
   });
   for (const project of new Set(state.map((s) => s.project))) {
     if (!scope.projects.has(project)) {

@@ -7,6 +7,7 @@ import type { Logger } from 'pino';
 import type { Clock } from '../clock.ts';
 import type { StateStore } from '../state/store.ts';
 import type { ResourceState } from '../state/types.ts';
+import { projectOf, type ResourceKey } from '../state/resource-key.ts';
 import type { PlannedAction } from '../resources/kind.ts';
 import { TerminalError, WorkQueue, type BackoffOptions, type KeyStatus, type RunOutcome } from './work-queue.ts';
 import { applyPass, planPass, type ReconcileScope } from './reconcile.ts';
@@ -44,7 +45,7 @@ export const BLOCKED_CODE = { conflict: 'Conflict', other: 'Blocked' } as const;
 
 /** A resource parked until its manifest or Agora changes (for the daemon's status). */
 export interface BlockedResource {
-  key: string;
+  key: ResourceKey;
   code: string;
   reason: string;
   /** Clock time at which it became blocked. */
@@ -62,7 +63,7 @@ export interface RefusedChange {
 
 interface Refusal extends RefusedChange {
   /** The parked keys it holds back; the refusal is in force while there is one. */
-  keys: Set<string>;
+  keys: Set<ResourceKey>;
 }
 
 export interface PassReport {
@@ -75,7 +76,7 @@ export interface PassReport {
 
 export class ResourceNotConverged extends Error {
   constructor(
-    readonly key: string,
+    readonly key: ResourceKey,
     readonly detail: ActionError | string,
   ) {
     super(typeof detail === 'string' ? detail : detail.message);
@@ -89,22 +90,22 @@ interface Waiter {
 }
 
 export class Reconciler {
-  readonly queue: WorkQueue<string>;
+  readonly queue: WorkQueue<ResourceKey>;
   #scope: ReconcileScope | undefined;
   readonly #options: ReconcilerOptions;
-  #batch = new Map<string, Waiter>();
+  #batch = new Map<ResourceKey, Waiter>();
   #batchScheduled = false;
   #passing: Promise<void> = Promise.resolve();
   #signal: AbortSignal | undefined;
   /** Aborted when the manifests change under the pass in flight. */
   #superseded: AbortController | undefined;
   #passes = 0;
-  readonly #blocked = new Map<string, BlockedResource>();
+  readonly #blocked = new Map<ResourceKey, BlockedResource>();
   readonly #refused = new Map<string, Refusal>();
 
   constructor(options: ReconcilerOptions) {
     this.#options = options;
-    this.queue = new WorkQueue<string>({
+    this.queue = new WorkQueue<ResourceKey>({
       worker: (key, signal) => this.#join(key, signal),
       // Keys only wait here to join a pass; passes themselves run one at a time.
       concurrency: 10_000,
@@ -133,7 +134,7 @@ export class Reconciler {
     const previous = this.#scope;
     const before = new Map((previous?.desired ?? []).map((d) => [d.key, JSON.stringify(d.spec)]));
     this.#scope = scope;
-    const changed: string[] = [];
+    const changed: ResourceKey[] = [];
     for (const d of scope.desired) {
       if (before.get(d.key) !== JSON.stringify(d.spec)) changed.push(d.key);
       before.delete(d.key);
@@ -163,8 +164,8 @@ export class Reconciler {
   }
 
   /** The resources refused changes hold back (their project and kind's plan errors). */
-  refusedKeys(): Set<string> {
-    const keys = new Set<string>();
+  refusedKeys(): Set<ResourceKey> {
+    const keys = new Set<ResourceKey>();
     for (const refusal of this.#refused.values()) for (const key of refusal.keys) keys.add(key);
     return keys;
   }
@@ -188,13 +189,13 @@ export class Reconciler {
     return keys.size;
   }
 
-  async knownKeys(): Promise<Set<string>> {
+  async knownKeys(): Promise<Set<ResourceKey>> {
     const snapshot = await this.#options.store.load();
-    return new Set([...(this.#scope?.desired ?? []).map((d) => d.key), ...Object.keys(snapshot.resources)]);
+    return new Set([...(this.#scope?.desired ?? []).map((d) => d.key), ...Object.values(snapshot.resources).map((s) => s.key)]);
   }
 
   /** Queues the keys a notification names; unknown resources are ignored. */
-  async enqueueMatching(match: (key: string, state: ResourceState | undefined) => boolean): Promise<string[]> {
+  async enqueueMatching(match: (key: ResourceKey, state: ResourceState | undefined) => boolean): Promise<ResourceKey[]> {
     const snapshot = await this.#options.store.load();
     const keys = [...(await this.knownKeys())].filter((key) => match(key, snapshot.resources[key]));
     for (const key of keys) this.queue.add(key);
@@ -207,7 +208,7 @@ export class Reconciler {
     await this.#passing;
   }
 
-  #join(key: string, signal: AbortSignal): Promise<void> {
+  #join(key: ResourceKey, signal: AbortSignal): Promise<void> {
     this.#signal = signal;
     return new Promise<void>((resolve, reject) => {
       this.#batch.set(key, { resolve, reject });
@@ -222,7 +223,7 @@ export class Reconciler {
     });
   }
 
-  async #pass(batch: Map<string, Waiter>): Promise<void> {
+  async #pass(batch: Map<ResourceKey, Waiter>): Promise<void> {
     const started = this.#options.clock.now();
     const scope = this.#scope;
     if (!scope) {
@@ -243,7 +244,7 @@ export class Reconciler {
         return;
       }
       const { plan } = planned;
-      const refusals = new Map<string, PlanError>();
+      const refusals = new Map<ResourceKey, PlanError>();
       for (const key of keys) {
         const error = refusalOf(plan.errors, key);
         if (error) refusals.set(key, error);
@@ -259,8 +260,8 @@ export class Reconciler {
       const result = await applyPass(scope, this.#options.store, actions === plan.actions ? planned : { ...planned, plan: { ...plan, actions } }, { onEvent, signal });
       // The manifests changed during the apply: every key is planned again from the new ones.
       const replan = superseded.signal.aborted && !this.#signal?.aborted;
-      const failures = new Map<string, ActionError | string>();
-      const blocked = new Map<string, PlannedAction>();
+      const failures = new Map<ResourceKey, ActionError | string>();
+      const blocked = new Map<ResourceKey, PlannedAction>();
       for (const f of result.failed) failures.set(f.action.key, f.error);
       for (const s of result.skipped) {
         if (s.action.blocked) blocked.set(s.action.key, s.action);
@@ -301,7 +302,7 @@ export class Reconciler {
   }
 
   /** The keys of a pass planned from old manifests run again at once, without a failure. */
-  #requeue(batch: Map<string, Waiter>, keys: string[]): void {
+  #requeue(batch: Map<ResourceKey, Waiter>, keys: ResourceKey[]): void {
     this.#options.logger.info({ event: RECONCILE_EVENT.superseded, keys: keys.length }, 'manifests changed during a pass; planning again');
     for (const [key, waiter] of batch) {
       this.queue.add(key);
@@ -309,7 +310,7 @@ export class Reconciler {
     }
   }
 
-  #refuse(key: string, error: PlanError, now: number): void {
+  #refuse(key: ResourceKey, error: PlanError, now: number): void {
     const id = `${error.project ?? ''}/${error.kind ?? ''}/${error.code}`;
     let refusal = this.#refused.get(id);
     if (refusal?.message !== error.message) {
@@ -322,7 +323,7 @@ export class Reconciler {
   }
 
   /** The key was planned without a refusal: no refusal holds it back any more. */
-  #release(key: string): void {
+  #release(key: ResourceKey): void {
     for (const refusal of this.#refused.values()) refusal.keys.delete(key);
   }
 
@@ -342,12 +343,12 @@ export class Reconciler {
     this.#options.logger.error({ event: RECONCILE_EVENT.blocked, key: action.key, code, project: action.project, kind: action.kind, name: action.name }, action.reason);
   }
 
-  #unblock(key: string): void {
+  #unblock(key: ResourceKey): void {
     if (!this.#blocked.delete(key)) return;
     this.#options.logger.info({ event: RECONCILE_EVENT.unblocked, key }, 'no longer blocked');
   }
 
-  async #scheduleRechecks(scope: ReconcileScope, keys: string[]): Promise<void> {
+  async #scheduleRechecks(scope: ReconcileScope, keys: ResourceKey[]): Promise<void> {
     const snapshot = await this.#options.store.load();
     const now = this.#options.clock.now();
     const desired = new Set(scope.desired.map((d) => d.key));
@@ -371,10 +372,6 @@ export class Reconciler {
     this.#passes += 1;
     this.#options.onPass?.(report);
   }
-}
-
-function projectOf(key: string): string {
-  return key.slice(0, key.indexOf('/'));
 }
 
 function emptyPlan(): Plan {

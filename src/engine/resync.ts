@@ -3,11 +3,9 @@
 // finds a player Agora destroyed; but List is the scarcest budget Agora gives (agora-facts.md:
 // 20/min unfiltered, 15/min filtered per project), and the apply path needs it too. The interval
 // is therefore derived from what one full observation costs against that budget.
-import type { Limits, RateLimit } from '../agora/limits.ts';
+import type { Limits } from '../agora/limits.ts';
 import type { DesiredResource, KindModule } from '../resources/kind.ts';
 
-/** A List page holds at most 500 players (media-pull-rest-api.txt, pageSize 1..500). */
-export const LIST_PAGE_SIZE = 500;
 /** Share of the List per-minute budget that periodic resyncs may use; the rest is for apply. */
 export const RESYNC_BUDGET_SHARE = 0.25;
 export const MIN_RESYNC_INTERVAL_MS = 15_000;
@@ -38,11 +36,4 @@ export function defaultResyncIntervalMs(modules: readonly KindModule[], desired:
   if (costMinutes === undefined) return projects.length === 0 ? MAX_RESYNC_INTERVAL_MS : MIN_RESYNC_INTERVAL_MS;
   const interval = Math.ceil((costMinutes * 60_000) / RESYNC_BUDGET_SHARE);
   return Math.min(MAX_RESYNC_INTERVAL_MS, Math.max(MIN_RESYNC_INTERVAL_MS, interval));
-}
-
-/** Calls a class admits per minute; Infinity when neither window is limited. */
-export function callsPerMinute(rate: RateLimit | null): number {
-  const perMinute = rate?.perMinute ?? Infinity;
-  const perSecond = rate?.perSecond ?? Infinity;
-  return Math.min(perMinute, perSecond * 60);
 }

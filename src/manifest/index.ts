@@ -7,7 +7,7 @@ export { formatError, formatErrors } from './format.ts';
 export type { ErrorFormat } from './format.ts';
 export { ErrorCode } from './errors.ts';
 export type { ManifestError } from './errors.ts';
-export { resourceKey } from './types.ts';
+export { documentKey } from './types.ts';
 export type * from './types.ts';
 
 /** The document kinds, in the order of schemas/manifest.schema.json. */

@@ -12,7 +12,7 @@ import type { Entry } from './references.ts';
 import { manifestSchemas } from './schemas.ts';
 import { ManifestFile } from './source.ts';
 import type { SourceDocument } from './source.ts';
-import { resourceKey } from './types.ts';
+import { documentKey } from './types.ts';
 import { measureTree, measureValues } from './yaml-limits.ts';
 import type { DesiredState, LoadResult, ManifestDoc, ProjectDoc, ResourceDoc } from './types.ts';
 import type { ManifestKinds } from './kind-rules.ts';
@@ -100,7 +100,7 @@ function toDoc(entry: Entry, schemas: ReturnType<typeof manifestSchemas>, kinds:
     ...value,
     source: { file: entry.file.file, line: entry.document.line, column: entry.document.column },
   } as unknown as ProjectDoc | ResourceDoc;
-  placed.key = resourceKey(placed);
+  placed.key = documentKey(placed);
   return placed;
 }
 

@@ -1,10 +1,19 @@
 // The loaded manifests as the rest of agoractl sees them. Each kind's fields come from the
 // generated types (schemas/ are the source of truth); this module only adds where a document
 // came from and its identity.
-import type { ManifestError } from './errors.ts';
-import type { CloudPlayer, CloudRecording, EnvRef, FileRef, ManifestKinds, OriginSite, Project } from './types.generated.ts';
+import type { ManifestError } from "./errors.ts";
+import { resourceKey, type ResourceKey } from "../state/resource-key.ts";
+import type {
+  CloudPlayer,
+  CloudRecording,
+  EnvRef,
+  FileRef,
+  ManifestKinds,
+  OriginSite,
+  Project,
+} from "./types.generated.ts";
 
-export type * from './types.generated.ts';
+export type * from "./types.generated.ts";
 
 export type Kind = keyof ManifestKinds;
 
@@ -17,8 +26,8 @@ export interface DocSource {
 
 type Placed<T> = T & {
   source: DocSource;
-  /** Identity key `"<project>/<kind>/<name>"` (see resourceKey). */
-  key: string;
+  /** Identity key `"<project>/<kind>/<name>"` (see documentKey). */
+  key: ResourceKey;
 };
 
 export type ProjectDoc = Placed<Project>;
@@ -43,11 +52,13 @@ export interface LoadResult {
 /** `T` with every `{ env }` / `{ file }` reference replaced by the string it names. */
 export type Resolved<T> = T extends EnvRef | FileRef
   ? string
-  : T extends readonly (infer Item)[]
-    ? Resolved<Item>[]
-    : T extends object
-      ? { [K in keyof T]: Resolved<T[K]> }
-      : T;
+  : T extends string
+    ? T
+    : T extends readonly (infer Item)[]
+      ? Resolved<Item>[]
+      : T extends object
+        ? { [K in keyof T]: Resolved<T[K]> }
+        : T;
 
 export type ResolvedProjectDoc = Resolved<ProjectDoc>;
 export type ResolvedResourceDoc = Resolved<ResourceDoc>;
@@ -58,7 +69,11 @@ export interface ResolvedState {
 }
 
 /** The identity key of a document: `"<project>/<kind>/<name>"`; a Project is its own project. */
-export function resourceKey(doc: { kind: string; metadata: { name: string; project?: string } }): string {
-  const project = doc.kind === 'Project' ? doc.metadata.name : (doc.metadata.project ?? '');
-  return `${project}/${doc.kind}/${doc.metadata.name}`;
+export function documentKey(doc: {
+  kind: string;
+  metadata: { name: string; project?: string };
+}): ResourceKey {
+  const project =
+    doc.kind === "Project" ? doc.metadata.name : (doc.metadata.project ?? "");
+  return resourceKey(project, doc.kind, doc.metadata.name);
 }

@@ -1,13 +1,13 @@
-// Errors of actions, for every kind: a code the engine, the JSON output and tests match on, and a
-// message built from the resource's identity. Never a token, a key or a secret.
+// Why a kind's action failed, as a code the engine, the JSON output and tests match on, with a
+// message built where it is thrown from the resource's identity. Never a token or a storage key.
 
 export const ACTION_ERROR = {
-  conflict: 'Conflict',
   notDesired: 'NotDesired',
   notInState: 'NotInState',
   noAppCertificate: 'NoAppCertificate',
-  outcomeUnknown: 'OutcomeUnknown',
+  conflict: 'Conflict',
   paramsMismatch: 'ParamsMismatch',
+  outcomeUnknown: 'OutcomeUnknown',
   sidUnknown: 'SidUnknown',
   expiredRepeatedly: 'ResourceIdExpiredRepeatedly',
   exited: 'RecordingExited',

@@ -1,5 +1,6 @@
 // Builds the actions of one identity's diff: every kind fills the same fields the same way.
 import type { ActionType, KindData, PlannedAction } from './kind.ts';
+import type { ResourceKey } from '../state/resource-key.ts';
 
 /** What a diff sets beyond an action's identity, type and reason. */
 export type ActionExtra<Detail extends KindData> = Partial<Pick<PlannedAction<Detail>, 'changes' | 'quotaDelta' | 'blocked'>> & { detail?: Partial<Detail> };
@@ -8,7 +9,7 @@ export type ActionFactory<Detail extends KindData> = (type: ActionType, reason: 
 
 /** The identity an action is about. */
 export interface ActionIdentity {
-  key: string;
+  key: ResourceKey;
   project: string;
   name: string;
 }

@@ -9,6 +9,7 @@ import type { AgoraClient } from '../agora/client.ts';
 import type { SendHooks } from '../agora/call.ts';
 import type { Clock } from '../clock.ts';
 import type { ResourceState, PendingIntent } from '../state/types.ts';
+import type { ResourceKey } from '../state/resource-key.ts';
 import type { KindManifestRules } from '../manifest/kind-rules.ts';
 import type { Logger } from 'pino';
 
@@ -17,7 +18,7 @@ export type KindData = object;
 
 /** A desired resource as the engine sees it: identity plus the manifest spec (secret references, never values). */
 export interface DesiredResource<Spec extends object = object> {
-  key: string;
+  key: ResourceKey;
   project: string;
   kind: string;
   name: string;
@@ -52,6 +53,7 @@ export interface ObserveInput<Spec extends object = object, Data extends KindDat
   project: string;
   desired: DesiredResource<Spec>[];
   state: KindState<Data>[];
+  /** The project's rate limits and quotas (Project.spec.limits over Agora's documented ones). */
   limits: Limits;
   clock: Clock;
 }
@@ -70,7 +72,7 @@ export type ActionType = (typeof ACTION_TYPES)[number];
 
 /** One step of a plan: plain data that can be printed, serialised and asserted on. */
 export interface PlannedAction<Detail extends KindData = KindData> {
-  key: string;
+  key: ResourceKey;
   project: string;
   kind: string;
   name: string;
@@ -88,7 +90,7 @@ export interface PlannedAction<Detail extends KindData = KindData> {
 }
 
 export interface DiffInput<Spec extends object = object, Data extends KindData = KindData> {
-  key: string;
+  key: ResourceKey;
   project: string;
   name: string;
   desired?: DesiredResource<Spec>;

@@ -29,10 +29,15 @@ export class KindRegistry {
 
   /** The resource a notification names, asking each kind; undefined when none claims it. */
   notificationTarget(notification: KindNotification): NotificationTarget | undefined {
-    for (const module of this.#modules.values()) {
-      const target = module.notificationTarget?.(notification);
-      if (target) return target;
-    }
-    return undefined;
+    return notificationTargetOf(this.all(), notification);
   }
+}
+
+/** The resource a notification names, asking each of `modules`; undefined when none claims it. */
+export function notificationTargetOf(modules: readonly KindModule[], notification: KindNotification): NotificationTarget | undefined {
+  for (const module of modules) {
+    const target = module.notificationTarget?.(notification);
+    if (target) return target;
+  }
+  return undefined;
 }

@@ -6,7 +6,8 @@ import { spawn } from 'node:child_process';
 import { describe, test } from 'node:test';
 import { StateError, StateLockedError } from './errors.ts';
 import type { StateLock, StateStore } from './store.ts';
-import { resourceKey, type ResourceState } from './types.ts';
+import { resourceKey, type ResourceKey } from './resource-key.ts';
+import type { ResourceState } from './types.ts';
 
 export interface StateStoreFixture {
   /** A fresh store over empty backing storage that no other test uses. */
@@ -295,7 +296,7 @@ const SECRET_ROWS: { reason: string; path: string; fields: Partial<ResourceState
 ];
 
 const INVALID_ROWS: { reason: string; resource: ResourceState }[] = [
-  { reason: 'a key that is not "<project>/<kind>/<name>"', resource: { ...sampleResource('a'), key: 'prod/a' } },
+  { reason: 'a key that is not "<project>/<kind>/<name>"', resource: { ...sampleResource('a'), key: 'prod/a' as ResourceKey } },
   { reason: 'a Date in data, which JSON would turn into a string', resource: sampleResource('a', { data: { at: new Date(0) } }) },
   { reason: 'NaN in data', resource: sampleResource('a', { data: { sequence: Number.NaN } }) },
   { reason: 'data that is not an object', resource: { ...sampleResource('a'), data: [] as unknown as Record<string, unknown> } },

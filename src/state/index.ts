@@ -1,6 +1,7 @@
 // The state store's public surface: what the engine, the daemon and the CLI import.
 export type { ResourceState, PendingIntent, StateSnapshot } from './types.ts';
-export { STATE_VERSION, resourceKey, parseResourceKey } from './types.ts';
+export { STATE_VERSION } from './types.ts';
+export { resourceKey, parseResourceKey, type ResourceKey } from './resource-key.ts';
 export type { StateStore, StateLock, LockOptions, LockHolder } from './store.ts';
 export { StateError, StateLockedError, type StateErrorCode } from './errors.ts';
 export { openFileStateStore, type FileStateStoreOptions } from './file-store.ts';

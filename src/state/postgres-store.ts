@@ -28,7 +28,8 @@ import { PostgresRateWindows, type PostgresRateWindowsOptions } from './postgres
 import { checkedResourceCopy } from './resource-check.ts';
 import { applyMutations, snapshotOf, type StateMutation, type StoredState } from './snapshot.ts';
 import type { LockHolder, LockOptions, StateLock, StateStore } from './store.ts';
-import { parseResourceKey, STATE_VERSION, type ResourceState, type StateSnapshot } from './types.ts';
+import { parseResourceKey } from './resource-key.ts';
+import { STATE_VERSION, type ResourceState, type StateSnapshot } from './types.ts';
 
 export interface PostgresStateStoreOptions {
   clock?: Clock;

@@ -2,7 +2,8 @@
 // caller keeps its object, and what is written is exactly what a later load returns.
 import { stateResourceInvalid, stateSecretRefused } from './errors.ts';
 import { isSecretLikeName } from './secrets.ts';
-import { resourceKey, type ResourceState } from './types.ts';
+import { resourceKey } from './resource-key.ts';
+import type { ResourceState } from './types.ts';
 
 export function checkedResourceCopy(resource: ResourceState): ResourceState {
   const key = typeof resource.key === 'string' ? resource.key : String(resource.key);

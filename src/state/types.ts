@@ -1,9 +1,10 @@
 // What the state store records: the resources agoractl owns and the facts about them that Agora
 // does not return (DESIGN.md "Identity, ownership, state"). Plain JSON data, shared by every
 // backend and by the engine.
+import type { ResourceKey } from './resource-key.ts';
 
 export interface ResourceState {
-  key: string;
+  key: ResourceKey;
   project: string;
   kind: string;
   name: string;
@@ -36,17 +37,3 @@ export interface StateSnapshot {
 
 /** The state format this build reads and writes; a file of any other version is refused. */
 export const STATE_VERSION = 1;
-
-/** A resource's identity key: `"<project>/<kind>/<name>"`, e.g. `prod/CloudPlayer/class32-101`. */
-export function resourceKey(project: string, kind: string, name: string): string {
-  return `${project}/${kind}/${name}`;
-}
-
-/** Splits an identity key; undefined when it does not have the three parts. */
-export function parseResourceKey(key: string): { project: string; kind: string; name: string } | undefined {
-  // Project and kind never contain a slash; the name is whatever follows them.
-  const [project, kind, ...rest] = key.split('/');
-  const name = rest.join('/');
-  if (!project || !kind || !name) return undefined;
-  return { project, kind, name };
-}

@@ -2,6 +2,7 @@ import { test, describe } from 'node:test';
 import assert from 'node:assert/strict';
 import { DaemonMetrics } from '../../src/daemon/metrics.ts';
 import { parsePrometheusText, sampleValue } from './prometheus-text.ts';
+import { resourceKey } from '../../src/state/resource-key.ts';
 
 void describe('DaemonMetrics', () => {
   void test('exposes every daemon metric in valid Prometheus text, with the recorded values', async () => {
@@ -76,9 +77,9 @@ void describe('DaemonMetrics', () => {
   void test('refused changes and blocked resources are counted from the reconciler at each scrape', async () => {
     const metrics = new DaemonMetrics({ processMetrics: false });
     let blocked = [
-      { key: 'prod/CloudPlayer/a', code: 'CreateFailing', reason: 'stream unreachable', since: 1 },
-      { key: 'prod/CloudPlayer/b', code: 'CreateFailing', reason: 'stream unreachable', since: 1 },
-      { key: 'prod/CloudRecording/r', code: 'Ambiguous', reason: 'outcome unknown', since: 1 },
+      { key: resourceKey('prod', 'CloudPlayer', 'a'), code: 'CreateFailing', reason: 'stream unreachable', since: 1 },
+      { key: resourceKey('prod', 'CloudPlayer', 'b'), code: 'CreateFailing', reason: 'stream unreachable', since: 1 },
+      { key: resourceKey('prod', 'CloudRecording', 'r'), code: 'Ambiguous', reason: 'outcome unknown', since: 1 },
     ];
     metrics.trackGuards({
       blocked: () => blocked,

@@ -1,8 +1,9 @@
 import { describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { resourceStatusCounts, type ResourceStatus } from '../../src/daemon/status.ts';
+import { resourceKey } from '../../src/state/resource-key.ts';
 
-const KEY = 'prod/CloudPlayer/a';
+const KEY = resourceKey('prod', 'CloudPlayer', 'a');
 
 void describe('agoractl_resources statuses', () => {
   const cases: Record<string, { recorded: boolean; run?: { attempts: number; lastSuccessAt?: number }; blocked?: boolean; drifted?: boolean; want: ResourceStatus }> = {

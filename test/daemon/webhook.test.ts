@@ -4,14 +4,14 @@ import { notificationSignatures } from '../../src/agora/signing.ts';
 import {
   NOTICE_ID_MAX_LENGTH,
   NoticeDeduper,
-  notificationTarget,
   verifyNotification,
   type AgoraNotification,
   type NotificationSecret,
-  type NotificationTarget,
   type WebhookVerification,
 } from '../../src/daemon/webhook.ts';
 import { FakeClock } from './fake-clock.ts';
+import { builtInKinds } from '../../src/resources/builtin.ts';
+import type { NotificationTarget } from '../../src/resources/kind.ts';
 
 // Agora's published test vector (Message Notification Service, "验证签名"; see test/agora/signing.test.ts).
 const VECTOR_BODY =
@@ -135,25 +135,25 @@ function notification(productId: number, eventType: number, payload: Record<stri
 }
 
 const targetCases: Record<string, { notification: AgoraNotification; want: NotificationTarget | undefined }> = {
-  'a Media Pull event names the player by its name and channel': {
+  'a Media Pull event names the player by its name and id': {
     notification: notification(4, 4, { lts: 1, player: { channelName: 'c1', id: 'abc', name: 'c1-7', status: 'failed' } }),
-    want: { product: 'media-pull', name: 'c1-7', playerId: 'abc', channelName: 'c1', eventType: 4 },
+    want: { kind: 'CloudPlayer', name: 'c1-7', externalId: 'abc', eventType: 4 },
   },
   'a Media Pull event of an unnamed player still carries its id': {
     notification: notification(4, 1, { player: { channelName: 'c1', id: 'abc', status: 'connecting' } }),
-    want: { product: 'media-pull', name: undefined, playerId: 'abc', channelName: 'c1', eventType: 1 },
+    want: { kind: 'CloudPlayer', externalId: 'abc', eventType: 1 },
   },
   'a Media Pull event without a player names nothing': {
     notification: notification(4, 3, { lts: 1 }),
     want: undefined,
   },
-  'a Cloud Recording event names cname, uid and sid': {
+  'a Cloud Recording event names the recording by its sid': {
     notification: notification(3, 11, { cname: 'class32', uid: '900001', sid: 'sid-1', details: { exitStatus: 1 } }),
-    want: { product: 'cloud-recording', channelName: 'class32', uid: '900001', sid: 'sid-1', eventType: 11 },
+    want: { kind: 'CloudRecording', externalId: 'sid-1', eventType: 11 },
   },
-  'a numeric recording uid is read as its decimal string': {
+  'a recording event with a numeric uid names it too': {
     notification: notification(3, 40, { cname: 'class32', uid: 900001, sid: 'sid-1' }),
-    want: { product: 'cloud-recording', channelName: 'class32', uid: '900001', sid: 'sid-1', eventType: 40 },
+    want: { kind: 'CloudRecording', externalId: 'sid-1', eventType: 40 },
   },
   'a Cloud Recording event without sid names nothing': {
     notification: notification(3, 1, { cname: 'class32', uid: '1' }),
@@ -165,10 +165,11 @@ const targetCases: Record<string, { notification: AgoraNotification; want: Notif
   },
 };
 
-void describe('notificationTarget', () => {
+void describe('the kinds read which resource a notification names', async () => {
+  const kinds = await builtInKinds();
   for (const [reason, c] of Object.entries(targetCases)) {
     void test(reason, () => {
-      assert.deepEqual(notificationTarget(c.notification), c.want);
+      assert.deepEqual(kinds.notificationTarget(c.notification), c.want);
     });
   }
 });

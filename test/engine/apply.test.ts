@@ -7,17 +7,22 @@ import type { ProjectContext } from '../../src/engine/execute.ts';
 import type { ResourceState } from '../../src/state/types.ts';
 import { systemClock } from '../../src/clock.ts';
 import { pino } from 'pino';
+import { resourceKey } from '../../src/state/resource-key.ts';
 
 function action(type: PlannedAction['type'], name: string, quotaDelta: number, extra: Partial<PlannedAction> = {}): PlannedAction {
-  return { key: `prod/Thing/${name}`, project: 'prod', kind: 'Thing', name, type, reason: 'test', changes: [], detail: {}, quotaDelta, ...extra };
+  return { key: resourceKey('prod', 'Thing', name), project: 'prod', kind: 'Thing', name, type, reason: 'test', changes: [], detail: {}, quotaDelta, ...extra };
 }
 function planOf(actions: PlannedAction[]): Plan {
   return { formatVersion: 1, actions, unmanaged: [], errors: [], summary: { create: 0, update: 0, replace: 0, delete: 0, adopt: 0, forget: 0, conflict: 0 } };
 }
 
-/** A kind whose resources live in a Set, with a quota the "service" enforces like Agora's 429. */
+/**
+ * A kind whose resources live in a Set, with a quota the "service" enforces like Agora's 429.
+ * `foreign` holds names someone else owns: any action carried out on one takes it over.
+ */
 function thingService(quota: number, failing = new Set<string>()) {
   const live = new Set<string>(['old1', 'old2']);
+  const foreign = new Set<string>(['taken']);
   let peak = live.size;
   const module: KindModule = {
     kind: 'Thing',
@@ -30,6 +35,7 @@ function thingService(quota: number, failing = new Set<string>()) {
     async execute(a) {
       await new Promise((r) => setImmediate(r));
       if (failing.has(a.name)) throw Object.assign(new Error(`boom ${a.name}`), { status: 503, requestId: 'req-1' });
+      foreign.delete(a.name);
       if (a.type === 'delete') live.delete(a.name);
       if (a.type === 'create') {
         if (live.size >= quota) throw new Error('Resource quota exceeded.');
@@ -39,7 +45,7 @@ function thingService(quota: number, failing = new Set<string>()) {
       return a.type === 'delete' ? { type: 'removed' } : { type: 'recorded', data: {} };
     },
   };
-  return { module, live, peak: () => peak };
+  return { module, live, foreign, peak: () => peak };
 }
 
 /** The project context: state in a Map. */
@@ -94,7 +100,7 @@ describe('apply', () => {
     const plan = planOf([action('conflict', 'taken', 0, { blocked: true, reason: 'exists with other fields' })]);
     const result = await applyPlan({ plan, modules: [svc.module], contexts: new Map([['prod', ctx]]), quotaFree: new Map(), clock: systemClock });
     assert.deepEqual(result.skipped.map((s) => s.why), ['exists with other fields']);
-    assert.equal(svc.live.has('taken'), false);
+    assert.equal(svc.foreign.has('taken'), true, 'the other owner still has it');
   });
 
   test('an interrupted apply starts nothing new', async () => {

@@ -1,12 +1,13 @@
 import { describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import fc from 'fast-check';
-import { buildPlan, PLAN_ERROR, type PlanInput } from '../../src/engine/plan.ts';
+import { buildPlan, DESTROY_REASON, PLAN_ERROR, type PlanInput } from '../../src/engine/plan.ts';
 import { renderPlan, NO_CHANGES } from '../../src/engine/render-plan.ts';
 import { createCloudPlayerModule } from '../../src/resources/cloud-player/index.ts';
 import { playerHash } from '../../src/resources/cloud-player/model.ts';
 import type { DesiredResource, KindObservation, ObservedResource } from '../../src/resources/kind.ts';
 import type { ResourceState } from '../../src/state/types.ts';
+import { resourceKey } from '../../src/state/resource-key.ts';
 
 const NOW = 1_800_000_000_000;
 const players = createCloudPlayerModule();
@@ -15,7 +16,7 @@ function spec(name: string): Record<string, unknown> {
   return { region: 'na', channelName: 'c1', uid: Number(name.replace(/\D/g, '')) || 1, streamUrl: `rtmp://o/${name}` };
 }
 function desiredPlayer(name: string): DesiredResource {
-  return { key: `prod/CloudPlayer/${name}`, project: 'prod', kind: 'CloudPlayer', name, spec: spec(name) };
+  return { key: resourceKey('prod', 'CloudPlayer', name), project: 'prod', kind: 'CloudPlayer', name, spec: spec(name) };
 }
 function listed(name: string, id = `id-${name}`): ObservedResource {
   const s = spec(name);
@@ -23,7 +24,7 @@ function listed(name: string, id = `id-${name}`): ObservedResource {
 }
 function owned(name: string): ResourceState {
   return {
-    key: `prod/CloudPlayer/${name}`,
+    key: resourceKey('prod', 'CloudPlayer', name),
     project: 'prod',
     kind: 'CloudPlayer',
     name,
@@ -135,6 +136,29 @@ describe('plan', () => {
     assert.match(text, /\+ CloudPlayer "a1"/);
     assert.match(text, /- CloudPlayer "z9"/);
     assert.match(text, /Plan: 1 to create, 0 to update, 0 to replace, 1 to delete\./);
+  });
+  test('destroy plans the selected resources in state as removed, and nothing else', () => {
+    // p1..p3 managed; p4 in the manifests but never recorded, though a player of its name exists.
+    const recorded = names(3);
+    const desired = names(4).map(desiredPlayer);
+    const observed = names(4).map((n) => listed(n));
+    const confirmed = { destroy: { confirmedProjects: ['prod'] } };
+    // unmanaged: what the plan shows and leaves alone; a player of a name not destroyed is no stranger.
+    const cases: { reason: string; extra: Partial<PlanInput>; actions: string[]; unmanaged: string[]; refused: boolean }[] = [
+      { reason: 'every managed player, once the project is confirmed', extra: confirmed, actions: ['delete p1', 'delete p2', 'delete p3'], unmanaged: ['p4'], refused: false },
+      { reason: 'a target: only that player', extra: { ...confirmed, targets: ['CloudPlayer/p2'] }, actions: ['delete p2'], unmanaged: [], refused: false },
+      { reason: 'a target in the manifests but not in state: nothing', extra: { ...confirmed, targets: ['CloudPlayer/p4'] }, actions: [], unmanaged: ['p4'], refused: false },
+      { reason: 'unconfirmed: the guard refuses emptying the project', extra: { destroy: { confirmedProjects: [] } }, actions: ['delete p1', 'delete p2', 'delete p3'], unmanaged: ['p4'], refused: true },
+      { reason: "apply's --allow-mass-delete does not confirm a destroy", extra: { destroy: { confirmedProjects: ['staging'] }, allowMassDelete: true }, actions: ['delete p1', 'delete p2', 'delete p3'], unmanaged: ['p4'], refused: true },
+      { reason: 'one targeted of three is no mass delete', extra: { destroy: { confirmedProjects: [] }, targets: ['CloudPlayer/p1'] }, actions: ['delete p1'], unmanaged: [], refused: false },
+    ];
+    for (const c of cases) {
+      const plan = buildPlan(input(desired, observed, recorded.map(owned), c.extra));
+      assert.deepEqual(plan.actions.map((a) => `${a.type} ${a.name}`), c.actions, c.reason);
+      assert.deepEqual(plan.errors.map((e) => e.message), c.refused ? ['the plan deletes 3 of 3 managed CloudPlayer in project prod; rerun with --confirm-project prod if that is intended'] : [], c.reason);
+      assert.ok(plan.actions.every((a) => a.reason.startsWith(DESTROY_REASON)), c.reason);
+      assert.deepEqual(plan.unmanaged.map((u) => u.name), c.unmanaged, c.reason);
+    }
   });
 });
 

@@ -13,11 +13,12 @@ import type { DesiredResource, KindModule, ObservedResource } from '../../src/re
 import { openFileStateStore } from '../../src/state/file-store.ts';
 import type { StateStore } from '../../src/state/store.ts';
 import { FakeClock } from '../daemon/fake-clock.ts';
+import { resourceKey, type ResourceKey } from '../../src/state/resource-key.ts';
 
 const PROJECT = 'prod';
 const KIND = 'Widget';
 const BACKOFF_MS = 1_000;
-const keyOf = (name: string): string => `${PROJECT}/${KIND}/${name}`;
+const keyOf = (name: string): ResourceKey => resourceKey(PROJECT, KIND, name);
 
 /**
  * A kind whose "Agora" is the `world` map: create what is declared and absent, delete what state
@@ -36,6 +37,9 @@ function widgetService() {
   let created = 0;
   const module: KindModule = {
     kind: KIND,
+    manifest: { validate: () => true },
+    dataVersion: 1,
+    decode: (data) => data,
     async observe() {
       observations++;
       onObserve();
@@ -43,7 +47,7 @@ function widgetService() {
       return { resources: new Map(world), calls: 0 };
     },
     diff(input) {
-      const action = actionFactory(input, KIND);
+      const action = actionFactory(input, KIND, {});
       if (input.desired && !input.state && foreign.has(input.name)) return [action('conflict', `a widget named ${input.name} exists and is not agoractl's`, { blocked: true })];
       if (input.desired && !input.observed) return [action('create', 'declared but absent')];
       if (!input.desired && input.state) return [action('delete', 'recorded in state, no longer declared')];
@@ -53,13 +57,12 @@ function widgetService() {
       if (action.type === 'create') {
         // A new id per create, as Agora gives: a widget deleted and made again is another one.
         const externalId = `${action.name}#${++created}`;
-        world.set(action.name, { name: action.name, externalId, fields: {} });
-        await ctx.state.put({ key: action.key, project: action.project, kind: action.kind, name: action.name, externalId, data: {}, updatedAt: ctx.clock.now() });
-      } else if (action.type === 'delete') {
-        if (failingDeletes.has(action.name)) throw Object.assign(new Error(`widget service unavailable deleting ${action.name}`), { status: 503 });
-        world.delete(action.name);
-        await ctx.state.remove(action.key);
+        await ctx.send({ action: 'create' }, () => Promise.resolve(void world.set(action.name, { name: action.name, externalId, fields: {} })));
+        return { type: 'recorded', externalId, data: {} };
       }
+      if (failingDeletes.has(action.name)) throw Object.assign(new Error(`widget service unavailable deleting ${action.name}`), { status: 503 });
+      await ctx.send({ action: 'delete' }, () => Promise.resolve(void world.delete(action.name)));
+      return { type: 'removed' };
     },
   };
   return {

@@ -1,6 +1,9 @@
 import { test, describe } from 'node:test';
 import assert from 'node:assert/strict';
-import { resolveLimits, type LimitOverrides } from '../../src/agora/limits.ts';
+import { resolveLimits, type LimitOverrides, type Limits } from '../../src/agora/limits.ts';
+import { builtInKinds } from '../../src/resources/builtin.ts';
+import type { DesiredResource } from '../../src/resources/kind.ts';
+import { resourceKey } from '../../src/state/resource-key.ts';
 import {
   defaultResyncIntervalMs,
   MAX_RESYNC_INTERVAL_MS,
@@ -53,7 +56,7 @@ const cases: Record<string, Case> = {
     limits: { playerListUnfiltered: null, playerListFiltered: { perSecond: null, perMinute: null } },
     want: MIN_RESYNC_INTERVAL_MS,
   },
-  'the number of projects does not lower the worst-case cost': {
+  'other projects, with their own budgets, do not change the busiest one’s pace': {
     players: 5_000,
     channels: 200,
     projects: 10,
@@ -62,29 +65,39 @@ const cases: Record<string, Case> = {
   'no projects: nothing to observe, the ceiling': { players: 0, channels: 0, projects: 0, want: MAX_RESYNC_INTERVAL_MS },
 };
 
+const modules = (await builtInKinds()).all();
+
+/** `count` players of project p0 spread over `channels` channels. */
+function players(count: number, channels: number): DesiredResource[] {
+  return Array.from({ length: count }, (_, i) => {
+    const name = `p-${i}`;
+    return { key: resourceKey('p0', 'CloudPlayer', name), project: 'p0', kind: 'CloudPlayer', name, spec: { channelName: `c${i % Math.max(1, channels)}` } };
+  });
+}
+
+/** Project p0 and `count - 1` others with nothing declared, all with `limits`. */
+function projects(count: number, limits: Limits): { name: string; limits: Limits }[] {
+  return Array.from({ length: count }, (_, i) => ({ name: `p${i}`, limits }));
+}
+
 void describe('defaultResyncIntervalMs', () => {
   for (const [reason, c] of Object.entries(cases)) {
     void test(reason, () => {
-      const got = defaultResyncIntervalMs({
-        players: c.players,
-        channels: c.channels,
-        projects: c.projects ?? 1,
-        limits: resolveLimits(c.limits),
-      });
+      const got = defaultResyncIntervalMs(modules, players(c.players, c.channels), projects(c.projects ?? 1, resolveLimits(c.limits)));
       assert.equal(got, c.want);
     });
   }
 
   void test('between floor and ceiling, resyncs use at most a quarter of the List budget', () => {
     const limits = resolveLimits();
-    for (let players = 0; players <= 60_000; players += 1_250) {
+    for (let count = 0; count <= 60_000; count += 7_500) {
       for (const channels of [1, 5, 17, 80, 400]) {
-        const interval = defaultResyncIntervalMs({ players, channels, limits, projects: 1 });
+        const interval = defaultResyncIntervalMs(modules, players(count, channels), projects(1, limits));
         assert.ok(interval >= MIN_RESYNC_INTERVAL_MS && interval <= MAX_RESYNC_INTERVAL_MS);
         if (interval === MAX_RESYNC_INTERVAL_MS) continue;
-        const pages = Math.max(1, Math.ceil(players / 500));
-        const cheapestShare = Math.min(pages / 20, channels / 15) / (interval / 60_000);
-        assert.ok(cheapestShare <= RESYNC_BUDGET_SHARE + 1e-9, `${players} players, ${channels} channels: ${cheapestShare}`);
+        const pages = Math.max(1, Math.ceil(count / 500));
+        const cheapestShare = Math.min(pages / 20, Math.min(channels, Math.max(1, count)) / 15) / (interval / 60_000);
+        assert.ok(cheapestShare <= RESYNC_BUDGET_SHARE + 1e-9, `${count} players, ${channels} channels: ${cheapestShare}`);
       }
     }
   });

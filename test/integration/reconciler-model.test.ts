@@ -103,7 +103,7 @@ class Daemon {
     });
     this.#clients.push(client);
     return {
-      modules: allModules({ listLag: 0 }),
+      modules: await allModules({ listLag: 0 }),
       desired: loaded.desired,
       resolvedSpecs: loaded.resolvedSpecs,
       projects: new Map([[project.metadata.name, { name: project.metadata.name, client, secrets: { appId: project.spec.appId, appCertificate: project.spec.appCertificate }, limits: resolveLimits(NO_RATE_LIMITS) }]]),

@@ -3,7 +3,7 @@
 import { describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { join } from 'node:path';
-import { loadManifests, resourceKey } from '../../src/manifest/index.ts';
+import { loadManifests, documentKey } from '../../src/manifest/index.ts';
 import type { CloudPlayerDoc, OriginSiteDoc } from '../../src/manifest/index.ts';
 import { tempFolder } from './helpers.ts';
 import { builtInManifestKinds } from '../../src/resources/builtin.ts';
@@ -122,8 +122,8 @@ spec: { appId: { env: A }, customerId: { env: B }, customerSecret: { env: C } }
     }
   });
 
-  test('resourceKey is project/kind/name, and a Project is its own project', () => {
-    assert.equal(resourceKey({ kind: 'CloudPlayer', metadata: { name: 'class32-101', project: 'prod' } }), 'prod/CloudPlayer/class32-101');
-    assert.equal(resourceKey({ kind: 'Project', metadata: { name: 'prod' } }), 'prod/Project/prod');
+  test('documentKey is project/kind/name, and a Project is its own project', () => {
+    assert.equal(documentKey({ kind: 'CloudPlayer', metadata: { name: 'class32-101', project: 'prod' } }), 'prod/CloudPlayer/class32-101');
+    assert.equal(documentKey({ kind: 'Project', metadata: { name: 'prod' } }), 'prod/Project/prod');
   });
 });

@@ -4,9 +4,10 @@ import { diffPlayer, DEFAULT_LIST_LAG_MS } from '../../src/resources/cloud-playe
 import { playerHash } from '../../src/resources/cloud-player/model.ts';
 import type { DesiredResource, ObservedResource } from '../../src/resources/kind.ts';
 import type { ResourceState } from '../../src/state/types.ts';
+import { resourceKey } from '../../src/state/resource-key.ts';
 
 const NOW = 1_800_000_000_000;
-const key = 'prod/CloudPlayer/class32-101';
+const key = resourceKey('prod', 'CloudPlayer', 'class32-101');
 const spec = {
   region: 'na',
   channelName: 'class32',

@@ -3,6 +3,7 @@ import assert from 'node:assert/strict';
 import { acquireBody, startBody, updateBody, updateLayoutBody } from '../../src/resources/cloud-recording/bodies.ts';
 import { refreshRecording } from '../../src/resources/cloud-recording/observe.ts';
 import type { ResourceState } from '../../src/state/types.ts';
+import { resourceKey } from '../../src/state/resource-key.ts';
 
 const appId = '970ca35de60c44645bbae8a215061b33';
 const appCertificate = '5cfd2fd1755d40ecb72977518be15d3b';
@@ -71,7 +72,7 @@ void describe('CloudRecording request bodies', () => {
 
 void describe('CloudRecording refresh', () => {
   const state: ResourceState = {
-    key: 'prod/CloudRecording/a',
+    key: resourceKey('prod', 'CloudRecording', 'a'),
     project: 'prod',
     kind: 'CloudRecording',
     name: 'a',

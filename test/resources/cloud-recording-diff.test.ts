@@ -4,8 +4,9 @@ import { diffRecording, RECORDING_REASONS } from '../../src/resources/cloud-reco
 import { inPlaceValues, recordingHash, type RecordingData } from '../../src/resources/cloud-recording/model.ts';
 import type { DiffInput, ObservedResource, PlannedAction } from '../../src/resources/kind.ts';
 import type { ResourceState } from '../../src/state/types.ts';
+import { resourceKey } from '../../src/state/resource-key.ts';
 
-const KEY = 'prod/CloudRecording/class32-archive';
+const KEY = resourceKey('prod', 'CloudRecording', 'class32-archive');
 const NOW = Date.UTC(2025, 0, 1, 12);
 
 const SPEC: Record<string, unknown> = {

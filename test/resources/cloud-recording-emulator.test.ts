@@ -19,10 +19,11 @@ import { createCloudRecordingModule } from '../../src/resources/cloud-recording/
 import { RECORDING_REASONS } from '../../src/resources/cloud-recording/diff.ts';
 import type { RecordingData } from '../../src/resources/cloud-recording/model.ts';
 import type { StartAnswer } from '../../src/resources/cloud-recording/session.ts';
+import { resourceKey } from '../../src/state/resource-key.ts';
 
 const APP_ID = '970ca35de60c44645bbae8a215061b33';
 const APP_CERTIFICATE = '5cfd2fd1755d40ecb72977518be15d3b';
-const KEY = 'prod/CloudRecording/class32-archive';
+const KEY = resourceKey('prod', 'CloudRecording', 'class32-archive');
 
 const SPEC = {
   channelName: 'class32',

@@ -1,22 +1,26 @@
 import { describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { diffOriginSite, ORIGIN_REASONS } from '../../src/resources/origin-site/diff.ts';
-import type { DiffInput, ObservedResource, PlannedAction } from '../../src/resources/kind.ts';
-import type { ResourceState } from '../../src/state/types.ts';
+import type { DiffInput, KindState, ObservedResource, PlannedAction } from '../../src/resources/kind.ts';
+import { decodeOriginSite, type OriginSiteRecord, type OriginSiteSpec } from '../../src/resources/origin-site/model.ts';
+import { resourceKey } from '../../src/state/resource-key.ts';
 
-const KEY = 'prod/OriginSite/live';
+const KEY = resourceKey('prod', 'OriginSite', 'live');
 const NOW = Date.UTC(2025, 0, 1, 12);
 
 const direct = { enabled: true, domain: 'origin.example.com', app: 'live' };
 const dynamic = { enabled: true, callbackUrl: 'https://hooks.example.com/fls' };
 
-function state(deletionPolicy: 'Orphan' | 'Disable', applied: Record<string, unknown> = direct): ResourceState {
-  return { key: KEY, project: 'prod', kind: 'OriginSite', name: 'live', externalId: 'live', data: { deletionPolicy, applied }, updatedAt: NOW - 1000 };
+/** A record as state stores it, read the way the engine reads it (through the kind's decode). */
+function state(deletionPolicy: 'Orphan' | 'Disable', applied: Record<string, unknown> = direct): KindState<OriginSiteRecord> {
+  const data = decodeOriginSite({ deletionPolicy, applied });
+  assert.ok(data);
+  return { key: KEY, project: 'prod', kind: 'OriginSite', name: 'live', externalId: 'live', data, updatedAt: NOW - 1000 };
 }
 
 const seen = (fields: Record<string, unknown>, status?: string): ObservedResource => ({ name: 'live', externalId: 'live', fields, status });
 
-function input(desired: Record<string, unknown> | undefined, st: ResourceState | undefined, observed: ObservedResource | undefined): DiffInput {
+function input(desired: OriginSiteSpec | undefined, st: KindState<OriginSiteRecord> | undefined, observed: ObservedResource | undefined): DiffInput<OriginSiteSpec, OriginSiteRecord> {
   return {
     key: KEY,
     project: 'prod',
@@ -35,7 +39,7 @@ interface Want {
   detail?: Record<string, unknown>;
 }
 
-const rows: { reason: string; args: DiffInput; want: Want | undefined }[] = [
+const rows: { reason: string; args: DiffInput<OriginSiteSpec, OriginSiteRecord>; want: Want | undefined }[] = [
   { reason: 'settings equal to the manifest need nothing', args: input(direct, state('Orphan'), seen(direct)), want: undefined },
   {
     reason: 'only the field that differs is patched',

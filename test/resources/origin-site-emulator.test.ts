@@ -17,6 +17,7 @@ import { openFileStateStore, type StateStore } from '../../src/state/index.ts';
 import { createOriginSiteModule } from '../../src/resources/origin-site/index.ts';
 import { ORIGIN_REASONS } from '../../src/resources/origin-site/diff.ts';
 import type { StateOriginSite } from '../integration/harness.ts';
+import { resourceKey } from '../../src/state/resource-key.ts';
 
 const APP_ID = '970ca35de60c44645bbae8a215061b33';
 
@@ -39,7 +40,7 @@ class FlsWorld {
   }
 
   scope(): ReconcileScope {
-    const desired = [...this.desired].map(([name, spec]) => ({ key: `prod/OriginSite/${name}`, project: 'prod', kind: 'OriginSite', name, spec }));
+    const desired = [...this.desired].map(([name, spec]) => ({ key: resourceKey('prod', 'OriginSite', name), project: 'prod', kind: 'OriginSite', name, spec }));
     return {
       modules: [createOriginSiteModule()],
       desired,
@@ -95,7 +96,7 @@ void describe('OriginSite against the emulator', () => {
 
       world.desired.set('live', dynamic);
       const switched = await world.reconcile();
-      assert.deepEqual(switched.actions.map((a) => a.detail.patch), [{ domain: '', app: '', callbackUrl: dynamic.callbackUrl }]);
+      assert.deepEqual(switched.actions.map((a) => ('patch' in a.detail ? a.detail.patch : undefined)), [{ domain: '', app: '', callbackUrl: dynamic.callbackUrl }]);
       assert.deepEqual(await world.site('live'), { appId: APP_ID, entryPoint: 'live', enabled: true, callbackUrl: dynamic.callbackUrl });
       assert.deepEqual((await world.reconcile()).actions, [], 'routes are agoractl-only and never a difference');
 

@@ -11,6 +11,7 @@ import { openFileStateStore } from '../../src/state/file-store.ts';
 import type { ResourceState } from '../../src/state/types.ts';
 import { runCli } from '../support/cli.ts';
 import { player, tempFolder } from './helpers.ts';
+import { resourceKey } from '../../src/state/resource-key.ts';
 
 const escape = (text: string): string => text.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
 
@@ -38,7 +39,7 @@ const running = player('class32-101', {
   pending: { action: 'update', startedAt: Date.UTC(2025, 4, 6, 7, 8, 9) },
 });
 const recording: ResourceState = {
-  key: 'prod/CloudRecording/class32-archive',
+  key: resourceKey('prod', 'CloudRecording', 'class32-archive'),
   project: 'prod',
   kind: 'CloudRecording',
   name: 'class32-archive',
@@ -46,7 +47,7 @@ const recording: ResourceState = {
   data: { resourceId: 'res-1', uid: '900001', lastStatus: 5 },
   updatedAt: 1_700_000_000_000,
 };
-const origin: ResourceState = { key: 'prod/OriginSite/live', project: 'prod', kind: 'OriginSite', name: 'live', externalId: 'live', data: {}, updatedAt: 1 };
+const origin: ResourceState = { key: resourceKey('prod', 'OriginSite', 'live'), project: 'prod', kind: 'OriginSite', name: 'live', externalId: 'live', data: {}, updatedAt: 1 };
 
 /** A project folder with manifests/ and a state beside them holding `resources`. */
 async function withProject(resources: ResourceState[], body: (paths: { folder: string; state: string }) => Promise<void>): Promise<void> {

@@ -10,7 +10,7 @@ import { StateError, StateLockedError } from '../../src/state/errors.ts';
 import { openPostgresStateStore, type PostgresStateStore, type PostgresStateStoreOptions } from '../../src/state/postgres-store.ts';
 import { LATEST_SCHEMA_VERSION } from '../../src/state/postgres-schema.ts';
 import type { StateStore } from '../../src/state/store.ts';
-import { resourceKey } from '../../src/state/types.ts';
+import { resourceKey } from '../../src/state/resource-key.ts';
 import { player, steppingClock } from './helpers.ts';
 import { closeSharedTestDatabase, sharedTestDatabase, type TestDatabase } from './postgres-server.ts';
 

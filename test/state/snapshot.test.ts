@@ -4,6 +4,7 @@ import fc from 'fast-check';
 import { encodeStoredState, serializeSnapshot, storedStateOf } from '../../src/state/snapshot.ts';
 import type { ResourceState, StateSnapshot } from '../../src/state/types.ts';
 import { player } from './helpers.ts';
+import type { ResourceKey } from '../../src/state/resource-key.ts';
 
 /** The format as first written: the whole snapshot through JSON.stringify, resources sorted by key. */
 function plainSerialize(snapshot: StateSnapshot): string {
@@ -67,7 +68,7 @@ const rows: { reason: string; snapshot: StateSnapshot }[] = [
   },
   {
     reason: 'keys of a hand-edited file that JSON.stringify lists first as array indices',
-    snapshot: snapshotWith(['10', '2', '0', '4294967294', '4294967295', '01', 'a'].map((key) => ({ ...player(key), key }))),
+    snapshot: snapshotWith(['10', '2', '0', '4294967294', '4294967295', '01', 'a'].map((key) => ({ ...player(key), key: key as ResourceKey }))),
   },
 ];
 

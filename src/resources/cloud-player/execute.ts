@@ -3,23 +3,14 @@
 // outcome unknown is resolved by the player's name, which Agora keeps unique per project
 // (crossplane's external-create-pending, made safe by a deterministic external name).
 import type { ExecuteContext, PlannedAction } from '../kind.ts';
+import { ACTION_ERROR, ActionError } from '../action-error.ts';
 import type { ResourceState } from '../../state/types.ts';
 import { mintRtcToken } from '../../agora/tokens.ts';
 import type { PlayerCreateBody } from '../../agora/client.ts';
-import { LIST_PAGE_SIZE } from './observe.ts';
+import { LIST_PAGE_SIZE } from '../../agora/players.ts';
 import { get, updatableValues, type PlayerData, type UpdatablePath } from './model.ts';
 
 const MAX_RESOLVE_ATTEMPTS = 3;
-
-export class PlayerActionError extends Error {
-  constructor(
-    message: string,
-    readonly code: string,
-  ) {
-    super(message);
-    this.name = 'PlayerActionError';
-  }
-}
 
 export async function executePlayer(action: PlannedAction, ctx: ExecuteContext): Promise<void> {
   switch (action.type) {
@@ -40,7 +31,7 @@ export async function executePlayer(action: PlannedAction, ctx: ExecuteContext):
     case 'forget':
       return ctx.state.remove(action.key);
     case 'conflict':
-      throw new PlayerActionError(action.reason, 'Conflict');
+      throw new ActionError(action.reason, ACTION_ERROR.conflict);
   }
 }
 
@@ -76,7 +67,7 @@ async function createPlayer(action: PlannedAction, ctx: ExecuteContext): Promise
       }
       await ctx.state.put({ ...baseState(action, ctx), updatedAt: ctx.clock.now() });
       await ctx.state.remove(action.key);
-      throw new PlayerActionError(`a player named ${action.name} was created by someone else meanwhile (id ${result.existingId})`, 'Conflict');
+      throw new ActionError(`a player named ${action.name} was created by someone else meanwhile (id ${result.existingId})`, ACTION_ERROR.conflict);
     }
     // Outcome unknown: look for the name; if List does not show it (yet), creating again is
     // safe, because a second create of one name answers 409 with the first one's id.
@@ -87,7 +78,7 @@ async function createPlayer(action: PlannedAction, ctx: ExecuteContext): Promise
       return applyInitialUpdates(action, ctx, spec);
     }
   }
-  throw new PlayerActionError(`the outcome of creating ${action.name} stayed unknown after ${MAX_RESOLVE_ATTEMPTS} attempts; the next run resolves it by name`, 'OutcomeUnknown');
+  throw new ActionError(`the outcome of creating ${action.name} stayed unknown after ${MAX_RESOLVE_ATTEMPTS} attempts; the next run resolves it by name`, ACTION_ERROR.outcomeUnknown);
 }
 
 /** Waits until the client clock reads `at`; an apply interrupted meanwhile sends nothing. */
@@ -112,7 +103,7 @@ async function updatePlayer(action: PlannedAction, ctx: ExecuteContext): Promise
 async function updateWithSequence(action: PlannedAction, ctx: ExecuteContext, patch: Record<string, unknown>): Promise<void> {
   const state = ctx.state.get(action.key);
   const data = state?.data as PlayerData | undefined;
-  if (!state?.externalId || !data) throw new PlayerActionError(`${action.key} has no player id in state`, 'NotInState');
+  if (!state?.externalId || !data) throw new ActionError(`${action.key} has no player id in state`, ACTION_ERROR.notInState);
   const sequence = data.sequence + 1;
   // The sequence is recorded as the request is sent: a lost answer must not make the next
   // update reuse it (one never sent may: Agora never saw it).
@@ -148,7 +139,7 @@ async function deletePlayer(action: PlannedAction, ctx: ExecuteContext, id: stri
     if (result.outcome === 'deleted') return;
     ctx.logger.warn({ event: 'delete_outcome_unknown', key: action.key, requestId: result.requestId }, 'delete outcome unknown; deleting again');
   }
-  throw new PlayerActionError(`deleting ${action.name} (id ${id}) stayed unknown after ${MAX_RESOLVE_ATTEMPTS} attempts`, 'OutcomeUnknown');
+  throw new ActionError(`deleting ${action.name} (id ${id}) stayed unknown after ${MAX_RESOLVE_ATTEMPTS} attempts`, ACTION_ERROR.outcomeUnknown);
 }
 
 /**
@@ -202,7 +193,7 @@ function playerToken(spec: Record<string, unknown>, ctx: ExecuteContext): string
   const token = spec.token;
   if (typeof token === 'string') return token;
   if (token && typeof token === 'object' && (token as { generate?: unknown }).generate === true) {
-    if (!ctx.project.appCertificate) throw new PlayerActionError('token: { generate: true } needs Project.spec.appCertificate', 'NoAppCertificate');
+    if (!ctx.project.appCertificate) throw new ActionError('token: { generate: true } needs Project.spec.appCertificate', ACTION_ERROR.noAppCertificate);
     // Minted fresh on every create: a token lasts at most 24 h (media-pull-rest-api.txt).
     return mintRtcToken({
       appId: ctx.project.appId,
@@ -229,7 +220,7 @@ function updatePatch(spec: Record<string, unknown>, paths: readonly string[]): R
 
 function requireSpec(action: PlannedAction, ctx: ExecuteContext): Record<string, unknown> {
   const spec = ctx.resolvedSpec(action.key);
-  if (!spec) throw new PlayerActionError(`${action.key} is not in the manifests`, 'NotDesired');
+  if (!spec) throw new ActionError(`${action.key} is not in the manifests`, ACTION_ERROR.notDesired);
   return spec;
 }
 

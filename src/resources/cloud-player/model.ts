@@ -1,6 +1,6 @@
 // What agoractl knows about a cloud player beyond what List returns, and how a manifest spec
 // maps onto Agora's fields.
-import { specHash } from '../../engine/spec-hash.ts';
+import { specHash } from '../spec-hash.ts';
 import type { ObservedResource } from '../kind.ts';
 import type { ResourceState } from '../../state/types.ts';
 

@@ -2,19 +2,20 @@
 // (media-pull-rest-api.txt, List), unfiltered or per channel, whichever needs fewer calls.
 import type { KindObservation, ObserveInput, ObservedResource } from '../kind.ts';
 import type { AgoraClient } from '../../agora/client.ts';
-
-export const LIST_PAGE_SIZE = 500;
+import { LIST_PAGE_SIZE } from '../../agora/players.ts';
+import { callsPerMinute, type RateLimit } from '../../agora/limits.ts';
 
 export type ListStrategy = { filtered: false } | { filtered: true; channels: string[] };
 
 /**
  * Unfiltered List pages through every player of the project (500 a page, 10/s and 20/min);
- * a filtered one costs at least one call per channel (2/s and 15/min). Per channel wins only
- * when it needs fewer calls and stays inside one minute's filtered budget.
+ * a filtered one costs at least one call per channel (2/s and 15/min unless the project's
+ * limits say otherwise). Per channel wins only when it needs fewer calls and stays inside one
+ * minute's filtered budget.
  */
-export function chooseListStrategy(channels: readonly string[], expectedPlayers: number, filteredPerMinute = 15): ListStrategy {
+export function chooseListStrategy(channels: readonly string[], expectedPlayers: number, filtered: RateLimit | null): ListStrategy {
   const unfilteredCalls = Math.max(1, Math.ceil(expectedPlayers / LIST_PAGE_SIZE));
-  if (channels.length > 0 && channels.length < unfilteredCalls && channels.length <= filteredPerMinute) {
+  if (channels.length > 0 && channels.length < unfilteredCalls && channels.length <= callsPerMinute(filtered)) {
     return { filtered: true, channels: [...channels].sort() };
   }
   return { filtered: false };
@@ -24,7 +25,7 @@ export async function observePlayers(input: ObserveInput): Promise<KindObservati
   const channels = new Set<string>();
   for (const d of input.desired) if (typeof d.spec.channelName === 'string') channels.add(d.spec.channelName);
   for (const s of input.state) if (typeof s.data.channelName === 'string') channels.add(s.data.channelName);
-  const strategy = chooseListStrategy([...channels], Math.max(input.desired.length, input.state.length));
+  const strategy = chooseListStrategy([...channels], Math.max(input.desired.length, input.state.length), input.limits.playerListFiltered);
 
   const resources = new Map<string, ObservedResource>();
   let calls = 0;

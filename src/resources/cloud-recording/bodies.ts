@@ -3,7 +3,7 @@
 import type { AcquireRequest, RecordingRequestBody } from '../../agora/client.ts';
 import type { ProjectSecrets } from '../kind.ts';
 import { mintRtcToken } from '../../agora/tokens.ts';
-import { RECORDING_ERROR, RecordingActionError } from './errors.ts';
+import { ACTION_ERROR, ActionError } from '../action-error.ts';
 import { RTMP_PUBLISH_SERVICE, inPlaceValues, recordingMode, uidString, type InPlaceValues } from './model.ts';
 
 /** start's clientRequest fields that come straight from the spec (cloud-recording-rest-api.txt). */
@@ -46,7 +46,7 @@ function recordingToken(spec: Record<string, unknown>, project: ProjectSecrets, 
   const token = spec.token;
   if (typeof token === 'string') return token;
   if (token && typeof token === 'object' && (token as { generate?: unknown }).generate === true) {
-    if (!project.appCertificate) throw new RecordingActionError('token: { generate: true } needs Project.spec.appCertificate', RECORDING_ERROR.noAppCertificate);
+    if (!project.appCertificate) throw new ActionError('token: { generate: true } needs Project.spec.appCertificate', ACTION_ERROR.noAppCertificate);
     return mintRtcToken({ appId: project.appId, appCertificate: project.appCertificate, channelName: String(spec.channelName), uid: Number(uidString(spec)), now });
   }
   return undefined;

@@ -4,7 +4,8 @@
 import type { ExecuteContext, PlannedAction } from '../kind.ts';
 import { RECORDING_CODES } from '../../agora/recordings.ts';
 import { updateBody, updateLayoutBody } from './bodies.ts';
-import { RECORDING_ERROR, RecordingActionError, vendorCode } from './errors.ts';
+import { ACTION_ERROR, ActionError } from '../action-error.ts';
+import { vendorCode } from './errors.ts';
 import { currentState, requireSpec, saveRecording, startSession, stopSession, type SessionRef, type StartAnswer, type StartOptions } from './session.ts';
 import { inPlaceValues, recordingData, withSession, type RecordingData, type SessionRecord } from './model.ts';
 
@@ -26,7 +27,7 @@ export async function executeRecording(action: PlannedAction, ctx: ExecuteContex
       return forgetRecording(action, ctx);
     case 'adopt':
     case 'conflict':
-      throw new RecordingActionError(action.reason, RECORDING_ERROR.conflict);
+      throw new ActionError(action.reason, ACTION_ERROR.conflict);
   }
 }
 
@@ -43,7 +44,7 @@ function startOptions(action: PlannedAction): StartOptions {
 /** The recording's data with its session ids, or an error if state lost them. */
 function runningData(action: PlannedAction, ctx: ExecuteContext): RecordingData & SessionRef {
   const data = recordingData(currentState(action, ctx).data);
-  if (!data?.sid || !data.resourceId) throw new RecordingActionError(`${action.key} has no recording session in state`, RECORDING_ERROR.notInState);
+  if (!data?.sid || !data.resourceId) throw new ActionError(`${action.key} has no recording session in state`, ACTION_ERROR.notInState);
   return { ...data, sid: data.sid, resourceId: data.resourceId };
 }
 
@@ -75,7 +76,7 @@ async function removeAmbiguous(action: PlannedAction, ctx: ExecuteContext, resou
     const writeIntent = (): Promise<void> => saveRecording(action, ctx, data, { pending: { action: 'start', startedAt: ctx.clock.now(), detail: { resourceId } } });
     const answer: StartAnswer = await ctx.client.recordings.start(resourceId, data.mode, { cname: data.cname, uid: data.uid, clientRequest: {} }, { beforeSend: writeIntent, signal: ctx.signal });
     if (answer.outcome === 'unknown') {
-      throw new RecordingActionError(`${action.name}: repeating its start to find the session had an unknown outcome again`, RECORDING_ERROR.outcomeUnknown, answer.requestId);
+      throw new ActionError(`${action.name}: repeating its start to find the session had an unknown outcome again`, ACTION_ERROR.outcomeUnknown, answer.requestId);
     }
     sid = answer.sid;
   } catch (err) {
@@ -88,7 +89,7 @@ async function removeAmbiguous(action: PlannedAction, ctx: ExecuteContext, resou
     if (code !== RECORDING_CODES.alreadyStarted) throw err;
   }
   if (!sid) {
-    throw new RecordingActionError(`${action.name}: a recording runs with resourceId ${resourceId} (code 7) but Agora did not say its sid; stop it in Agora Console`, RECORDING_ERROR.sidUnknown);
+    throw new ActionError(`${action.name}: a recording runs with resourceId ${resourceId} (code 7) but Agora did not say its sid; stop it in Agora Console`, ACTION_ERROR.sidUnknown);
   }
   const running = { ...data, resourceId, sid };
   await saveRecording(action, ctx, running, { externalId: sid, pending: undefined });
@@ -139,7 +140,7 @@ async function updateRecording(action: PlannedAction, ctx: ExecuteContext): Prom
     await saveRecording(action, ctx, data, { externalId: state.externalId, specHash: state.specHash });
     if (vendorCode(err) === RECORDING_CODES.workerNotFound || (err as { status?: unknown }).status === 404) {
       // It exited between observe and update: the next plan sees that and starts it again.
-      throw new RecordingActionError(`${action.name}: the recording exited before it could be updated; the next run starts it again`, RECORDING_ERROR.exited, (err as { requestId?: string }).requestId);
+      throw new ActionError(`${action.name}: the recording exited before it could be updated; the next run starts it again`, ACTION_ERROR.exited, (err as { requestId?: string }).requestId);
     }
     throw err;
   }

@@ -2,7 +2,7 @@
 // that lists recordings), and how a manifest spec splits into what Cloud Recording changes in
 // place (update, updateLayout) and what needs a new session (cloud-recording-rest-api.txt,
 // agora-facts.md "Cloud Recording").
-import { canonicalJson, specHash } from '../../engine/spec-hash.ts';
+import { canonicalJson, specHash } from '../spec-hash.ts';
 
 export const KIND = 'CloudRecording';
 

@@ -10,7 +10,8 @@ import type { PendingIntent, ResourceState } from '../../state/types.ts';
 import type { StartResult } from '../../agora/client.ts';
 import { RECORDING_CODES } from '../../agora/recordings.ts';
 import { acquireBody, identity, startBody, stopBody } from './bodies.ts';
-import { RECORDING_ERROR, RecordingActionError, vendorCode } from './errors.ts';
+import { ACTION_ERROR, ActionError } from '../action-error.ts';
+import { vendorCode } from './errors.ts';
 import { statusOf } from './observe.ts';
 import { SESSION_STATUS } from './diff.ts';
 import {
@@ -48,7 +49,7 @@ export interface StartOptions {
 
 export function requireSpec(action: PlannedAction, ctx: ExecuteContext): Record<string, unknown> {
   const spec = ctx.resolvedSpec(action.key);
-  if (!spec) throw new RecordingActionError(`${action.key} is not in the manifests`, RECORDING_ERROR.notDesired);
+  if (!spec) throw new ActionError(`${action.key} is not in the manifests`, ACTION_ERROR.notDesired);
   return spec;
 }
 
@@ -96,7 +97,7 @@ export async function startSession(action: PlannedAction, ctx: ExecuteContext, o
     if (!resourceId || (!trustResourceId && expired)) {
       if (acquires >= MAX_ACQUIRES) {
         await saveRecording(action, ctx, data, {});
-        throw new RecordingActionError(`${action.name}: ${MAX_ACQUIRES} resourceIds in a row expired before start; check the clock and the rate limits`, RECORDING_ERROR.expiredRepeatedly);
+        throw new ActionError(`${action.name}: ${MAX_ACQUIRES} resourceIds in a row expired before start; check the clock and the rate limits`, ACTION_ERROR.expiredRepeatedly);
       }
       const acquiring = data;
       const acquired = await ctx.client.recordings.acquire(acquireBody(spec), { signal: ctx.signal, beforeSend: () => saveRecording(action, ctx, acquiring, { pending: intent(ctx, 'acquire') }) });
@@ -131,9 +132,9 @@ export async function startSession(action: PlannedAction, ctx: ExecuteContext, o
         // A clear refusal: nothing started, and this resourceId is spent.
         await saveRecording(action, ctx, { ...data, resourceId: undefined, acquiredAt: undefined }, {});
         if (code === RECORDING_CODES.paramsMismatch) {
-          throw new RecordingActionError(
+          throw new ActionError(
             `${action.name}: Agora refused the start (code 432): its channel, uid or mode do not match the acquired resourceId`,
-            RECORDING_ERROR.paramsMismatch,
+            ACTION_ERROR.paramsMismatch,
             requestId,
           );
         }
@@ -144,9 +145,9 @@ export async function startSession(action: PlannedAction, ctx: ExecuteContext, o
     if (answer.outcome === 'started') return recordStarted(action, ctx, data, answer.sid, resourceId, options.specHash);
     if (answer.outcome === 'alreadyStarted') {
       if (answer.sid) return recordStarted(action, ctx, data, answer.sid, resourceId, options.specHash);
-      throw new RecordingActionError(
+      throw new ActionError(
         `${action.name}: a recording runs with resourceId ${resourceId} (code 7) but Agora did not say its sid; agoractl keeps the start pending`,
-        RECORDING_ERROR.sidUnknown,
+        ACTION_ERROR.sidUnknown,
         answer.requestId,
       );
     }
@@ -155,9 +156,9 @@ export async function startSession(action: PlannedAction, ctx: ExecuteContext, o
     unknowns += 1;
     ctx.logger.warn({ event: 'recording_start_outcome_unknown', key: action.key, requestId: answer.requestId, cause: answer.cause }, 'start outcome unknown; repeating it with the same resourceId');
     if (unknowns >= MAX_UNKNOWN) {
-      throw new RecordingActionError(
+      throw new ActionError(
         `${action.name}: the outcome of starting with resourceId ${resourceId} stayed unknown after ${MAX_UNKNOWN} attempts; the next run resolves it`,
-        RECORDING_ERROR.outcomeUnknown,
+        ACTION_ERROR.outcomeUnknown,
         answer.requestId,
       );
     }
@@ -183,9 +184,9 @@ async function adoptRunning(action: PlannedAction, ctx: ExecuteContext, data: Re
   }
   await saveRecording(action, ctx, { ...data, resourceId: undefined, acquiredAt: undefined }, {});
   const mine = options.resumeResourceId ? ` It may be the one an earlier start with resourceId ${options.resumeResourceId} began; its sid is unknown.` : '';
-  throw new RecordingActionError(
+  throw new ActionError(
     `${action.name}: channel ${data.cname} already has a recording by uid ${data.uid} (code 53) that agoractl cannot identify.${mine} Stop it, or give this recording another uid.`,
-    RECORDING_ERROR.conflict,
+    ACTION_ERROR.conflict,
     requestId,
   );
 }
@@ -234,7 +235,7 @@ export async function stopSession(action: PlannedAction, ctx: ExecuteContext, da
         // A repeated stop is safe: it answers 404 or code 49 if the first one arrived.
         ctx.logger.warn({ event: 'recording_stop_outcome_unknown', key: action.key, requestId: result.requestId, cause: result.cause }, 'stop outcome unknown; stopping again');
         if (attempt >= MAX_UNKNOWN) {
-          throw new RecordingActionError(`${action.name}: stopping sid ${data.sid} stayed unknown after ${MAX_UNKNOWN} attempts; the next run stops it again`, RECORDING_ERROR.outcomeUnknown, result.requestId);
+          throw new ActionError(`${action.name}: stopping sid ${data.sid} stayed unknown after ${MAX_UNKNOWN} attempts; the next run stops it again`, ACTION_ERROR.outcomeUnknown, result.requestId);
         }
     }
   }

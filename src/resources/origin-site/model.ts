@@ -1,7 +1,7 @@
 // An entry point's pull-from-origin settings as agoractl compares them (fls-pull-from-origin.txt):
 // direct pull (domain, app) or dynamic pull (callbackUrl), never both. The manifest states the
 // whole configuration, so a field it leaves out is one that must be empty in Agora.
-import { specHash } from '../../engine/spec-hash.ts';
+import { specHash } from '../spec-hash.ts';
 import type { OriginSiteSpec } from '../../manifest/types.ts';
 
 export const KIND = 'OriginSite';

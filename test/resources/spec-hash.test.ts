@@ -2,7 +2,7 @@ import { describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { createHash } from 'node:crypto';
 import fc from 'fast-check';
-import { canonicalJson, specHash } from '../../src/engine/spec-hash.ts';
+import { canonicalJson, specHash } from '../../src/resources/spec-hash.ts';
 import { playerHash } from '../../src/resources/cloud-player/model.ts';
 
 // Spec hashes live in users' state files: a hash that changes for the same spec plans a replace

@@ -3,7 +3,7 @@
 // resolved values, so no secret reaches the state file even as a hash.
 //
 // The hashes are in users' state files: a different string for the same spec would plan a
-// replace of every player. test/engine/spec-hash.test.ts pins known values and checks every
+// replace of every player. test/resources/spec-hash.test.ts pins known values and checks every
 // hash against the plain definition of the canonical JSON; any change here must keep both.
 import { hash } from 'node:crypto';
 
