@@ -1,9 +1,13 @@
 // Observing cloud players: Agora has no call that returns one player, so agoractl lists them
 // (media-pull-rest-api.txt, List), unfiltered or per channel, whichever needs fewer calls.
-import type { KindObservation, ObserveInput, ObservedResource } from '../kind.ts';
+import type { DesiredResource, KindObservation, ObserveInput, ObservedResource } from '../kind.ts';
 import type { AgoraClient } from '../../agora/client.ts';
+import type { Limits, RateLimit } from '../../agora/limits.ts';
+import { MAX_PAGE_SIZE } from '../../agora/players.ts';
+import { isSettled, type CloudPlayerSpec, type PlayerRecord } from './model.ts';
 
-export const LIST_PAGE_SIZE = 500;
+/** A List page holds at most 500 players (media-pull-rest-api.txt, pageSize 1..500). */
+export const LIST_PAGE_SIZE = MAX_PAGE_SIZE;
 
 export type ListStrategy = { filtered: false } | { filtered: true; channels: string[] };
 
@@ -20,11 +24,36 @@ export function chooseListStrategy(channels: readonly string[], expectedPlayers:
   return { filtered: false };
 }
 
-export async function observePlayers(input: ObserveInput): Promise<KindObservation> {
+/**
+ * Minutes of the project's List budget one full observation of `desired` costs, the cheaper way
+ * (the daemon paces its resyncs by it, engine/resync.ts):
+ *
+ *   unfilteredCalls = max(1, ceil(players / 500))
+ *   filteredCalls   = distinct channels                 (only when there is one)
+ *   budget(class)   = min(perMinute, 60 · perSecond)    calls per minute; unlimited → ∞
+ *   cost            = min(unfilteredCalls / budget(playerListUnfiltered),
+ *                         filteredCalls   / budget(playerListFiltered))
+ */
+export function observationCost(desired: readonly DesiredResource<CloudPlayerSpec>[], limits: Limits): number {
   const channels = new Set<string>();
-  for (const d of input.desired) if (typeof d.spec.channelName === 'string') channels.add(d.spec.channelName);
-  for (const s of input.state) if (typeof s.data.channelName === 'string') channels.add(s.data.channelName);
-  const strategy = chooseListStrategy([...channels], Math.max(input.desired.length, input.state.length));
+  for (const d of desired) channels.add(d.spec.channelName);
+  const unfilteredCalls = Math.max(1, Math.ceil(desired.length / LIST_PAGE_SIZE));
+  const unfiltered = unfilteredCalls / callsPerMinute(limits.playerListUnfiltered);
+  return channels.size >= 1 ? Math.min(unfiltered, channels.size / callsPerMinute(limits.playerListFiltered)) : unfiltered;
+}
+
+/** Calls a class admits per minute; Infinity when neither window is limited. */
+export function callsPerMinute(rate: RateLimit | null): number {
+  const perMinute = rate?.perMinute ?? Infinity;
+  const perSecond = rate?.perSecond ?? Infinity;
+  return Math.min(perMinute, perSecond * 60);
+}
+
+export async function observePlayers(input: ObserveInput<CloudPlayerSpec, PlayerRecord>): Promise<KindObservation> {
+  const channels = new Set<string>();
+  for (const d of input.desired) channels.add(d.spec.channelName);
+  for (const s of input.state) if (isSettled(s.data) && s.data.channelName !== '') channels.add(s.data.channelName);
+  const strategy = chooseListStrategy([...channels], Math.max(input.desired.length, input.state.length), callsPerMinute(input.limits.playerListFiltered));
 
   const resources = new Map<string, ObservedResource>();
   let calls = 0;
