@@ -21,7 +21,7 @@ import type { PlanInput } from '../src/engine/plan.ts';
 import { buildPlan } from '../src/engine/plan.ts';
 import type { DesiredResource, KindObservation, ObservedResource } from '../src/resources/kind.ts';
 import { createCloudPlayerModule } from '../src/resources/cloud-player/index.ts';
-import { playerHash, updatableValues } from '../src/resources/cloud-player/model.ts';
+import { playerHash, updatableValues, type CloudPlayerSpec } from '../src/resources/cloud-player/model.ts';
 import type { ResourceState } from '../src/state/types.ts';
 import { resourceKey, type ResourceKey } from '../src/state/resource-key.ts';
 
@@ -52,7 +52,7 @@ export interface PlanScaleResult {
   peakRssMb: number;
 }
 
-function spec(i: number, variant: 'now' | 'before', players: number): Record<string, unknown> {
+function spec(i: number, variant: 'now' | 'before', players: number): CloudPlayerSpec {
   const updated = i >= players / 10 && i < players / 10 + players / 20;
   const replaced = i >= players / 10 + players / 20 && i < players / 5;
   const changed = variant === 'now';

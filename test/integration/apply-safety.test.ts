@@ -55,7 +55,7 @@ for (const backend of STATE_BACKENDS) {
         await s.fault({ match: CREATE, effect: '504-after', count: 3 });
         const failed = await s.apply();
         assertExit(failed, 1, 'apply with an unknown outcome');
-        assert.match(failed.stdout, /prod\/CloudPlayer\/a: failed: .*outcome of creating a stayed unknown/);
+        assert.match(failed.stdout, /prod\/CloudPlayer\/a: failed: .*outcome of create prod\/CloudPlayer\/a stayed unknown/);
         const made = (await s.world()).players;
         assert.equal(made.length, 1, 'Agora made the player once; the retries met its name');
         const record = await s.stateOf('CloudPlayer', 'a');

@@ -3,7 +3,7 @@
 // happens, Agora ends up with exactly the desired players: 0 duplicates, 0 orphans.
 import { describe, test } from 'node:test';
 import assert from 'node:assert/strict';
-import { STATE_BACKENDS, Scenario, actionsOf, assertExit, assertNoChanges, assertPlayers, docs, playerDoc, projectDoc } from './harness.ts';
+import { STATE_BACKENDS, Scenario, actionsOf, assertExit, assertNoChanges, assertPlayers, docs, playerDoc, playerNamed, projectDoc } from './harness.ts';
 
 const CREATE = { method: 'POST', path: '/cloud-player/players$' };
 const DELETE = { method: 'DELETE', path: '/cloud-player/players/' };
@@ -20,6 +20,18 @@ for (const backend of STATE_BACKENDS) {
         await assertPlayers(s, ['a', 'b']);
         const faulted = (await s.requests()).filter((r) => r.method === 'POST').map((r) => r.fault ?? 'none');
         assert.deepEqual(faulted, ['504-after', 'drop'], 'both creates lost their answers, and neither was sent again');
+        await assertNoChanges(s);
+      }, { backend }));
+
+    void test('a create whose answer is lost, found by name, still starts paused at its tempo and volume', () =>
+      Scenario.run({ 'project.yaml': projectDoc(), 'players.yaml': playerDoc('a', { isPause: true, tempo: 1.5, audioOptions: { volume: 50 } }) }, async (s) => {
+        await s.fault({ match: CREATE, effect: '504-after', count: 1 });
+        assertExit(await s.apply(), 0);
+        const [a] = await assertPlayers(s, ['a']);
+        const played = await playerNamed(s, 'a');
+        assert.deepEqual([played.isPause, played.tempo, played.audioOptions?.volume], [true, 1.5, 50], 'Create takes none of them: the update after it does');
+        assert.equal((await s.stateOf('CloudPlayer', 'a'))?.externalId, a?.id);
+        assert.equal((await s.requests()).filter((r) => r.method === 'POST').length, 1, 'found by name, not created again');
         await assertNoChanges(s);
       }, { backend }));
 

@@ -1,14 +1,13 @@
 import { describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { diffPlayer, DEFAULT_LIST_LAG_MS } from '../../src/resources/cloud-player/diff.ts';
-import { playerHash } from '../../src/resources/cloud-player/model.ts';
-import type { DesiredResource, ObservedResource } from '../../src/resources/kind.ts';
-import type { ResourceState } from '../../src/state/types.ts';
+import { playerHash, type CloudPlayerSpec, type PlayerData, type PlayerRecord } from '../../src/resources/cloud-player/model.ts';
+import type { DesiredResource, KindState, ObservedResource } from '../../src/resources/kind.ts';
 import { resourceKey } from '../../src/state/resource-key.ts';
 
 const NOW = 1_800_000_000_000;
 const key = resourceKey('prod', 'CloudPlayer', 'class32-101');
-const spec = {
+const spec: CloudPlayerSpec = {
   region: 'na',
   channelName: 'class32',
   uid: 101,
@@ -17,14 +16,14 @@ const spec = {
   idleTimeout: 300,
 };
 
-function desired(overrides: Record<string, unknown> = {}): DesiredResource {
+function desired(overrides: Partial<CloudPlayerSpec> = {}): DesiredResource<CloudPlayerSpec> {
   return { key, project: 'prod', kind: 'CloudPlayer', name: 'class32-101', spec: { ...spec, ...overrides } };
 }
 function observed(fields: Record<string, unknown> = {}, extra: Partial<ObservedResource> = {}): ObservedResource {
   const all = { channelName: 'class32', uid: 101, streamUrl: spec.streamUrl, createTs: 1_799_999_000, status: 'running', ...fields };
   return { name: 'class32-101', externalId: 'p1', status: String(all.status), fields: all, ...extra };
 }
-function state(overrides: Partial<ResourceState> = {}, data: Record<string, unknown> = {}): ResourceState {
+function state(overrides: Partial<KindState<PlayerRecord>> = {}, data: Partial<PlayerData> = {}): KindState<PlayerRecord> {
   return {
     key,
     project: 'prod',
@@ -38,7 +37,7 @@ function state(overrides: Partial<ResourceState> = {}, data: Record<string, unkn
   };
 }
 
-const cases: Record<string, { reason: string; d?: DesiredResource; o?: ObservedResource; s?: ResourceState; want: string[]; check?: (a: ReturnType<typeof diffPlayer>) => void }> = {
+const cases: Record<string, { reason: string; d?: DesiredResource<CloudPlayerSpec>; o?: ObservedResource; s?: KindState<PlayerRecord>; want: string[]; check?: (a: ReturnType<typeof diffPlayer>) => void }> = {
   'new player': { reason: 'in the manifests, not in Agora or state', d: desired(), want: ['create'] },
   'in sync': { reason: 'nothing differs', d: desired(), o: observed(), s: state(), want: [] },
   'removed from manifests': {
@@ -64,10 +63,17 @@ const cases: Record<string, { reason: string; d?: DesiredResource; o?: ObservedR
     o: observed(),
     s: state(),
     want: ['update'],
-    check: ([a]) => assert.equal(a?.detail.sequence, 3),
+    check: ([a]) => assert.deepEqual([a?.detail.sequence, a?.detail.paths], [3, ['streamUrl']]),
   },
-  'pause requested': { reason: 'isPause is updated in place', d: desired({ isPause: true }), o: observed(), s: state(), want: ['update'] },
-  'volume changed': { reason: 'audioOptions.volume is updated in place', d: desired({ audioOptions: { volume: 50 } }), o: observed(), s: state(), want: ['update'] },
+  'pause requested': { reason: 'isPause is updated in place', d: desired({ isPause: true }), o: observed(), s: state(), want: ['update'], check: ([a]) => assert.deepEqual(a?.detail.paths, ['isPause']) },
+  'volume changed': {
+    reason: 'audioOptions.volume is updated in place',
+    d: desired({ audioOptions: { volume: 50 } }),
+    o: observed(),
+    s: state(),
+    want: ['update'],
+    check: ([a]) => assert.deepEqual(a?.detail.paths, ['audioOptions.volume']),
+  },
   'video width changed': { reason: 'not updatable: replaced', d: desired({ videoOptions: { width: 640 } }), o: observed(), s: state(), want: ['replace'] },
   'channel changed elsewhere': { reason: 'observed channel differs from the manifest: replaced', d: desired(), o: observed({ channelName: 'other' }), s: state(), want: ['replace'] },
   'restart policy changed': { reason: 'restartPolicy is agoractl behaviour, not a player field', d: desired({ restartPolicy: 'Never' }), o: observed(), s: state(), want: [] },

@@ -10,16 +10,17 @@ import { systemClock } from '../../src/clock.ts';
 import { observePlayers } from '../../src/resources/cloud-player/observe.ts';
 import type { DesiredResource } from '../../src/resources/kind.ts';
 import { resourceKey } from '../../src/state/resource-key.ts';
+import type { CloudPlayerSpec } from '../../src/manifest/types.ts';
 
 const APP_ID = '970ca35de60c44645bbae8a215061b33';
 /** Enough players that the unfiltered List needs more pages than there are channels. */
 const PLAYERS = 9_000;
 const CHANNELS = 16;
 
-function desired(): DesiredResource[] {
+function desired(): DesiredResource<CloudPlayerSpec>[] {
   return Array.from({ length: PLAYERS }, (_, i) => {
     const name = `p-${i}`;
-    return { key: resourceKey('prod', 'CloudPlayer', name), project: 'prod', kind: 'CloudPlayer', name, spec: { channelName: `class-${i % CHANNELS}` } };
+    return { key: resourceKey('prod', 'CloudPlayer', name), project: 'prod', kind: 'CloudPlayer', name, spec: { region: 'na', channelName: `class-${i % CHANNELS}`, uid: i + 1, streamUrl: 'rtmp://origin.example.com/live/a' } };
   });
 }
 

@@ -1,9 +1,9 @@
 // Deciding what a cloud player needs. Pure: the time is an input.
 import type { ActionType, DiffInput, FieldChange, PlannedAction } from '../kind.ts';
 import { plannedAction, type ActionExtra } from '../action.ts';
-import { UPDATABLE, playerData, playerHash, restartPolicy, updatableValue, type PlayerData, type UpdatablePath } from './model.ts';
+import { KIND, UPDATABLE, isSettled, playerHash, restartPolicy, updatableValue, type CloudPlayerSpec, type PlayerData, type PlayerDetail, type PlayerRecord, type UpdatablePath } from './model.ts';
 
-export const KIND = 'CloudPlayer';
+export { KIND };
 /** List shows a new player only after about 10 s (media-pull-rest-api.txt); wait a margin more. */
 export const DEFAULT_LIST_LAG_MS = 15_000;
 /** playTs may lie at most 86400 s before the new player's createTs (media-pull-rest-api.txt). */
@@ -11,12 +11,15 @@ const PLAY_TS_WINDOW_S = 86_400;
 
 const SECRET_FIELDS = new Set(['encryptKey', 'encryptKdfSalt', 'token']);
 
-export function diffPlayer(input: DiffInput, listLagMs = DEFAULT_LIST_LAG_MS): PlannedAction[] {
+type Input = DiffInput<CloudPlayerSpec, PlayerRecord>;
+type Action = PlannedAction<PlayerDetail>;
+
+export function diffPlayer(input: Input, listLagMs = DEFAULT_LIST_LAG_MS): Action[] {
   const { desired, observed, state } = input;
   // The hash of the manifest spec (secret references, never values) goes with every action
   // that records the player, so execute stores exactly what the next diff compares with.
   const hash = desired ? playerHash(desired.spec) : undefined;
-  const data = playerData(state?.data);
+  const data = isSettled(state?.data) ? state.data : undefined;
 
   if (!desired) {
     if (!state) return [];
@@ -32,7 +35,7 @@ export function diffPlayer(input: DiffInput, listLagMs = DEFAULT_LIST_LAG_MS): P
   }
 
   const spec = desired.spec;
-  const region = String(spec.region);
+  const region = spec.region;
 
   // No record, or one whose player a replace deleted before its successor was sent.
   if (!state || (!state.externalId && !state.pending)) {
@@ -50,7 +53,7 @@ export function diffPlayer(input: DiffInput, listLagMs = DEFAULT_LIST_LAG_MS): P
       );
     }
     return playerAction(input, hash, 'adopt', `a player named ${input.name} already exists with the same channel, user and stream`, {
-      detail: { id: observed.externalId, region, createTs: observed.fields.createTs },
+      detail: { id: observed.externalId, region, createTs: listedCreateTs(observed.fields) },
     });
   }
 
@@ -60,7 +63,7 @@ export function diffPlayer(input: DiffInput, listLagMs = DEFAULT_LIST_LAG_MS): P
   if (state.pending?.action === 'create' && !state.externalId) {
     if (observed) {
       return playerAction(input, hash, 'adopt', 'an earlier create succeeded although its answer was lost', {
-        detail: { id: observed.externalId, region, createTs: observed.fields.createTs },
+        detail: { id: observed.externalId, region, createTs: listedCreateTs(observed.fields) },
       });
     }
     // List shows a new player only after its lag: absent from a List made later than that
@@ -107,11 +110,11 @@ export function diffPlayer(input: DiffInput, listLagMs = DEFAULT_LIST_LAG_MS): P
   const identity = observableMismatch(spec, observed.fields, IDENTITY);
   if (identity) return replacePlayer(input, hash, data, region, 'its channel or user in Agora differs from the manifest', identity, undefined);
 
-  const changes = updatableChanges(spec, data, observed.fields);
-  if (changes) {
+  const update = updatableChanges(spec, data, observed.fields);
+  if (update) {
     return playerAction(input, hash, 'update', 'fields Agora updates in place differ', {
-      changes,
-      detail: { id: observed.externalId ?? state.externalId, region, sequence: (data?.sequence ?? 0) + 1 },
+      changes: update.changes,
+      detail: { id: observed.externalId ?? state.externalId, region, sequence: (data?.sequence ?? 0) + 1, paths: update.paths },
     });
   }
   return [];
@@ -119,19 +122,19 @@ export function diffPlayer(input: DiffInput, listLagMs = DEFAULT_LIST_LAG_MS): P
 
 // Module functions, not closures made per call: a plan of 100,000 players is mostly players in
 // sync, and each closure costs an allocation (and, under tsx's keepNames, a defineProperty).
-function playerAction(input: DiffInput, hash: string | undefined, type: ActionType, reason: string, extra?: ActionExtra): PlannedAction[] {
-  return [plannedAction(input, KIND, type, reason, extra, hash ? { specHash: hash } : undefined)];
+function playerAction(input: Input, hash: string | undefined, type: ActionType, reason: string, extra?: ActionExtra<PlayerDetail>): Action[] {
+  return [plannedAction<PlayerDetail>(input, KIND, type, reason, hash ? { specHash: hash } : {}, extra)];
 }
 
 function replacePlayer(
-  input: DiffInput,
+  input: Input,
   hash: string | undefined,
   data: PlayerData | undefined,
   region: string,
   reason: string,
   changes: FieldChange[],
   playTs: number | undefined,
-): PlannedAction[] {
+): Action[] {
   return playerAction(input, hash, 'replace', reason, {
     changes,
     detail: { id: input.observed?.externalId ?? input.state?.externalId, region, oldRegion: data?.region, playTs },
@@ -144,7 +147,7 @@ const IDENTITY = ['channelName', 'uid', 'account'] as const;
 const OBSERVABLE = [...IDENTITY, 'streamUrl'] as const;
 
 /** The fields of `paths` that differ; undefined when none does (the common case, which allocates nothing). */
-function observableMismatch(spec: Record<string, unknown>, fields: Record<string, unknown>, paths: readonly string[]): FieldChange[] | undefined {
+function observableMismatch(spec: CloudPlayerSpec, fields: Record<string, unknown>, paths: readonly (typeof OBSERVABLE)[number][]): FieldChange[] | undefined {
   let changes: FieldChange[] | undefined;
   for (const path of paths) {
     // List leaves uid out for account players and the reverse; an absent field is not a difference.
@@ -156,23 +159,31 @@ function observableMismatch(spec: Record<string, unknown>, fields: Record<string
 }
 
 /** The updatable fields whose desired value differs from the applied one; undefined when none does. */
-function updatableChanges(spec: Record<string, unknown>, data: PlayerData | undefined, observedFields: Record<string, unknown>): FieldChange[] | undefined {
-  const applied: Partial<Record<UpdatablePath, unknown>> | undefined = data?.applied;
+function updatableChanges(spec: CloudPlayerSpec, data: PlayerData | undefined, observedFields: Record<string, unknown>): { changes: FieldChange[]; paths: UpdatablePath[] } | undefined {
+  const applied = data?.applied;
   // List returns streamUrl: what Agora says wins over what agoractl remembers.
   const listedUrl = typeof observedFields.streamUrl === 'string' ? observedFields.streamUrl : undefined;
-  let changes: FieldChange[] | undefined;
+  let update: { changes: FieldChange[]; paths: UpdatablePath[] } | undefined;
   for (const path of UPDATABLE) {
     const want = updatableValue(spec, path);
     if (want === undefined) continue;
     const had = path === 'streamUrl' && listedUrl !== undefined ? listedUrl : applied?.[path];
-    if (had !== want) (changes ??= []).push({ path, before: had, after: want });
+    if (had === want) continue;
+    update ??= { changes: [], paths: [] };
+    update.changes.push({ path, before: had, after: want });
+    update.paths.push(path);
   }
-  return changes;
+  return update;
 }
 
-function creationChanges(spec: Record<string, unknown>): FieldChange[] {
+/** List's createTs of a player (Unix seconds), when it returned one. */
+function listedCreateTs(fields: Record<string, unknown>): number | undefined {
+  return typeof fields.createTs === 'number' ? fields.createTs : undefined;
+}
+
+function creationChanges(spec: CloudPlayerSpec): FieldChange[] {
   const changes: FieldChange[] = [];
-  for (const k of Object.keys(spec)) addCreationChanges(changes, spec[k], k, firstSegment(k));
+  for (const [k, v] of Object.entries(spec)) addCreationChanges(changes, v, k, firstSegment(k));
   return changes;
 }
 
@@ -180,15 +191,18 @@ function creationChanges(spec: Record<string, unknown>): FieldChange[] {
 function addCreationChanges(changes: FieldChange[], value: unknown, path: string, top: string): void {
   if (SECRET_FIELDS.has(top)) {
     changes.push({ path, after: '(sensitive)', sensitive: true });
-  } else if (value && typeof value === 'object' && !Array.isArray(value)) {
-    const record = value as Record<string, unknown>;
-    for (const k of Object.keys(record)) {
-      if (path) addCreationChanges(changes, record[k], `${path}.${k}`, top);
-      else addCreationChanges(changes, record[k], k, firstSegment(k));
+  } else if (isRecord(value)) {
+    for (const k of Object.keys(value)) {
+      if (path) addCreationChanges(changes, value[k], `${path}.${k}`, top);
+      else addCreationChanges(changes, value[k], k, firstSegment(k));
     }
   } else {
     changes.push({ path, after: value });
   }
+}
+
+function isRecord(value: unknown): value is Record<string, unknown> {
+  return typeof value === 'object' && value !== null && !Array.isArray(value);
 }
 
 function firstSegment(path: string): string {

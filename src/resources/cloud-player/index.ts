@@ -1,26 +1,35 @@
 // The CloudPlayer kind: Media Pull cloud players (media-pull-rest-api.txt, agora-facts.md).
 import type { KindModule } from '../kind.ts';
-import { observePlayers } from './observe.ts';
-import { DEFAULT_LIST_LAG_MS, KIND, createdAtOf, diffPlayer } from './diff.ts';
-import { executePlayer } from './execute.ts';
-import { playerData, refreshPlayer } from './model.ts';
+import { kindValidator } from '../../manifest/schemas.ts';
+import { uidOrAccount } from '../../manifest/kind-rules.ts';
+import { observationCost, observePlayers } from './observe.ts';
+import { DEFAULT_LIST_LAG_MS, createdAtOf, diffPlayer } from './diff.ts';
+import { executePlayer, resolvePlayer } from './execute.ts';
+import { KIND, decodePlayer, isSettled, refreshPlayer, type CloudPlayerSpec, type PlayerDetail, type PlayerRecord } from './model.ts';
+import { playerNotificationTarget } from './notifications.ts';
 
-export function createCloudPlayerModule(options: { listLagMs?: number } = {}): KindModule {
+export function createCloudPlayerModule(options: { listLagMs?: number } = {}): KindModule<CloudPlayerSpec, PlayerRecord, PlayerDetail> {
   const listLagMs = options.listLagMs ?? DEFAULT_LIST_LAG_MS;
   return {
     kind: KIND,
+    manifest: { validate: kindValidator(KIND), defaults: ['restartPolicy'], quota: { key: 'playersPerProject', noun: 'cloud players' }, channelUser: uidOrAccount },
     quota: 'playersPerProject',
+    dataVersion: 1,
+    decode: decodePlayer,
     observe: observePlayers,
+    observationCost,
     diff: (input) => diffPlayer(input, listLagMs),
     execute: executePlayer,
+    resolve: resolvePlayer,
     refresh: refreshPlayer,
     recheckAfter: (state, now) => {
       // A new player not yet listed: look again when List's lag is over, so a player destroyed
       // meanwhile is recreated then rather than at the next resync.
-      const data = playerData(state.data);
-      if (!data || data.seen || !state.externalId) return undefined;
+      const data = state.data;
+      if (!isSettled(data) || data.seen || !state.externalId) return undefined;
       const wait = createdAtOf(state, data) + listLagMs - now;
       return wait > 0 ? wait : undefined;
     },
+    notificationTarget: playerNotificationTarget,
   };
 }
