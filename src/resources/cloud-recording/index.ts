@@ -1,11 +1,10 @@
 // The CloudRecording kind: Cloud Recording sessions kept running while their manifest says so
 // (cloud-recording-rest-api.txt, agora-facts.md "Cloud Recording").
 import type { KindModule, KindNotification, NotificationTarget } from '../kind.ts';
-import { kindValidator } from '../../manifest/schemas.ts';
-import { uidOrAccount, type ChannelUser } from '../../manifest/kind-rules.ts';
 import { decodeRecording } from './decode.ts';
 import { diffRecording } from './diff.ts';
 import { executeRecording } from './execute.ts';
+import { cloudRecordingRules } from './manifest.ts';
 import { KIND, type CloudRecordingSpec, type RecordingDetail, type RecordingRecord } from './model.ts';
 import { observeRecordings, refreshRecording } from './observe.ts';
 
@@ -15,7 +14,7 @@ export const CLOUD_RECORDING_PRODUCT_ID = 3;
 export function createCloudRecordingModule(): KindModule<CloudRecordingSpec, RecordingRecord, RecordingDetail> {
   return {
     kind: KIND,
-    manifest: { validate: kindValidator(KIND), quota: { key: 'recordingsPerApp', noun: 'cloud recordings' }, channelUser },
+    manifest: cloudRecordingRules,
     quota: 'recordingsPerApp',
     dataVersion: 1,
     decode: decodeRecording,
@@ -25,11 +24,6 @@ export function createCloudRecordingModule(): KindModule<CloudRecordingSpec, Rec
     refresh: refreshRecording,
     notificationTarget,
   };
-}
-
-/** A web page recording's cname only labels the recording: it joins no RTC channel as its uid. */
-function channelUser(spec: Record<string, unknown>): ChannelUser | undefined {
-  return spec.mode === 'web' ? undefined : uidOrAccount(spec);
 }
 
 /** Cloud Recording's events name the session by cname, uid and sid; sid is the recording's external id. */
