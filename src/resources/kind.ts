@@ -11,6 +11,7 @@ import type { Clock } from '../clock.ts';
 import type { ResourceState, PendingIntent } from '../state/types.ts';
 import type { ResourceKey } from '../state/resource-key.ts';
 import type { KindManifestRules } from '../manifest/kind-rules.ts';
+import type { Resolved } from '../manifest/types.ts';
 import type { Logger } from 'pino';
 
 /** JSON data as a kind keeps it in state and in plans. */
@@ -130,7 +131,7 @@ export interface ExecuteContext<Spec extends object = object, Data extends KindD
   client: AgoraClient;
   project: ProjectSecrets;
   /** The desired spec with secret references replaced by their values; undefined when not desired. */
-  spec: Spec | undefined;
+  spec: Resolved<Spec> | undefined;
   /** The resource's record as last written (undefined: none). */
   current(): KindState<Data> | undefined;
   /**

@@ -203,7 +203,7 @@ void describe('Cloud Recording conformance (docs/agora-conformance.md, CR rows)'
 
   row('CR-20', 'agoractl\'s update body uses the OpenAPI spelling unsubscribeAudioUids, and the emulator applies it', async () => {
     const { rid, sid } = await rec.begin(CNAME, UID);
-    const spec = { channelName: CNAME, uid: Number(UID), mode: 'mix', recordingConfig: { channelType: 1, unsubscribeAudioUids: ['7'] }, storageConfig: STORAGE };
+    const spec = { channelName: CNAME, uid: Number(UID), mode: 'mix' as const, recordingConfig: { channelType: 1, unsubscribeAudioUids: ['7'] }, storageConfig: STORAGE };
     const body = updateBody(spec);
     assert.deepEqual((body.clientRequest.streamSubscribe as Record<string, unknown>).audioUidList, { unsubscribeAudioUids: ['7'] });
     const client = clientFor(emu, APP);

@@ -2,13 +2,14 @@ import { describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { acquireBody, startBody, updateBody, updateLayoutBody } from '../../src/resources/cloud-recording/bodies.ts';
 import { refreshRecording } from '../../src/resources/cloud-recording/observe.ts';
-import type { ResourceState } from '../../src/state/types.ts';
+import type { RecordingData, RecordingRecord, ResolvedRecordingSpec } from '../../src/resources/cloud-recording/model.ts';
+import type { KindState } from '../../src/resources/kind.ts';
 import { resourceKey } from '../../src/state/resource-key.ts';
 
 const appId = '970ca35de60c44645bbae8a215061b33';
 const appCertificate = '5cfd2fd1755d40ecb72977518be15d3b';
 
-const MIX: Record<string, unknown> = {
+const MIX: ResolvedRecordingSpec = {
   channelName: 'class32',
   uid: 900001,
   mode: 'mix',
@@ -17,7 +18,7 @@ const MIX: Record<string, unknown> = {
   storageConfig: { vendor: 1, region: 0, bucket: 'rec', accessKey: 'AKIA-resolved', secretKey: 'resolved-secret' },
 };
 
-const WEB: Record<string, unknown> = {
+const WEB: ResolvedRecordingSpec = {
   channelName: 'page',
   uid: 42,
   mode: 'web',
@@ -54,7 +55,7 @@ void describe('CloudRecording request bodies', () => {
     assert.deepEqual(updateBody(MIX).clientRequest, {
       streamSubscribe: { audioUidList: { subscribeAudioUids: ['101'] }, videoUidList: { subscribeVideoUids: ['#allstream#'] } },
     });
-    const audioOnly = { ...MIX, recordingConfig: { channelType: 1, streamTypes: 0, unsubscribeAudioUids: ['7'] } };
+    const audioOnly: ResolvedRecordingSpec = { ...MIX, recordingConfig: { channelType: 1, streamTypes: 0, unsubscribeAudioUids: ['7'] } };
     assert.deepEqual(updateBody(audioOnly).clientRequest, { streamSubscribe: { audioUidList: { unsubscribeAudioUids: ['7'] } } });
   });
 
@@ -71,27 +72,27 @@ void describe('CloudRecording request bodies', () => {
 });
 
 void describe('CloudRecording refresh', () => {
-  const state: ResourceState = {
+  const data: RecordingData = { cname: 'class32', uid: '900001', mode: 'mix', resourceId: 'rid-1', sid: 'sid-1' };
+  const state: KindState<RecordingRecord> = {
     key: resourceKey('prod', 'CloudRecording', 'a'),
     project: 'prod',
     kind: 'CloudRecording',
     name: 'a',
     externalId: 'sid-1',
-    data: { cname: 'class32', uid: '900001', mode: 'mix', resourceId: 'rid-1', sid: 'sid-1' },
+    data,
     updatedAt: 1,
   };
 
   void test('the file list query shows while the recording runs is kept in state', () => {
-    const next = refreshRecording(state, { name: 'a', externalId: 'sid-1', status: 'running', fields: { status: 5, fileListMode: 'string', fileList: 'sid-1_class32.m3u8' } }, 2);
-    assert.deepEqual(next?.data, { ...state.data, lastStatus: 5, fileListMode: 'string', fileList: 'sid-1_class32.m3u8' });
-    assert.equal(next?.updatedAt, 2);
+    const next = refreshRecording(state, { name: 'a', externalId: 'sid-1', status: 'running', fields: { status: 5, fileListMode: 'string', fileList: 'sid-1_class32.m3u8' } });
+    assert.deepEqual(next, { ...data, lastStatus: 5, fileListMode: 'string', fileList: 'sid-1_class32.m3u8' });
   });
 
   void test('an exit keeps the last file list, and nothing new changes nothing', () => {
-    const running = { ...state, data: { ...state.data, lastStatus: 5, fileListMode: 'string', fileList: 'f.m3u8' } };
-    const exited = refreshRecording(running, { name: 'a', externalId: 'sid-1', status: 'exited', fields: {} }, 3);
-    assert.deepEqual(exited?.data, { ...running.data, lastStatus: 8 });
-    assert.equal(refreshRecording(running, { name: 'a', externalId: 'sid-1', status: 'running', fields: { status: 5, fileListMode: 'string', fileList: 'f.m3u8' } }, 4), undefined);
-    assert.equal(refreshRecording(running, { name: 'a', externalId: 'sid-1', status: 'unknown', fields: { error: 'x' } }, 4), undefined);
+    const running = { ...state, data: { ...data, lastStatus: 5, fileListMode: 'string', fileList: 'f.m3u8' } };
+    const exited = refreshRecording(running, { name: 'a', externalId: 'sid-1', status: 'exited', fields: {} });
+    assert.deepEqual(exited, { ...running.data, lastStatus: 8 });
+    assert.equal(refreshRecording(running, { name: 'a', externalId: 'sid-1', status: 'running', fields: { status: 5, fileListMode: 'string', fileList: 'f.m3u8' } }), undefined);
+    assert.equal(refreshRecording(running, { name: 'a', externalId: 'sid-1', status: 'unknown', fields: { error: 'x' } }), undefined);
   });
 });

@@ -1,15 +1,17 @@
 import { describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { diffRecording, RECORDING_REASONS } from '../../src/resources/cloud-recording/diff.ts';
-import { inPlaceValues, recordingHash, type RecordingData } from '../../src/resources/cloud-recording/model.ts';
-import type { DiffInput, ObservedResource, PlannedAction } from '../../src/resources/kind.ts';
-import type { ResourceState } from '../../src/state/types.ts';
+import { inPlaceValues, recordingHash, type CloudRecordingSpec, type RecordingData, type RecordingDetail, type RecordingRecord } from '../../src/resources/cloud-recording/model.ts';
+import type { DiffInput, KindState, ObservedResource, PlannedAction } from '../../src/resources/kind.ts';
+import type { RecordingConfig } from '../../src/manifest/types.ts';
 import { resourceKey } from '../../src/state/resource-key.ts';
+
+type RecordingState = KindState<RecordingRecord>;
 
 const KEY = resourceKey('prod', 'CloudRecording', 'class32-archive');
 const NOW = Date.UTC(2025, 0, 1, 12);
 
-const SPEC: Record<string, unknown> = {
+const SPEC: CloudRecordingSpec = {
   channelName: 'class32',
   uid: 900001,
   mode: 'mix',
@@ -24,18 +26,19 @@ const SPEC: Record<string, unknown> = {
   storageConfig: { vendor: 1, region: 0, bucket: 'rec', accessKey: { env: 'S3_KEY' }, secretKey: { env: 'S3_SECRET' } },
 };
 
-function withConfig(spec: Record<string, unknown>, change: (recordingConfig: Record<string, unknown>) => void): Record<string, unknown> {
+function withConfig(spec: CloudRecordingSpec, change: (recordingConfig: RecordingConfig) => void): CloudRecordingSpec {
   const copy = structuredClone(spec);
-  change(copy.recordingConfig as Record<string, unknown>);
-  return copy;
+  const recordingConfig: RecordingConfig = copy.recordingConfig ?? { channelType: 1 };
+  change(recordingConfig);
+  return { ...copy, recordingConfig };
 }
 
-function running(spec: Record<string, unknown>, extra: Partial<ResourceState> = {}): ResourceState {
+function running(spec: CloudRecordingSpec, extra: Partial<RecordingState> = {}): RecordingState {
   const data: RecordingData = { cname: 'class32', uid: '900001', mode: 'mix', resourceId: 'rid-1', sid: 'sid-1', acquiredAt: NOW - 60_000, startedAt: NOW - 60_000, applied: inPlaceValues(spec) };
-  return { key: KEY, project: 'prod', kind: 'CloudRecording', name: 'class32-archive', externalId: 'sid-1', specHash: recordingHash(spec), data: { ...data }, updatedAt: NOW - 60_000, ...extra };
+  return { key: KEY, project: 'prod', kind: 'CloudRecording', name: 'class32-archive', externalId: 'sid-1', specHash: recordingHash(spec), data, updatedAt: NOW - 60_000, ...extra };
 }
 
-const tombstone: ResourceState = {
+const tombstone: RecordingState = {
   key: KEY,
   project: 'prod',
   kind: 'CloudRecording',
@@ -44,7 +47,7 @@ const tombstone: ResourceState = {
   updatedAt: NOW - 1000,
 };
 
-const ambiguous: ResourceState = {
+const ambiguous: RecordingState = {
   key: KEY,
   project: 'prod',
   kind: 'CloudRecording',
@@ -56,7 +59,9 @@ const ambiguous: ResourceState = {
 
 const observedAs = (status: string): ObservedResource => ({ name: 'class32-archive', externalId: 'sid-1', status, fields: { status: status === 'running' ? 5 : 8 } });
 
-function input(desired: Record<string, unknown> | undefined, state: ResourceState | undefined, observed: ObservedResource | undefined): DiffInput {
+type RecordingDiffInput = DiffInput<CloudRecordingSpec, RecordingRecord>;
+
+function input(desired: CloudRecordingSpec | undefined, state: RecordingState | undefined, observed: ObservedResource | undefined): RecordingDiffInput {
   return {
     key: KEY,
     project: 'prod',
@@ -72,11 +77,11 @@ interface Want {
   type?: PlannedAction['type'];
   reason?: string;
   quotaDelta?: number;
-  detail?: Record<string, unknown>;
+  detail?: RecordingDetail;
   paths?: string[];
 }
 
-const rows: { reason: string; args: DiffInput; want: Want | undefined }[] = [
+const rows: { reason: string; args: RecordingDiffInput; want: Want | undefined }[] = [
   { reason: 'a new recording in the manifests is acquired and started, taking one slot of the quota', args: input(SPEC, undefined, undefined), want: { type: 'create', reason: RECORDING_REASONS.create, quotaDelta: 1, detail: { specHash: recordingHash(SPEC) } } },
   { reason: 'a running recording that matches its manifest needs nothing', args: input(SPEC, running(SPEC), observedAs('running')), want: undefined },
   { reason: 'a recording that is still starting and matches its manifest needs nothing', args: input(SPEC, running(SPEC), observedAs('starting')), want: undefined },
@@ -98,14 +103,14 @@ const rows: { reason: string; args: DiffInput; want: Want | undefined }[] = [
   },
   {
     reason: 'a changed mix layout is applied in place with updateLayout',
-    args: input(withConfig(SPEC, (c) => Object.assign(c.transcodingConfig as object, { mixedVideoLayout: 3, layoutConfig: [{ x_axis: 0, y_axis: 0, width: 1, height: 1 }] })), running(SPEC), observedAs('running')),
+    args: input(withConfig(SPEC, (c) => (c.transcodingConfig = { ...c.transcodingConfig, mixedVideoLayout: 3, layoutConfig: [{ x_axis: 0, y_axis: 0, width: 1, height: 1 }] })), running(SPEC), observedAs('running')),
     want: { type: 'update', detail: { sid: 'sid-1', resourceId: 'rid-1', calls: ['updateLayout'] }, paths: ['recordingConfig.transcodingConfig.mixedVideoLayout', 'recordingConfig.transcodingConfig.layoutConfig'] },
   },
   {
     reason: 'a subscription and a layout change together make one action with both calls',
     args: input(withConfig(SPEC, (c) => {
       c.unsubscribeVideoUids = ['7'];
-      (c.transcodingConfig as Record<string, unknown>).backgroundColor = '#ffffff';
+      c.transcodingConfig = { ...c.transcodingConfig, backgroundColor: '#ffffff' };
     }), running(SPEC), observedAs('running')),
     want: { type: 'update', detail: { sid: 'sid-1', resourceId: 'rid-1', calls: ['update', 'updateLayout'] } },
   },
@@ -116,7 +121,7 @@ const rows: { reason: string; args: DiffInput; want: Want | undefined }[] = [
   },
   {
     reason: 'a change of the transcoded resolution is not a layout change and needs a new session',
-    args: input(withConfig(SPEC, (c) => ((c.transcodingConfig as Record<string, unknown>).width = 1280)), running(SPEC), observedAs('running')),
+    args: input(withConfig(SPEC, (c) => (c.transcodingConfig = { ...c.transcodingConfig, width: 1280 })), running(SPEC), observedAs('running')),
     want: { type: 'replace' },
   },
   {
@@ -126,7 +131,7 @@ const rows: { reason: string; args: DiffInput; want: Want | undefined }[] = [
   },
   {
     reason: 'in individual mode the layout is not updatable, so a layout field change needs a new session',
-    args: input(withConfig({ ...SPEC, mode: 'individual' }, (c) => ((c.transcodingConfig as Record<string, unknown>).mixedVideoLayout = 2)), running({ ...SPEC, mode: 'individual' }), observedAs('running')),
+    args: input(withConfig({ ...SPEC, mode: 'individual' }, (c) => (c.transcodingConfig = { ...c.transcodingConfig, mixedVideoLayout: 2 })), running({ ...SPEC, mode: 'individual' }), observedAs('running')),
     want: { type: 'replace' },
   },
   {
@@ -177,8 +182,9 @@ const rows: { reason: string; args: DiffInput; want: Want | undefined }[] = [
   },
 ];
 
-function pick(detail: Record<string, unknown>, keys: string[]): Record<string, unknown> {
-  return Object.fromEntries(keys.filter((k) => k in detail).map((k) => [k, detail[k]]));
+/** The fields of `detail` that `want` names. */
+function pick(detail: RecordingDetail, want: RecordingDetail): RecordingDetail {
+  return Object.fromEntries(Object.entries(detail).filter(([k]) => k in want));
 }
 
 void describe('CloudRecording diff', () => {
@@ -195,7 +201,7 @@ void describe('CloudRecording diff', () => {
       if (row.want.type) assert.equal(got.type, row.want.type);
       if (row.want.reason) assert.equal(got.reason, row.want.reason);
       if (row.want.quotaDelta !== undefined) assert.equal(got.quotaDelta, row.want.quotaDelta);
-      if (row.want.detail) assert.deepEqual(pick(got.detail, Object.keys(row.want.detail)), row.want.detail);
+      if (row.want.detail) assert.deepEqual(pick(got.detail, row.want.detail), row.want.detail);
       if (row.want.paths) assert.deepEqual(got.changes.map((c) => c.path).sort(), [...row.want.paths].sort());
     });
   }

@@ -17,7 +17,8 @@ import type { Plan } from '../../src/engine/plan.ts';
 import { openFileStateStore, type ResourceState, type StateStore } from '../../src/state/index.ts';
 import { createCloudRecordingModule } from '../../src/resources/cloud-recording/index.ts';
 import { RECORDING_REASONS } from '../../src/resources/cloud-recording/diff.ts';
-import type { RecordingData } from '../../src/resources/cloud-recording/model.ts';
+import { isRecording, type RecordingData } from '../../src/resources/cloud-recording/model.ts';
+import { decodeRecording } from '../../src/resources/cloud-recording/decode.ts';
 import type { StartAnswer } from '../../src/resources/cloud-recording/session.ts';
 import { resourceKey } from '../../src/state/resource-key.ts';
 
@@ -130,7 +131,9 @@ class RecordingWorld {
   async data(): Promise<RecordingData> {
     const state = await this.state();
     assert.ok(state, 'the recording is in state');
-    return state.data as unknown as RecordingData;
+    const data = decodeRecording(state.data);
+    assert.ok(isRecording(data), 'the record holds a recording');
+    return data;
   }
 
   async close(): Promise<void> {

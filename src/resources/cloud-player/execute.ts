@@ -10,8 +10,11 @@ import { mintRtcToken } from '../../agora/tokens.ts';
 import type { PlayerCreateBody, PlayerUpdatePatch } from '../../agora/client.ts';
 import { LIST_PAGE_SIZE } from '../../agora/players.ts';
 import { isSettled, updatableValues, type CloudPlayerSpec, type PlayerData, type PlayerDetail, type PlayerRecord, type UpdatablePath } from './model.ts';
+import type { Resolved } from '../../manifest/types.ts';
 
 type Context = ExecuteContext<CloudPlayerSpec, PlayerRecord>;
+/** The spec with its secret references replaced by their values. */
+type ResolvedSpec = Resolved<CloudPlayerSpec>;
 type Action = PlannedAction<PlayerDetail>;
 type PlayerOutcome = Outcome<PlayerRecord>;
 type Unknown = Extract<PlayerOutcome, { type: 'unknown' }>;
@@ -85,7 +88,7 @@ async function sleepUntil(ctx: Context, at: number): Promise<void> {
  * A new player exists. Its initial update goes out once it is recorded, with the next sequence,
  * so a failed update leaves a recorded player (and its failure count) behind, as any update does.
  */
-async function created(action: Action, spec: CloudPlayerSpec, ctx: Context, id: string, createTs: number | undefined, playTs: number | undefined): Promise<PlayerOutcome> {
+async function created(action: Action, spec: ResolvedSpec, ctx: Context, id: string, createTs: number | undefined, playTs: number | undefined): Promise<PlayerOutcome> {
   const outcome = createdOutcome(action, spec, ctx, id, createTs, playTs);
   const patch = updatePatch(spec, INITIAL_UPDATES);
   if (Object.keys(patch).length === 0) return outcome;
@@ -93,7 +96,7 @@ async function created(action: Action, spec: CloudPlayerSpec, ctx: Context, id: 
   return updateWithSequence(action, spec, ctx, patch);
 }
 
-function createdOutcome(action: Action, spec: CloudPlayerSpec, ctx: Context, id: string, createTs: number | undefined, playTs: number | undefined): PlayerOutcome {
+function createdOutcome(action: Action, spec: ResolvedSpec, ctx: Context, id: string, createTs: number | undefined, playTs: number | undefined): PlayerOutcome {
   const now = ctx.clock.now();
   const data: PlayerData = {
     region: spec.region,
@@ -112,7 +115,7 @@ async function updatePlayer(action: Action, ctx: Context): Promise<PlayerOutcome
   return updateWithSequence(action, spec, ctx, updatePatch(spec, action.detail.paths ?? []));
 }
 
-async function updateWithSequence(action: Action, spec: CloudPlayerSpec, ctx: Context, patch: PlayerUpdatePatch): Promise<PlayerOutcome> {
+async function updateWithSequence(action: Action, spec: ResolvedSpec, ctx: Context, patch: PlayerUpdatePatch): Promise<PlayerOutcome> {
   const state = ctx.current();
   const data = state?.data;
   const id = state?.externalId;
@@ -162,11 +165,11 @@ async function findByName(ctx: Context, channelName: string, name: string, excep
 }
 
 /** When the new player starts playing: the plan's resume point, or the manifest's playTs. */
-function createPlayTs(action: Action, spec: CloudPlayerSpec): number | undefined {
+function createPlayTs(action: Action, spec: ResolvedSpec): number | undefined {
   return action.detail.playTs ?? spec.playTs;
 }
 
-function createBody(action: Action, spec: CloudPlayerSpec, ctx: Context): PlayerCreateBody {
+function createBody(action: Action, spec: ResolvedSpec, ctx: Context): PlayerCreateBody {
   // The spec passed the CloudPlayer schema, which holds every constraint of Create's body.
   const body: PlayerCreateBody = { name: action.name, channelName: spec.channelName, streamUrl: spec.streamUrl };
   if (spec.uid !== undefined) body.uid = spec.uid;
@@ -175,9 +178,9 @@ function createBody(action: Action, spec: CloudPlayerSpec, ctx: Context): Player
   if (spec.repeatTime !== undefined) body.repeatTime = spec.repeatTime;
   if (spec.seekPosition !== undefined) body.seekPosition = spec.seekPosition;
   if (spec.encryptMode !== undefined) body.encryptMode = spec.encryptMode;
-  const encryptKey = resolvedSecret(spec.encryptKey);
+  const encryptKey = spec.encryptKey;
   if (encryptKey !== undefined) body.encryptKey = encryptKey;
-  const encryptKdfSalt = resolvedSecret(spec.encryptKdfSalt);
+  const encryptKdfSalt = spec.encryptKdfSalt;
   if (encryptKdfSalt !== undefined) body.encryptKdfSalt = encryptKdfSalt;
   if (spec.videoOptions !== undefined) body.videoOptions = spec.videoOptions;
   if (spec.dataStreamOptions !== undefined) body.dataStreamOptions = spec.dataStreamOptions;
@@ -189,19 +192,10 @@ function createBody(action: Action, spec: CloudPlayerSpec, ctx: Context): Player
   return body;
 }
 
-/**
- * A secret field as execute sees it: the engine hands execute the spec with every reference
- * replaced by the value it names (ExecuteContext.spec), which the manifest's type cannot say.
- */
-function resolvedSecret(value: unknown): string | undefined {
-  return typeof value === 'string' ? value : undefined;
-}
-
-function playerToken(spec: CloudPlayerSpec, ctx: Context): string | undefined {
+function playerToken(spec: ResolvedSpec, ctx: Context): string | undefined {
   const token = spec.token;
-  const resolved = resolvedSecret(token);
-  if (resolved !== undefined) return resolved;
-  if (token && 'generate' in token && token.generate) {
+  if (typeof token === 'string') return token;
+  if (token?.generate) {
     if (!ctx.project.appCertificate) throw new ActionError('token: { generate: true } needs Project.spec.appCertificate', ACTION_ERROR.noAppCertificate);
     // Minted fresh on every create: a token lasts at most 24 h (media-pull-rest-api.txt).
     return mintRtcToken({
@@ -216,7 +210,7 @@ function playerToken(spec: CloudPlayerSpec, ctx: Context): string | undefined {
   return undefined;
 }
 
-function updatePatch(spec: CloudPlayerSpec, paths: readonly UpdatablePath[]): PlayerUpdatePatch {
+function updatePatch(spec: ResolvedSpec, paths: readonly UpdatablePath[]): PlayerUpdatePatch {
   const patch: PlayerUpdatePatch = {};
   for (const path of paths) {
     switch (path) {
@@ -240,7 +234,7 @@ function updatePatch(spec: CloudPlayerSpec, paths: readonly UpdatablePath[]): Pl
   return patch;
 }
 
-function requireSpec(action: Action, ctx: Context): CloudPlayerSpec {
+function requireSpec(action: Action, ctx: Context): ResolvedSpec {
   if (!ctx.spec) throw new ActionError(`${action.key} is not in the manifests`, ACTION_ERROR.notDesired);
   return ctx.spec;
 }

@@ -1,7 +1,6 @@
 // The CloudPlayer kind: Media Pull cloud players (media-pull-rest-api.txt, agora-facts.md).
 import type { KindModule } from '../kind.ts';
-import { kindValidator } from '../../manifest/schemas.ts';
-import { uidOrAccount } from '../../manifest/kind-rules.ts';
+import { cloudPlayerManifest } from './manifest.ts';
 import { observationCost, observePlayers } from './observe.ts';
 import { DEFAULT_LIST_LAG_MS, createdAtOf, diffPlayer } from './diff.ts';
 import { executePlayer, resolvePlayer } from './execute.ts';
@@ -12,7 +11,7 @@ export function createCloudPlayerModule(options: { listLagMs?: number } = {}): K
   const listLagMs = options.listLagMs ?? DEFAULT_LIST_LAG_MS;
   return {
     kind: KIND,
-    manifest: { validate: kindValidator(KIND), defaults: ['restartPolicy'], quota: { key: 'playersPerProject', noun: 'cloud players' }, channelUser: uidOrAccount },
+    manifest: cloudPlayerManifest.rules,
     quota: 'playersPerProject',
     dataVersion: 1,
     decode: decodePlayer,

@@ -72,7 +72,7 @@ export function playerHash(spec: object): string {
 }
 
 /** One updatable field of a spec (diff reads five per player: no path splitting). */
-export function updatableValue(spec: CloudPlayerSpec, path: UpdatablePath): UpdatableValue | undefined {
+export function updatableValue(spec: UpdatableFields, path: UpdatablePath): UpdatableValue | undefined {
   switch (path) {
     case 'streamUrl':
       return spec.streamUrl;
@@ -87,7 +87,10 @@ export function updatableValue(spec: CloudPlayerSpec, path: UpdatablePath): Upda
   }
 }
 
-export function updatableValues(spec: CloudPlayerSpec, paths: readonly UpdatablePath[] = UPDATABLE): AppliedFields {
+/** The fields Update changes, which hold no secret: the same in a manifest spec and a resolved one. */
+export type UpdatableFields = Pick<CloudPlayerSpec, 'streamUrl' | 'audioOptions' | 'isPause' | 'seekPosition' | 'tempo'>;
+
+export function updatableValues(spec: UpdatableFields, paths: readonly UpdatablePath[] = UPDATABLE): AppliedFields {
   const values: AppliedFields = {};
   for (const path of paths) {
     const v = updatableValue(spec, path);

@@ -6,13 +6,16 @@ import { actionFactory } from '../action.ts';
 import {
   KIND,
   inPlaceValues,
+  isRecording,
   isTombstone,
-  recordingData,
   recordingHash,
   sameValue,
+  type CloudRecordingSpec,
   type InPlaceGroup,
   type InPlaceValues,
   type RecordingData,
+  type RecordingDetail,
+  type RecordingRecord,
 } from './model.ts';
 
 /** What observe reports of a session (ObservedResource.status). */
@@ -47,10 +50,12 @@ export const RECORDING_REASONS = {
   update: 'fields Cloud Recording changes during a session differ',
 } as const;
 
-export function diffRecording(input: DiffInput): PlannedAction[] {
+type RecordingDiffInput = DiffInput<CloudRecordingSpec, RecordingRecord>;
+
+export function diffRecording(input: RecordingDiffInput): PlannedAction<RecordingDetail>[] {
   const { desired, observed, state } = input;
-  const action = actionFactory(input, KIND);
-  const data = recordingData(state?.data);
+  const action = actionFactory<RecordingDetail>(input, KIND, {});
+  const data = isRecording(state?.data) ? state.data : undefined;
   const pendingResourceId = ambiguousStart(state);
 
   if (!desired) {
@@ -73,7 +78,7 @@ export function diffRecording(input: DiffInput): PlannedAction[] {
 
   const spec = desired.spec;
   const hash = recordingHash(spec);
-  const creation = (reason: string, detail: Record<string, unknown> = {}): PlannedAction =>
+  const creation = (reason: string, detail: RecordingDetail = {}): PlannedAction<RecordingDetail> =>
     action('create', reason, { quotaDelta: 1, detail: { ...detail, specHash: hash }, changes: creationChanges(spec) });
 
   if (!state) return [creation(RECORDING_REASONS.create)];
@@ -84,7 +89,8 @@ export function diffRecording(input: DiffInput): PlannedAction[] {
   // Without an observation, or with a query that failed, nothing is known: wait for the next look.
   if (!observed || observed.status === SESSION_STATUS.unknown) return [];
   if (observed.status === SESSION_STATUS.exited) {
-    return [creation(RECORDING_REASONS.exited, { previous: { resourceId: data.resourceId, sid: data.sid } })];
+    // A session without its resourceId cannot be queried again on code 53: it is only history.
+    return [creation(RECORDING_REASONS.exited, data.resourceId ? { previous: { resourceId: data.resourceId, sid: data.sid } } : {})];
   }
 
   if (state.specHash !== hash) {
@@ -102,7 +108,7 @@ export function diffRecording(input: DiffInput): PlannedAction[] {
 }
 
 /** The resourceId of a start whose outcome is unknown (written ahead, never confirmed). */
-export function ambiguousStart(state: DiffInput['state']): string | undefined {
+export function ambiguousStart(state: RecordingDiffInput['state']): string | undefined {
   const pending = state?.pending;
   if (pending?.action !== 'start') return undefined;
   const resourceId = pending.detail?.resourceId;
@@ -114,11 +120,11 @@ function inPlaceChanges(want: InPlaceValues, data: RecordingData): { changes: Fi
   const changes: FieldChange[] = [];
   const calls = new Set<'update' | 'updateLayout'>();
   for (const group of ['subscription', 'layout', 'web'] as const) {
-    const before = had[group] ?? {};
-    const after = want[group];
-    for (const field of new Set([...Object.keys(before), ...Object.keys(after)])) {
-      if (sameValue(before[field], after[field])) continue;
-      changes.push({ path: GROUP_PREFIX[group] + field, before: before[field], after: after[field] });
+    const before = new Map(Object.entries(had[group] ?? {}));
+    const after = new Map(Object.entries(want[group]));
+    for (const field of new Set([...before.keys(), ...after.keys()])) {
+      if (sameValue(before.get(field), after.get(field))) continue;
+      changes.push({ path: GROUP_PREFIX[group] + field, before: before.get(field), after: after.get(field) });
       calls.add(GROUP_CALL[group]);
     }
   }
@@ -126,7 +132,7 @@ function inPlaceChanges(want: InPlaceValues, data: RecordingData): { changes: Fi
 }
 
 /** The spec as a list of field changes for a new session; secret references are masked. */
-export function creationChanges(spec: Record<string, unknown>): FieldChange[] {
+export function creationChanges(spec: CloudRecordingSpec): FieldChange[] {
   const changes: FieldChange[] = [];
   const walk = (value: unknown, path: string, name: string): void => {
     if (name && isSecretLikeName(name)) {

@@ -1,22 +1,33 @@
-// Carrying out a planned cloud recording action. Each call is written ahead to state as it is
-// sent (session.ts); a removed recording stays in state as a tombstone that keeps its final file
-// list, and diff ignores tombstones, so a removal is carried out once.
-import type { ExecuteContext, PlannedAction } from '../kind.ts';
+// Carrying out a planned cloud recording action. Each call goes through ctx.send, which writes
+// its intent to state as it is sent (session.ts); a removed recording stays in state as a
+// tombstone that keeps its final file list, and diff ignores tombstones, so a removal is carried
+// out once.
 import { RECORDING_CODES } from '../../agora/recordings.ts';
-import { updateBody, updateLayoutBody } from './bodies.ts';
 import { ACTION_ERROR, ActionError } from '../action-error.ts';
-import { vendorCode } from './errors.ts';
-import { currentState, requireSpec, saveRecording, startSession, stopSession, type SessionRef, type StartAnswer, type StartOptions } from './session.ts';
-import { inPlaceValues, recordingData, withSession, type RecordingData, type SessionRecord } from './model.ts';
+import { updateBody, updateLayoutBody } from './bodies.ts';
+import { httpStatusOf, requestIdOf, vendorCode } from './errors.ts';
+import {
+  currentData,
+  recorded,
+  requireSpec,
+  startSession,
+  stopSession,
+  type RecordingAction,
+  type RecordingContext,
+  type RecordingOutcome,
+  type StartAnswer,
+  type StartOptions,
+} from './session.ts';
+import { inPlaceValues, withSession, type RecordingData, type SessionRecord, type SessionRef } from './model.ts';
 
-export async function executeRecording(action: PlannedAction, ctx: ExecuteContext): Promise<void> {
+export async function executeRecording(action: RecordingAction, ctx: RecordingContext): Promise<RecordingOutcome> {
   switch (action.type) {
     case 'create':
       return startSession(action, ctx, startOptions(action));
     case 'replace': {
       const data = runningData(action, ctx);
       const session = await stopSession(action, ctx, data);
-      await saveRecording(action, ctx, endSession(data, session), {});
+      await ctx.record(recorded(endSession(data, session)));
       return startSession(action, ctx, startOptions(action));
     }
     case 'update':
@@ -31,19 +42,14 @@ export async function executeRecording(action: PlannedAction, ctx: ExecuteContex
   }
 }
 
-function startOptions(action: PlannedAction): StartOptions {
-  const detail = action.detail;
-  const previous = detail.previous as Partial<SessionRef> | undefined;
-  return {
-    specHash: String(detail.specHash),
-    resumeResourceId: typeof detail.resumeResourceId === 'string' ? detail.resumeResourceId : undefined,
-    previous: previous?.resourceId && previous.sid ? { resourceId: previous.resourceId, sid: previous.sid } : undefined,
-  };
+function startOptions(action: RecordingAction): StartOptions {
+  const { specHash, resumeResourceId, previous } = action.detail;
+  return { specHash, resumeResourceId, previous };
 }
 
 /** The recording's data with its session ids, or an error if state lost them. */
-function runningData(action: PlannedAction, ctx: ExecuteContext): RecordingData & SessionRef {
-  const data = recordingData(currentState(action, ctx).data);
+function runningData(action: RecordingAction, ctx: RecordingContext): RecordingData & SessionRef {
+  const data = currentData(ctx);
   if (!data?.sid || !data.resourceId) throw new ActionError(`${action.key} has no recording session in state`, ACTION_ERROR.notInState);
   return { ...data, sid: data.sid, resourceId: data.resourceId };
 }
@@ -53,12 +59,12 @@ function endSession(data: RecordingData, session: SessionRecord): RecordingData 
   return { cname: data.cname, uid: data.uid, mode: data.mode, sessions: withSession(data.sessions, session) };
 }
 
-async function removeRecording(action: PlannedAction, ctx: ExecuteContext): Promise<void> {
+async function removeRecording(action: RecordingAction, ctx: RecordingContext): Promise<RecordingOutcome> {
   const resume = action.detail.resumeResourceId;
-  if (typeof resume === 'string') return removeAmbiguous(action, ctx, resume);
+  if (resume !== undefined) return removeAmbiguous(action, ctx, resume);
   const data = runningData(action, ctx);
   const session = await stopSession(action, ctx, data);
-  await saveTombstone(action, ctx, data, session);
+  return tombstone(data, session);
 }
 
 /**
@@ -68,13 +74,14 @@ async function removeRecording(action: PlannedAction, ctx: ExecuteContext): Prom
  * carries no recording settings: a resourceId that never started answers 433 (expired) or 2
  * (bad parameter) and leaves nothing behind.
  */
-async function removeAmbiguous(action: PlannedAction, ctx: ExecuteContext, resourceId: string): Promise<void> {
-  const data = recordingData(currentState(action, ctx).data);
-  if (!data) return ctx.state.remove(action.key);
+async function removeAmbiguous(action: RecordingAction, ctx: RecordingContext, resourceId: string): Promise<RecordingOutcome> {
+  const data = currentData(ctx);
+  if (!data) return { type: 'removed' };
   let sid: string | undefined;
   try {
-    const writeIntent = (): Promise<void> => saveRecording(action, ctx, data, { pending: { action: 'start', startedAt: ctx.clock.now(), detail: { resourceId } } });
-    const answer: StartAnswer = await ctx.client.recordings.start(resourceId, data.mode, { cname: data.cname, uid: data.uid, clientRequest: {} }, { beforeSend: writeIntent, signal: ctx.signal });
+    const answer: StartAnswer = await ctx.send({ action: 'start', detail: { resourceId }, data, clearExternalId: true }, (hooks) =>
+      ctx.client.recordings.start(resourceId, data.mode, { cname: data.cname, uid: data.uid, clientRequest: {} }, hooks),
+    );
     if (answer.outcome === 'unknown') {
       throw new ActionError(`${action.name}: repeating its start to find the session had an unknown outcome again`, ACTION_ERROR.outcomeUnknown, answer.requestId);
     }
@@ -84,7 +91,7 @@ async function removeAmbiguous(action: PlannedAction, ctx: ExecuteContext, resou
     // 433: the resourceId expired unused; 2: the bare body was refused, so nothing started with it.
     if (code === RECORDING_CODES.resourceExpired || code === RECORDING_CODES.badParameter) {
       ctx.logger.warn({ event: 'recording_ambiguous_start_expired', key: action.key }, 'the earlier start left no session agoractl can find; forgetting it');
-      return saveOrRemove(action, ctx, data);
+      return tombstoneOrRemoved(data);
     }
     if (code !== RECORDING_CODES.alreadyStarted) throw err;
   }
@@ -92,16 +99,16 @@ async function removeAmbiguous(action: PlannedAction, ctx: ExecuteContext, resou
     throw new ActionError(`${action.name}: a recording runs with resourceId ${resourceId} (code 7) but Agora did not say its sid; stop it in Agora Console`, ACTION_ERROR.sidUnknown);
   }
   const running = { ...data, resourceId, sid };
-  await saveRecording(action, ctx, running, { externalId: sid, pending: undefined });
+  await ctx.record(recorded(running, { externalId: sid }));
   const session = await stopSession(action, ctx, running);
-  await saveTombstone(action, ctx, running, session);
+  return tombstone(running, session);
 }
 
 /** Nothing to stop: keep what the last session produced as the tombstone, or forget it. */
-async function forgetRecording(action: PlannedAction, ctx: ExecuteContext): Promise<void> {
-  const data = recordingData(currentState(action, ctx).data);
-  if (!data) return ctx.state.remove(action.key);
-  if (!data.sid || !data.resourceId) return saveOrRemove(action, ctx, data);
+function forgetRecording(action: RecordingAction, ctx: RecordingContext): RecordingOutcome {
+  const data = currentData(ctx);
+  if (!data) return { type: 'removed' };
+  if (!data.sid || !data.resourceId) return tombstoneOrRemoved(data);
   const session: SessionRecord = {
     resourceId: data.resourceId,
     sid: data.sid,
@@ -111,38 +118,39 @@ async function forgetRecording(action: PlannedAction, ctx: ExecuteContext): Prom
     fileList: data.fileList,
     fileListMode: data.fileListMode,
   };
-  await saveTombstone(action, ctx, data, session);
+  return tombstone(data, session);
 }
 
 /** A recording that never ran this time: its earlier sessions stay as a tombstone, if it had any. */
-async function saveOrRemove(action: PlannedAction, ctx: ExecuteContext, data: RecordingData): Promise<void> {
+function tombstoneOrRemoved(data: RecordingData): RecordingOutcome {
   const last = data.sessions?.at(-1);
-  if (!last) return ctx.state.remove(action.key);
-  await saveTombstone(action, ctx, data, last, data.sessions?.slice(0, -1));
+  if (!last) return { type: 'removed' };
+  return tombstone(data, last, data.sessions?.slice(0, -1));
 }
 
-async function saveTombstone(action: PlannedAction, ctx: ExecuteContext, data: RecordingData, final: SessionRecord, sessions = data.sessions): Promise<void> {
-  await saveRecording(action, ctx, { cname: data.cname, uid: data.uid, mode: data.mode, sessions, stopped: final }, {});
+/** A removed recording's record: no ids, its history and its final session. */
+function tombstone(data: RecordingData, final: SessionRecord, sessions = data.sessions): RecordingOutcome {
+  return recorded({ cname: data.cname, uid: data.uid, mode: data.mode, sessions, stopped: final });
 }
 
-async function updateRecording(action: PlannedAction, ctx: ExecuteContext): Promise<void> {
+async function updateRecording(action: RecordingAction, ctx: RecordingContext): Promise<RecordingOutcome> {
   const spec = requireSpec(action, ctx);
-  const state = currentState(action, ctx);
+  const record = ctx.current();
+  const ids = { externalId: record?.externalId, specHash: record?.specHash };
   const data = runningData(action, ctx);
-  const calls = Array.isArray(action.detail.calls) ? action.detail.calls : [];
-  // The intent is written as the first of the calls is sent.
-  const intent = { signal: ctx.signal, beforeSend: () => saveRecording(action, ctx, data, { externalId: state.externalId, specHash: state.specHash, pending: { action: 'update', startedAt: ctx.clock.now(), detail: { calls } } }) };
-  const updates = calls.includes('update');
+  const calls = action.detail.calls ?? [];
+  // The record already holds `data`: only the intent is new. Both calls carry the same one.
+  const intent = { action: 'update', detail: { calls } };
   try {
-    if (updates) await ctx.client.recordings.update(data.resourceId, data.sid, data.mode, updateBody(spec), intent);
-    if (calls.includes('updateLayout')) await ctx.client.recordings.updateLayout(data.resourceId, data.sid, data.mode, updateLayoutBody(spec), updates ? undefined : intent);
+    if (calls.includes('update')) await ctx.send(intent, (hooks) => ctx.client.recordings.update(data.resourceId, data.sid, data.mode, updateBody(spec), hooks));
+    if (calls.includes('updateLayout')) await ctx.send(intent, (hooks) => ctx.client.recordings.updateLayout(data.resourceId, data.sid, data.mode, updateLayoutBody(spec), hooks));
   } catch (err) {
-    await saveRecording(action, ctx, data, { externalId: state.externalId, specHash: state.specHash });
-    if (vendorCode(err) === RECORDING_CODES.workerNotFound || (err as { status?: unknown }).status === 404) {
+    await ctx.record(recorded(data, ids));
+    if (vendorCode(err) === RECORDING_CODES.workerNotFound || httpStatusOf(err) === 404) {
       // It exited between observe and update: the next plan sees that and starts it again.
-      throw new ActionError(`${action.name}: the recording exited before it could be updated; the next run starts it again`, ACTION_ERROR.exited, (err as { requestId?: string }).requestId);
+      throw new ActionError(`${action.name}: the recording exited before it could be updated; the next run starts it again`, ACTION_ERROR.exited, requestIdOf(err));
     }
     throw err;
   }
-  await saveRecording(action, ctx, { ...data, applied: inPlaceValues(spec) }, { externalId: state.externalId, specHash: state.specHash });
+  return recorded({ ...data, applied: inPlaceValues(spec) }, ids);
 }

@@ -3,10 +3,15 @@
 // place (update, updateLayout) and what needs a new session (cloud-recording-rest-api.txt,
 // agora-facts.md "Cloud Recording").
 import { canonicalJson, specHash } from '../spec-hash.ts';
+import type { CloudRecordingSpec, ExtensionServiceConfig, ExtensionServiceParam, RecordingConfig, Resolved, TranscodingConfig } from '../../manifest/types.ts';
 
 export const KIND = 'CloudRecording';
 
-export type RecordingMode = 'mix' | 'individual' | 'web';
+export type { CloudRecordingSpec, RecordingConfig };
+/** The spec execute sees: secret references replaced by their values (storage keys, token). */
+export type ResolvedRecordingSpec = Resolved<CloudRecordingSpec>;
+
+export type RecordingMode = CloudRecordingSpec['mode'];
 
 /**
  * A resourceId is valid for 5 minutes after acquire (cloud-recording-rest-api.txt); one older
@@ -36,20 +41,33 @@ export const LAYOUT_FIELDS = [
   'backgroundConfig',
 ] as const;
 
+/** What web page recording changes in place: onhold (web_recorder_service) and the CDN outputs (rtmp_publish_service). */
+export const WEB_FIELDS = ['onhold', 'outputs'] as const;
+
 export const WEB_RECORDER_SERVICE = 'web_recorder_service';
 export const RTMP_PUBLISH_SERVICE = 'rtmp_publish_service';
 
-/** The parts of a spec changed in place, as last applied (kept in state) or as desired. */
+/**
+ * The parts of a spec changed in place, as last applied (kept in state) or as desired. Values
+ * are the manifest's, compared and sent as they are.
+ */
 export interface InPlaceValues {
   /** recordingConfig's subscription lists (update → streamSubscribe). */
-  subscription: Record<string, unknown>;
+  subscription: Partial<Record<(typeof SUBSCRIPTION_FIELDS)[number], unknown>>;
   /** recordingConfig.transcodingConfig's layout fields in mix mode (updateLayout). */
-  layout: Record<string, unknown>;
+  layout: Partial<Record<(typeof LAYOUT_FIELDS)[number], unknown>>;
   /** Web page recording: onhold and the CDN outputs (update → webRecordingConfig, rtmpPublishConfig). */
-  web: Record<string, unknown>;
+  web: Partial<Record<(typeof WEB_FIELDS)[number], unknown>>;
 }
 
 export type InPlaceGroup = keyof InPlaceValues;
+
+/** What of a spec (resolved or not) decides the in-place values: none of it is secret. */
+export interface InPlaceSource {
+  mode: RecordingMode;
+  recordingConfig?: Pick<RecordingConfig, (typeof SUBSCRIPTION_FIELDS)[number]> & { transcodingConfig?: TranscodingConfig };
+  extensionServiceConfig?: ExtensionServiceConfig;
+}
 
 /** One finished session: what the recording produced, kept after it stopped or exited. */
 export interface SessionRecord {
@@ -61,6 +79,7 @@ export interface SessionRecord {
   end: 'stopped' | 'exited';
   uploadingStatus?: string;
   fileListMode?: string;
+  /** As Agora answered it: a string (fileListMode "string") or a list of file objects. */
   fileList?: unknown;
 }
 
@@ -87,50 +106,63 @@ export interface RecordingData {
   stopped?: SessionRecord;
 }
 
-export function recordingData(data: Record<string, unknown> | undefined): RecordingData | undefined {
-  if (!data || typeof data.cname !== 'string' || typeof data.uid !== 'string') return undefined;
-  return data as unknown as RecordingData;
+/** A record's data: a recording's, or `{}` (a record the engine began without data). */
+export type RecordingRecord = RecordingData | Record<string, never>;
+
+/** A session agoractl can stop or adopt again: both of Agora's ids. */
+export interface SessionRef {
+  resourceId: string;
+  sid: string;
+}
+
+/** What execute needs of a planned action (never a secret: the spec's values come from the context). */
+export interface RecordingDetail {
+  /** The hash of the desired spec (secret references, never values): create and replace. */
+  specHash?: string;
+  /** An earlier start with an unknown outcome: repeating it with its resourceId finds its session. */
+  resumeResourceId?: string;
+  /** The session that exited before this create. */
+  previous?: SessionRef;
+  /** The running session a delete, replace or update acts on, as the plan saw it. */
+  sid?: string;
+  resourceId?: string;
+  /** The calls an update makes. */
+  calls?: ('update' | 'updateLayout')[];
+}
+
+export function isRecording(data: RecordingRecord | undefined): data is RecordingData {
+  return data !== undefined && 'cname' in data;
 }
 
 /** A removed recording's record, kept for its final file list; diff ignores it. */
-export function isTombstone(state: { externalId?: string; data: Record<string, unknown>; pending?: unknown } | undefined): boolean {
-  return !!state && state.externalId === undefined && state.data.stopped !== undefined && !state.pending;
+export function isTombstone(state: { externalId?: string; data: RecordingRecord; pending?: unknown } | undefined): boolean {
+  return !!state && state.externalId === undefined && isRecording(state.data) && state.data.stopped !== undefined && !state.pending;
 }
 
-export function recordingMode(spec: Record<string, unknown>): RecordingMode {
+export function recordingMode(spec: { mode?: unknown }): RecordingMode {
   const mode = spec.mode;
   return mode === 'individual' || mode === 'web' ? mode : 'mix';
 }
 
 /** Cloud Recording takes integer uids only, sent as strings (cloud-recording-rest-api.txt). */
-export function uidString(spec: Record<string, unknown>): string {
-  const uid = spec.uid;
-  return typeof uid === 'number' ? String(Math.trunc(uid)) : String(uid);
+export function uidString(spec: { uid: number }): string {
+  return String(Math.trunc(spec.uid));
 }
 
-function record(value: unknown): Record<string, unknown> | undefined {
-  return value && typeof value === 'object' && !Array.isArray(value) ? (value as Record<string, unknown>) : undefined;
-}
-
-function extensionServices(spec: Record<string, unknown>): Record<string, unknown>[] {
-  const services = record(spec.extensionServiceConfig)?.extensionServices;
-  return Array.isArray(services) ? services.map((s) => record(s) ?? {}) : [];
-}
-
-function serviceParam(spec: Record<string, unknown>, serviceName: string): Record<string, unknown> | undefined {
-  return record(extensionServices(spec).find((s) => s.serviceName === serviceName)?.serviceParam);
+function serviceParam(spec: InPlaceSource, serviceName: string): ExtensionServiceParam | undefined {
+  return spec.extensionServiceConfig?.extensionServices.find((s) => s.serviceName === serviceName)?.serviceParam;
 }
 
 /** The in-place parts of a spec, by the call that changes them. */
-export function inPlaceValues(spec: Record<string, unknown>): InPlaceValues {
+export function inPlaceValues(spec: InPlaceSource): InPlaceValues {
   const mode = recordingMode(spec);
   const values: InPlaceValues = { subscription: {}, layout: {}, web: {} };
-  const recordingConfig = record(spec.recordingConfig) ?? {};
+  const recordingConfig = spec.recordingConfig ?? {};
   if (mode !== 'web') {
     for (const field of SUBSCRIPTION_FIELDS) if (recordingConfig[field] !== undefined) values.subscription[field] = recordingConfig[field];
   }
   if (mode === 'mix') {
-    const transcoding = record(recordingConfig.transcodingConfig) ?? {};
+    const transcoding = recordingConfig.transcodingConfig ?? {};
     for (const field of LAYOUT_FIELDS) if (transcoding[field] !== undefined) values.layout[field] = transcoding[field];
   }
   if (mode === 'web') {
@@ -143,18 +175,16 @@ export function inPlaceValues(spec: Record<string, unknown>): InPlaceValues {
 }
 
 /** The spec without its in-place parts (and without the token, minted anew for each start). */
-function withoutInPlace(spec: Record<string, unknown>): Record<string, unknown> {
-  const copy = structuredClone(spec);
-  delete copy.token;
+function withoutInPlace(spec: CloudRecordingSpec): Omit<CloudRecordingSpec, 'token'> {
+  const { token: _token, ...copy } = structuredClone(spec);
   const mode = recordingMode(copy);
-  const recordingConfig = record(copy.recordingConfig);
+  const recordingConfig = copy.recordingConfig;
   if (recordingConfig && mode !== 'web') for (const field of SUBSCRIPTION_FIELDS) delete recordingConfig[field];
-  const transcoding = record(recordingConfig?.transcodingConfig);
+  const transcoding = recordingConfig?.transcodingConfig;
   if (transcoding && mode === 'mix') for (const field of LAYOUT_FIELDS) delete transcoding[field];
   if (mode === 'web') {
-    for (const service of extensionServices(copy)) {
-      const param = record(service.serviceParam);
-      if (!param) continue;
+    for (const service of copy.extensionServiceConfig?.extensionServices ?? []) {
+      const param = service.serviceParam;
       if (service.serviceName === WEB_RECORDER_SERVICE) delete param.onhold;
       if (service.serviceName === RTMP_PUBLISH_SERVICE) delete param.outputs;
     }
@@ -163,7 +193,7 @@ function withoutInPlace(spec: Record<string, unknown>): Record<string, unknown> 
 }
 
 /** Hash of what only a new session can change. The spec holds secret references, never values. */
-export function recordingHash(spec: Record<string, unknown>): string {
+export function recordingHash(spec: CloudRecordingSpec): string {
   return specHash(withoutInPlace(spec));
 }
 

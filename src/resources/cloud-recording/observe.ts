@@ -1,11 +1,10 @@
 // Observing cloud recordings. Agora has no call that lists recordings: each one agoractl started
 // is looked up by the resourceId and sid it keeps in state (query; cloud-recording-rest-api.txt).
-import type { KindObservation, ObserveInput, ObservedResource } from '../kind.ts';
+import type { KindObservation, KindState, ObserveInput, ObservedResource } from '../kind.ts';
 import type { QueryResult } from '../../agora/client.ts';
-import type { ResourceState } from '../../state/types.ts';
 import { RECORDING_STATUS as QUERY_STATUS } from '../../agora/recordings.ts';
 import { SESSION_STATUS } from './diff.ts';
-import { isTombstone, recordingData, sameValue } from './model.ts';
+import { isRecording, isTombstone, sameValue, type CloudRecordingSpec, type RecordingData, type RecordingRecord } from './model.ts';
 
 /** What a query's serverResponse.status means for reconciling (agora-facts.md, statuses). */
 export function statusOf(result: QueryResult): (typeof SESSION_STATUS)[keyof typeof SESSION_STATUS] {
@@ -19,7 +18,7 @@ export function statusOf(result: QueryResult): (typeof SESSION_STATUS)[keyof typ
   return SESSION_STATUS.exited;
 }
 
-export async function observeRecordings(input: ObserveInput): Promise<KindObservation> {
+export async function observeRecordings(input: ObserveInput<CloudRecordingSpec, RecordingRecord>): Promise<KindObservation> {
   const resources = new Map<string, ObservedResource>();
   let calls = 0;
   let running = 0;
@@ -27,7 +26,7 @@ export async function observeRecordings(input: ObserveInput): Promise<KindObserv
   // so observing N recordings costs N/10 s, not N round trips.
   await Promise.all(
     input.state.map(async (state) => {
-      const data = recordingData(state.data);
+      const data = isRecording(state.data) ? state.data : undefined;
       if (isTombstone(state) || !data?.sid || !data.resourceId || !state.externalId) return;
       calls += 1;
       let observed: ObservedResource;
@@ -60,14 +59,14 @@ export async function observeRecordings(input: ObserveInput): Promise<KindObserv
  * it stays in state and goes into the session history when the recording is started again or
  * removed. Pure; undefined when nothing changed.
  */
-export function refreshRecording(state: ResourceState, observed: ObservedResource | undefined, now: number): ResourceState | undefined {
-  const data = recordingData(state.data);
+export function refreshRecording(state: KindState<RecordingRecord>, observed: ObservedResource | undefined): RecordingData | undefined {
+  const data = isRecording(state.data) ? state.data : undefined;
   if (!data?.sid || !observed || observed.externalId !== data.sid || observed.status === SESSION_STATUS.unknown) return undefined;
-  const next = { ...data };
+  const next: RecordingData = { ...data };
   if (typeof observed.fields.status === 'number') next.lastStatus = observed.fields.status;
   else if (observed.status === SESSION_STATUS.exited) next.lastStatus = QUERY_STATUS.exited;
   if (observed.fields.fileList !== undefined) next.fileList = observed.fields.fileList;
   if (typeof observed.fields.fileListMode === 'string') next.fileListMode = observed.fields.fileListMode;
   if (sameValue(next, data)) return undefined;
-  return { ...state, data: { ...next }, updatedAt: now };
+  return next;
 }

@@ -1,28 +1,40 @@
-// Starting and stopping one recording session, with every intent written to state as the call
-// that carries it out is sent (not while it waits for the rate limiter). The vendor's sequences (cloud-recording-rest-api.txt, "common
-// errors"; agora-facts.md codes) decide what a repeated or refused call means:
+// Starting and stopping one recording session. Every call goes through ctx.send, which writes its
+// intent to state as the call is sent (not while it waits for the rate limiter). The vendor's
+// sequences (cloud-recording-rest-api.txt, "common errors"; agora-facts.md codes) decide what a
+// repeated or refused call means:
 //   acquire → start → start       201 + code 7: already started with this resourceId
 //   acquire → start → acquire → start  400 + code 53: this cname + uid is already recording
 //   start later than 5 minutes after acquire: code 433, the resourceId expired
 //   stop together with query: 206 without fileList; stop of an exited one: 404
-import type { ExecuteContext, PlannedAction } from '../kind.ts';
-import type { PendingIntent, ResourceState } from '../../state/types.ts';
+// An unknown outcome is resolved here, not by the engine's resolve: repeating a start with the
+// same resourceId (code 7 if the first arrived) or a stop (404 or code 49) is how Cloud Recording
+// tells, and it needs the resourceId this module holds. So execute never returns `unknown`.
+import type { ExecuteContext, Outcome, PlannedAction } from '../kind.ts';
 import type { StartResult } from '../../agora/client.ts';
 import { RECORDING_CODES } from '../../agora/recordings.ts';
-import { acquireBody, identity, startBody, stopBody } from './bodies.ts';
 import { ACTION_ERROR, ActionError } from '../action-error.ts';
-import { vendorCode } from './errors.ts';
+import { acquireBody, identity, startBody, stopBody } from './bodies.ts';
+import { requestIdOf, vendorCode } from './errors.ts';
 import { statusOf } from './observe.ts';
 import { SESSION_STATUS } from './diff.ts';
 import {
   RESOURCE_ID_MAX_AGE_MS,
   inPlaceValues,
-  recordingData,
+  isRecording,
   recordingMode,
   withSession,
+  type CloudRecordingSpec,
   type RecordingData,
+  type RecordingDetail,
+  type RecordingRecord,
+  type ResolvedRecordingSpec,
   type SessionRecord,
+  type SessionRef,
 } from './model.ts';
+
+export type RecordingContext = ExecuteContext<CloudRecordingSpec, RecordingRecord>;
+export type RecordingAction = PlannedAction<RecordingDetail>;
+export type RecordingOutcome = Outcome<RecordingRecord>;
 
 /** Acquires in one start: each 433 costs one, and three in a row means something else is wrong. */
 const MAX_ACQUIRES = 3;
@@ -32,52 +44,42 @@ const MAX_UNKNOWN = 3;
 /** start's answers as execute tells them apart; `alreadyStarted` is code 7 (sid if Agora said it). */
 export type StartAnswer = StartResult | { outcome: 'alreadyStarted'; sid?: string; requestId: string };
 
-/** A session that may still be running: the one that seemed to exit, to adopt again on code 53. */
-export interface SessionRef {
-  resourceId: string;
-  sid: string;
-}
-
 export interface StartOptions {
   /** An earlier start with an unknown outcome: repeating it with its resourceId finds its session. */
   resumeResourceId?: string;
   /** The session that exited before this start. */
   previous?: SessionRef;
   /** The hash of the desired spec (secret references, never values), from the plan. */
-  specHash: string;
+  specHash?: string;
 }
 
-export function requireSpec(action: PlannedAction, ctx: ExecuteContext): Record<string, unknown> {
-  const spec = ctx.resolvedSpec(action.key);
-  if (!spec) throw new ActionError(`${action.key} is not in the manifests`, ACTION_ERROR.notDesired);
-  return spec;
+export function requireSpec(action: RecordingAction, ctx: RecordingContext): ResolvedRecordingSpec {
+  if (!ctx.spec) throw new ActionError(`${action.key} is not in the manifests`, ACTION_ERROR.notDesired);
+  return ctx.spec;
 }
 
-export function currentState(action: PlannedAction, ctx: ExecuteContext): ResourceState {
-  return ctx.state.get(action.key) ?? { key: action.key, project: action.project, kind: action.kind, name: action.name, data: {}, updatedAt: ctx.clock.now() };
+/** The recording's data as state holds it now; undefined when the record has none (or no record). */
+export function currentData(ctx: RecordingContext): RecordingData | undefined {
+  const data = ctx.current()?.data;
+  return isRecording(data) ? data : undefined;
 }
 
-/** Writes the recording's state; durable when it resolves. */
-export async function saveRecording(
-  action: PlannedAction,
-  ctx: ExecuteContext,
-  data: RecordingData,
-  fields: { externalId?: string; specHash?: string; pending?: PendingIntent },
-): Promise<void> {
-  const base = currentState(action, ctx);
-  await ctx.state.put({ key: base.key, project: base.project, kind: base.kind, name: base.name, ...fields, data: { ...data }, updatedAt: ctx.clock.now() });
+/** The outcome that records `data`; ids left out are dropped from the record. */
+export function recorded(data: RecordingData, ids: { externalId?: string; specHash?: string } = {}): RecordingOutcome {
+  return { type: 'recorded', ...ids, data };
 }
 
-function intent(ctx: ExecuteContext, name: string, detail?: Record<string, unknown>): PendingIntent {
-  return detail ? { action: name, startedAt: ctx.clock.now(), detail } : { action: name, startedAt: ctx.clock.now() };
+/** The data without a resourceId: it is spent (or was never used) and must not be started. */
+function withoutResource({ resourceId: _id, acquiredAt: _at, ...data }: RecordingData): RecordingData {
+  return data;
 }
 
 /** acquire + start, re-acquiring an expired resourceId and resolving ambiguous answers. */
-export async function startSession(action: PlannedAction, ctx: ExecuteContext, options: StartOptions): Promise<void> {
+export async function startSession(action: RecordingAction, ctx: RecordingContext, options: StartOptions): Promise<RecordingOutcome> {
   const spec = requireSpec(action, ctx);
   const mode = recordingMode(spec);
   const { cname, uid } = identity(spec);
-  const old = recordingData(currentState(action, ctx).data);
+  const old = currentData(ctx);
   let sessions = old?.sessions;
   // A tombstone's final session and a session that exited become history of this recording.
   if (old?.stopped) sessions = withSession(sessions, old.stopped);
@@ -96,29 +98,27 @@ export async function startSession(action: PlannedAction, ctx: ExecuteContext, o
     const expired = data.acquiredAt === undefined || ctx.clock.now() - data.acquiredAt > RESOURCE_ID_MAX_AGE_MS;
     if (!resourceId || (!trustResourceId && expired)) {
       if (acquires >= MAX_ACQUIRES) {
-        await saveRecording(action, ctx, data, {});
+        await ctx.record(recorded(data));
         throw new ActionError(`${action.name}: ${MAX_ACQUIRES} resourceIds in a row expired before start; check the clock and the rate limits`, ACTION_ERROR.expiredRepeatedly);
       }
-      const acquiring = data;
-      const acquired = await ctx.client.recordings.acquire(acquireBody(spec), { signal: ctx.signal, beforeSend: () => saveRecording(action, ctx, acquiring, { pending: intent(ctx, 'acquire') }) });
+      // The session this replaces (if any) is history now: its sid leaves the record with the intent.
+      const acquired = await ctx.send({ action: 'acquire', data, clearExternalId: true }, (hooks) => ctx.client.recordings.acquire(acquireBody(spec), hooks));
       acquires += 1;
       resourceId = acquired.resourceId;
       data = { ...data, resourceId, acquiredAt: ctx.clock.now() };
     }
     trustResourceId = false;
     data = { ...data, resourceId };
-    const starting = data;
     const startingId = resourceId;
 
     let answer: StartAnswer;
     try {
-      answer = await ctx.client.recordings.start(resourceId, mode, startBody(spec, ctx.project, ctx.clock.now()), {
-        signal: ctx.signal,
-        beforeSend: () => saveRecording(action, ctx, starting, { pending: intent(ctx, 'start', { resourceId: startingId }) }),
-      });
+      answer = await ctx.send({ action: 'start', detail: { resourceId: startingId }, data, clearExternalId: true }, (hooks) =>
+        ctx.client.recordings.start(startingId, mode, startBody(spec, ctx.project, ctx.clock.now()), hooks),
+      );
     } catch (err) {
       const code = vendorCode(err);
-      const requestId = (err as { requestId?: string }).requestId;
+      const requestId = requestIdOf(err);
       if (code === RECORDING_CODES.resourceExpired) {
         ctx.logger.warn({ event: 'recording_resource_expired', key: action.key, requestId }, 'resourceId expired before start; acquiring another');
         resourceId = undefined;
@@ -130,7 +130,7 @@ export async function startSession(action: PlannedAction, ctx: ExecuteContext, o
         return adoptRunning(action, ctx, data, options, requestId);
       } else {
         // A clear refusal: nothing started, and this resourceId is spent.
-        await saveRecording(action, ctx, { ...data, resourceId: undefined, acquiredAt: undefined }, {});
+        await ctx.record(recorded(withoutResource(data)));
         if (code === RECORDING_CODES.paramsMismatch) {
           throw new ActionError(
             `${action.name}: Agora refused the start (code 432): its channel, uid or mode do not match the acquired resourceId`,
@@ -142,11 +142,11 @@ export async function startSession(action: PlannedAction, ctx: ExecuteContext, o
       }
     }
 
-    if (answer.outcome === 'started') return recordStarted(action, ctx, data, answer.sid, resourceId, options.specHash);
+    if (answer.outcome === 'started') return startedOutcome(spec, ctx, data, answer.sid, startingId, options.specHash);
     if (answer.outcome === 'alreadyStarted') {
-      if (answer.sid) return recordStarted(action, ctx, data, answer.sid, resourceId, options.specHash);
+      if (answer.sid) return startedOutcome(spec, ctx, data, answer.sid, startingId, options.specHash);
       throw new ActionError(
-        `${action.name}: a recording runs with resourceId ${resourceId} (code 7) but Agora did not say its sid; agoractl keeps the start pending`,
+        `${action.name}: a recording runs with resourceId ${startingId} (code 7) but Agora did not say its sid; agoractl keeps the start pending`,
         ACTION_ERROR.sidUnknown,
         answer.requestId,
       );
@@ -157,7 +157,7 @@ export async function startSession(action: PlannedAction, ctx: ExecuteContext, o
     ctx.logger.warn({ event: 'recording_start_outcome_unknown', key: action.key, requestId: answer.requestId, cause: answer.cause }, 'start outcome unknown; repeating it with the same resourceId');
     if (unknowns >= MAX_UNKNOWN) {
       throw new ActionError(
-        `${action.name}: the outcome of starting with resourceId ${resourceId} stayed unknown after ${MAX_UNKNOWN} attempts; the next run resolves it`,
+        `${action.name}: the outcome of starting with resourceId ${startingId} stayed unknown after ${MAX_UNKNOWN} attempts; the next run resolves it`,
         ACTION_ERROR.outcomeUnknown,
         answer.requestId,
       );
@@ -171,7 +171,7 @@ export async function startSession(action: PlannedAction, ctx: ExecuteContext, o
  * exit (Agora's own failover answers 404 for about a minute, agora-facts.md), query shows it
  * running and agoractl keeps it; otherwise it belongs to someone else.
  */
-async function adoptRunning(action: PlannedAction, ctx: ExecuteContext, data: RecordingData, options: StartOptions, requestId: string | undefined): Promise<void> {
+async function adoptRunning(action: RecordingAction, ctx: RecordingContext, data: RecordingData, options: StartOptions, requestId: string | undefined): Promise<RecordingOutcome> {
   const previous = options.previous;
   if (previous) {
     const result = await ctx.client.recordings.query(previous.resourceId, previous.sid, data.mode);
@@ -179,10 +179,10 @@ async function adoptRunning(action: PlannedAction, ctx: ExecuteContext, data: Re
     if (status === SESSION_STATUS.running || status === SESSION_STATUS.starting) {
       ctx.logger.info({ event: 'recording_readopted', key: action.key, sid: previous.sid }, 'the recording that seemed to exit is still running; keeping it');
       const sessions = (data.sessions ?? []).filter((s) => s.sid !== previous.sid);
-      return recordStarted(action, ctx, { ...data, sessions, acquiredAt: undefined }, previous.sid, previous.resourceId, options.specHash);
+      return startedOutcome(requireSpec(action, ctx), ctx, { ...withoutResource(data), sessions }, previous.sid, previous.resourceId, options.specHash);
     }
   }
-  await saveRecording(action, ctx, { ...data, resourceId: undefined, acquiredAt: undefined }, {});
+  await ctx.record(recorded(withoutResource(data)));
   const mine = options.resumeResourceId ? ` It may be the one an earlier start with resourceId ${options.resumeResourceId} began; its sid is unknown.` : '';
   throw new ActionError(
     `${action.name}: channel ${data.cname} already has a recording by uid ${data.uid} (code 53) that agoractl cannot identify.${mine} Stop it, or give this recording another uid.`,
@@ -191,10 +191,11 @@ async function adoptRunning(action: PlannedAction, ctx: ExecuteContext, data: Re
   );
 }
 
-async function recordStarted(action: PlannedAction, ctx: ExecuteContext, data: RecordingData, sid: string, resourceId: string, specHash: string): Promise<void> {
-  const spec = requireSpec(action, ctx);
-  const started: RecordingData = { ...data, resourceId, sid, startedAt: ctx.clock.now(), applied: inPlaceValues(spec), lastStatus: undefined, fileList: undefined, fileListMode: undefined, stopped: undefined };
-  await saveRecording(action, ctx, started, { externalId: sid, specHash });
+/** A running session: what the last one left (status, files, tombstone) is cleared. */
+function startedOutcome(spec: ResolvedRecordingSpec, ctx: RecordingContext, data: RecordingData, sid: string, resourceId: string, specHash: string | undefined): RecordingOutcome {
+  const { lastStatus: _status, fileList: _files, fileListMode: _mode, stopped: _stopped, ...kept } = data;
+  const started: RecordingData = { ...kept, resourceId, sid, startedAt: ctx.clock.now(), applied: inPlaceValues(spec) };
+  return recorded(started, { externalId: sid, specHash });
 }
 
 /**
@@ -202,16 +203,15 @@ async function recordStarted(action: PlannedAction, ctx: ExecuteContext, data: R
  * no recorded data) keeps the upload status "unknown" and the files known so far; a 404
  * means it had already exited.
  */
-export async function stopSession(action: PlannedAction, ctx: ExecuteContext, data: RecordingData & SessionRef): Promise<SessionRecord> {
+export async function stopSession(action: RecordingAction, ctx: RecordingContext, data: RecordingData & SessionRef): Promise<SessionRecord> {
   const known = { fileList: data.fileList, fileListMode: data.fileListMode };
   const base: SessionRecord = { resourceId: data.resourceId, sid: data.sid, startedAt: data.startedAt, endedAt: ctx.clock.now(), end: 'stopped' };
-  const state = currentState(action, ctx);
-  const writeIntent = (): Promise<void> =>
-    saveRecording(action, ctx, data, { externalId: state.externalId, specHash: state.specHash, pending: intent(ctx, 'stop', { resourceId: data.resourceId, sid: data.sid }) });
+  // The record already holds `data` (with its externalId and specHash): only the intent is new.
+  const intent = { action: 'stop', detail: { resourceId: data.resourceId, sid: data.sid } };
   for (let attempt = 1; ; attempt++) {
     let result;
     try {
-      result = await ctx.client.recordings.stop(data.resourceId, data.sid, data.mode, stopBody(data.cname, data.uid), attempt === 1 ? { beforeSend: writeIntent, signal: ctx.signal } : {});
+      result = await ctx.send(intent, (hooks) => ctx.client.recordings.stop(data.resourceId, data.sid, data.mode, stopBody(data.cname, data.uid), hooks));
     } catch (err) {
       // Code 49: a stop is already under way (an earlier, lost one): the session is ending.
       if (vendorCode(err) === RECORDING_CODES.alreadyStopping) return { ...base, ...known, uploadingStatus: 'unknown' };
