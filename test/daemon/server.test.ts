@@ -139,7 +139,7 @@ void describe('daemon server', () => {
     assert.deepEqual(await h.post(body, v2(body)), { status: 200, json: { ok: true } });
     await h.deliveredCount(before + 1);
     const event = h.delivered.at(-1);
-    assert.deepEqual(event?.target, { product: 'media-pull', name: 'class32-101', playerId: 'id-class32-101', channelName: 'class32', eventType: 4 });
+    assert.deepEqual(event?.target, { kind: 'CloudPlayer', name: 'class32-101', externalId: 'id-class32-101', eventType: 4 });
     assert.equal(event?.notification.noticeId, 'v2-1');
   });
 
@@ -338,8 +338,8 @@ void describe('daemon server: replayed notifications', () => {
     const again = await deliveredSince(after, 'replay-probe-3');
     assert.deepEqual(again, ['replay-2']);
     assert.deepEqual(h.delivered.filter((e) => e.notification.noticeId === 'replay-2').map((e) => e.target), [
-      { product: 'media-pull', name: 'class32-202', playerId: 'id-class32-202', channelName: 'class32', eventType: 4 },
-      { product: 'media-pull', name: 'class32-202', playerId: 'id-class32-202', channelName: 'class32', eventType: 4 },
+      { kind: 'CloudPlayer', name: 'class32-202', externalId: 'id-class32-202', eventType: 4 },
+      { kind: 'CloudPlayer', name: 'class32-202', externalId: 'id-class32-202', eventType: 4 },
     ]);
   });
 

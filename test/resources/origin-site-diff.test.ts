@@ -77,7 +77,7 @@ const rows: { reason: string; args: DiffInput<OriginSiteSpec, OriginSiteRecord>;
   {
     reason: 'an entry point that does not exist is created with its settings',
     args: input(dynamic, undefined, undefined),
-    want: { type: 'create', reason: ORIGIN_REASONS.create, patch: { enabled: true, callbackUrl: dynamic.callbackUrl }, detail: { createEntryPoint: true, patch: { enabled: true, callbackUrl: dynamic.callbackUrl }, deletionPolicy: 'Orphan' } },
+    want: { type: 'create', reason: ORIGIN_REASONS.create, patch: { enabled: true, callbackUrl: dynamic.callbackUrl }, detail: { patch: { enabled: true, callbackUrl: dynamic.callbackUrl }, deletionPolicy: 'Orphan' } },
   },
   { reason: 'an entry point whose GET failed is left alone until it is known', args: input({ ...direct, app: 'x' }, state('Orphan'), seen({}, 'unknown')), want: undefined },
   {

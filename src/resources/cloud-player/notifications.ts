@@ -17,7 +17,7 @@ export function playerNotificationTarget(notification: KindNotification): Notifi
   const name = nonEmptyString(player['name']);
   const externalId = nonEmptyString(player['id']);
   if (name === undefined && externalId === undefined) return undefined;
-  return { kind: KIND, name, externalId, eventType: notification.eventType };
+  return { kind: KIND, eventType: notification.eventType, ...(name !== undefined ? { name } : {}), ...(externalId !== undefined ? { externalId } : {}) };
 }
 
 function isRecord(value: unknown): value is Record<string, unknown> {
