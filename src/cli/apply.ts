@@ -8,35 +8,70 @@ import { renderPlan } from '../engine/render-plan.ts';
 import { assumeDeadHolderWindows, ManifestErrors, openSession, planningOptions, processIo, reportManifestErrors, sessionOptions, type Io, type PlanningCommandOptions } from './session.ts';
 import { progressReporter } from './progress.ts';
 import { describeFailure } from './failure.ts';
-import { lockTimeoutOption, outputOption, PLAN_OUTPUTS } from './options.ts';
+import { DEFAULT_MAX_PLAN_AGE_SECONDS, lockTimeoutOption, maxPlanAgeOption, outputOption, PLAN_OUTPUTS } from './options.ts';
 import { unmatchedTargetsError } from './targets.ts';
+import { readPlanFile, PlanFileError, type PlanFile } from '../engine/plan-file.ts';
+import { planAgeRefusal } from '../engine/plan-file-checks.ts';
+import type { PassToApply } from '../engine/reconcile.ts';
+import { describeRefusal, savedPlanPass } from './saved-plan.ts';
+import { systemClock } from '../clock.ts';
 
-export interface ApplyCommandOptions extends PlanningCommandOptions {
+export interface ApplyCommandOptions extends Omit<PlanningCommandOptions, 'file'> {
+  /** The manifests; with a saved plan, those the plan names unless given. */
+  file?: string[];
   autoApprove?: boolean;
   /** Seconds. */
   lockTimeout?: number;
+  /** A plan saved by `plan --out`: applied exactly, without planning again. */
+  planFile?: string;
+  /** Seconds: an older saved plan is refused. */
+  maxPlanAge?: number;
 }
 
 export function register(program: Command): void {
-  planningOptions(sessionOptions(program.command('apply').description('make Agora match the manifests')))
-    .addOption(outputOption(PLAN_OUTPUTS, 'text, or json for machines (needs --auto-approve)', 'text'))
+  planningOptions(sessionOptions(program.command('apply').description('make Agora match the manifests, or carry out a plan saved by plan --out'), { fileOptional: true }))
+    .argument('[plan-file]', 'a plan saved by `plan --out`: applied exactly as saved, without a prompt, or refused if it is stale')
+    .addOption(outputOption(PLAN_OUTPUTS, 'text, or json for machines (needs --auto-approve, or a saved plan)', 'text'))
     .option('--auto-approve', 'do not ask for confirmation (pipelines)')
     .addOption(lockTimeoutOption())
-    .action(async (options: ApplyCommandOptions) => {
-      process.exitCode = await runApply(options, processIo);
+    .addOption(maxPlanAgeOption())
+    .action(async (planFile: string | undefined, options: ApplyCommandOptions) => {
+      process.exitCode = await runApply({ ...options, planFile }, processIo);
     });
 }
 
 export async function runApply(options: ApplyCommandOptions, io: Io, signal?: AbortSignal): Promise<number> {
+  let saved: PlanFile | undefined;
+  if (options.planFile !== undefined) {
+    // What the plan was made with is in the plan: options that would change it cannot be given.
+    const planning = [options.target ? '--target' : '', options.allowMassDelete ? '--allow-mass-delete' : ''].filter(Boolean);
+    if (planning.length > 0) {
+      io.err(`Error: ${planning.join(' and ')} cannot be given with a saved plan: give ${planning.length > 1 ? 'them' : 'it'} to \`agoractl plan --out\` instead.`);
+      return 1;
+    }
+    try {
+      saved = await readPlanFile(options.planFile);
+      // Checked again once the state lock is held; here, so a stale file loads nothing.
+      const tooOld = planAgeRefusal(saved, systemClock.now(), maxPlanAgeMs(options));
+      if (tooOld) throw tooOld;
+    } catch (err) {
+      io.err(err instanceof PlanFileError ? describeRefusal(err) : describeFailure(err));
+      return 1;
+    }
+  } else if (!options.file || options.file.length === 0) {
+    io.err("Error: required option '-f, --file <path...>' not specified (or name a plan file saved by `agoractl plan --out`).");
+    return 1;
+  }
   // JSON output leaves no room for a question and its answer, and a pipeline that asked for JSON
-  // must say it approves (Terraform's -json needs -auto-approve too).
-  if (options.output === 'json' && !options.autoApprove) {
+  // must say it approves (Terraform's -json needs -auto-approve too). A saved plan asks nothing.
+  if (options.output === 'json' && !options.autoApprove && !saved) {
     io.err('Error: apply -o json needs --auto-approve: it cannot ask for confirmation.');
     return 1;
   }
+  const file = options.file && options.file.length > 0 ? options.file : (saved?.manifests ?? []);
   let session;
   try {
-    session = await openSession(options, io);
+    session = await openSession({ ...options, file }, io);
   } catch (err) {
     if (err instanceof ManifestErrors) return reportManifestErrors(err, io, options.output);
     io.err(describeFailure(err));
@@ -60,17 +95,28 @@ export async function runApply(options: ApplyCommandOptions, io: Io, signal?: Ab
       assumeDeadHolderWindows(session.scope.projects, session.scope.clock.now());
     }
     const snapshot = await session.store.load();
-    const noTarget = unmatchedTargetsError(options.target, session.scope.desired.map((d) => d.key), Object.keys(snapshot.resources));
-    if (noTarget) {
-      io.err(noTarget);
-      return 1;
-    }
-    const pass = await planPass(session.scope, Object.values(snapshot.resources), { targets: options.target, allowMassDelete: options.allowMassDelete });
     const json = options.output === 'json';
-    if (!json) io.out(renderPlan(pass.plan));
-    if (pass.plan.errors.length > 0) {
-      if (json) io.out(JSON.stringify({ plan: pass.plan, applied: false }, null, 2));
-      return 1;
+    let pass: PassToApply;
+    if (saved) {
+      const checked = savedPlanPass(saved, session, snapshot, maxPlanAgeMs(options));
+      if (checked instanceof PlanFileError) {
+        io.err(describeRefusal(checked));
+        return 1;
+      }
+      pass = checked;
+      if (!json) io.out(renderPlan(pass.plan));
+    } else {
+      const noTarget = unmatchedTargetsError(options.target, session.scope.desired.map((d) => d.key), Object.keys(snapshot.resources));
+      if (noTarget) {
+        io.err(noTarget);
+        return 1;
+      }
+      pass = await planPass(session.scope, Object.values(snapshot.resources), { targets: options.target, allowMassDelete: options.allowMassDelete });
+      if (!json) io.out(renderPlan(pass.plan));
+      if (pass.plan.errors.length > 0) {
+        if (json) io.out(JSON.stringify({ plan: pass.plan, applied: false }, null, 2));
+        return 1;
+      }
     }
     if (pass.plan.actions.length === 0) {
       // Nothing to do, but what was observed (a player's status) is still worth recording.
@@ -78,7 +124,7 @@ export async function runApply(options: ApplyCommandOptions, io: Io, signal?: Ab
       if (json) io.out(JSON.stringify({ plan: pass.plan, applied: true, result: { done: [], failed: [], skipped: [] } }, null, 2));
       return 0;
     }
-    if (!options.autoApprove && !(await confirm(io))) {
+    if (!saved && !options.autoApprove && !(await confirm(io))) {
       io.err('Apply cancelled.');
       return 1;
     }
@@ -103,6 +149,10 @@ export async function runApply(options: ApplyCommandOptions, io: Io, signal?: Ab
     process.off('SIGINT', onSignal).off('SIGTERM', onSignal);
     await session.close();
   }
+}
+
+function maxPlanAgeMs(options: ApplyCommandOptions): number {
+  return (options.maxPlanAge ?? DEFAULT_MAX_PLAN_AGE_SECONDS) * 1000;
 }
 
 async function confirm(io: Io): Promise<boolean> {

@@ -5,6 +5,7 @@ import type { Command } from 'commander';
 import { loadManifests, resolveSecrets, formatErrors, type ManifestError, type ResolvedProjectDoc } from '../manifest/index.ts';
 import { sortErrors } from '../manifest/errors.ts';
 import { checkManifestEndpoints } from '../manifest/endpoints.ts';
+import { manifestDigest } from '../manifest/digest.ts';
 import { allowedSecretFolders, manifestRoots } from '../manifest/secret-files.ts';
 import { createAgoraClient, type ApiCallRecord } from '../agora/client.ts';
 import { endpointsFromEnv } from '../agora/domains.ts';
@@ -57,6 +58,8 @@ export interface Session {
   scope: ReconcileScope;
   store: StateStore;
   statePath: string;
+  /** manifestDigest() of the manifests this session loaded. */
+  manifestDigest: string;
   emulator?: EmulatorHandle;
   close(): Promise<void>;
 }
@@ -66,10 +69,13 @@ export function allModules(options: { listLag?: number } = {}): KindModule[] {
   return [createCloudPlayerModule({ listLagMs }), createCloudRecordingModule(), createOriginSiteModule()];
 }
 
-/** Adds the options every command that talks to Agora takes. */
-export function sessionOptions(command: Command): Command {
+/**
+ * Adds the options every command that talks to Agora takes. `fileOptional`: -f may be left out
+ * (apply of a saved plan reads the manifests the plan names); the command checks it then.
+ */
+export function sessionOptions(command: Command, { fileOptional = false } = {}): Command {
   return command
-    .addOption(fileOption())
+    .addOption(fileOptional ? fileOption().makeOptionMandatory(false) : fileOption())
     .addOption(stateOption())
     .addOption(emulatorOption())
     .addOption(logLevelOption('warn'))
@@ -103,6 +109,8 @@ export interface LoadedDesired {
   desired: DesiredResource[];
   resolvedSpecs: Map<string, Record<string, unknown>>;
   projects: ResolvedProjectDoc[];
+  /** manifestDigest() of the documents: what a saved plan records of the manifests. */
+  manifestDigest: string;
 }
 
 /**
@@ -128,7 +136,7 @@ export async function loadDesired(files: string[], env: Record<string, string | 
     source: doc.source,
   }));
   const resolvedSpecs = new Map(secrets.resolved.resources.map((doc) => [doc.key, doc.spec as unknown as Record<string, unknown>]));
-  return { desired, resolvedSpecs, projects: secrets.resolved.projects };
+  return { desired, resolvedSpecs, projects: secrets.resolved.projects, manifestDigest: manifestDigest(loaded.desired) };
 }
 
 export interface RuntimeOptions {
@@ -272,6 +280,7 @@ export async function openSession(options: SessionOptions, io: Io, clock: Clock 
     scope: { modules: allModules(options), desired: loaded.desired, resolvedSpecs: loaded.resolvedSpecs, projects, clock, logger },
     store,
     statePath,
+    manifestDigest: loaded.manifestDigest,
     emulator,
     async close() {
       await recent.stop();

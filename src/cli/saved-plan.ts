@@ -1,0 +1,47 @@
+// The CLI's side of saved plans: `plan --out FILE` writes one, `apply FILE` reads it and checks,
+// before any call, that it may still be applied (engine/plan-file-checks.ts).
+import { rm } from 'node:fs/promises';
+import type { PassToApply, PlannedPass } from '../engine/reconcile.ts';
+import { writePlanFile, PlanFileError, type PlanFile } from '../engine/plan-file.ts';
+import { manifestsRefusal, planAgeRefusal, scopeRefusal, stateRefusal } from '../engine/plan-file-checks.ts';
+import type { StateSnapshot } from '../state/types.ts';
+import type { Session } from './session.ts';
+
+/** Writes the plan for `apply <path>` and returns what to tell the user; a plan with errors is not saved. */
+export async function savePlan(path: string, manifests: readonly string[], pass: PlannedPass): Promise<string> {
+  const { plan } = pass;
+  if (plan.errors.length > 0 || plan.basis === undefined) {
+    // An earlier plan at this path must not be mistaken for this one.
+    await rm(path, { force: true });
+    return `No plan was saved to ${path}: the plan has errors.`;
+  }
+  const file: PlanFile = { format: 'agoractl-plan', version: 1, manifests: [...manifests], plan: { ...plan, basis: plan.basis }, refreshed: pass.refreshed };
+  await writePlanFile(path, file);
+  return `Saved the plan to ${path}. To carry out exactly this plan, run: agoractl apply ${path}`;
+}
+
+/** The refusal of a saved plan once apply holds the state lock and has read the state, or the pass to apply. */
+export function savedPlanPass(file: PlanFile, session: Session, snapshot: StateSnapshot, maxAgeMs: number): PlanFileError | PassToApply {
+  const { scope } = session;
+  const refusal =
+    planAgeRefusal(file, scope.clock.now(), maxAgeMs) ??
+    manifestsRefusal(file, session.manifestDigest) ??
+    stateRefusal(file, snapshot, session.store.location) ??
+    scopeRefusal(file, {
+      projects: new Set(scope.projects.keys()),
+      kinds: new Set(scope.modules.map((m) => m.kind)),
+      desired: new Set(scope.desired.map((d) => d.key)),
+      state: snapshot.resources,
+    });
+  if (refusal) return refusal;
+  // The state is the one the plan read (same lineage and serial): the records its observation
+  // refreshed lie on top of it, as they did when the plan was made.
+  const records = new Map(Object.entries(snapshot.resources));
+  for (const record of file.refreshed) records.set(record.key, record);
+  return { plan: file.plan, state: [...records.values()], refreshed: file.refreshed };
+}
+
+/** A refusal as the user reads it: what failed, then what to do. */
+export function describeRefusal(error: PlanFileError): string {
+  return `Error: ${error.message}. Nothing was applied.\n  ${error.detail}`;
+}
