@@ -2,7 +2,7 @@
 // before any call, that it may still be applied (engine/plan-file-checks.ts).
 import { rm } from 'node:fs/promises';
 import type { PassToApply, PlannedPass } from '../engine/reconcile.ts';
-import { writePlanFile, PlanFileError, type PlanFile } from '../engine/plan-file.ts';
+import { writePlanFile, type PlanFile, type PlanFileError } from '../engine/plan-file.ts';
 import { manifestsRefusal, planAgeRefusal, scopeRefusal, stateRefusal } from '../engine/plan-file-checks.ts';
 import type { StateSnapshot } from '../state/types.ts';
 import type { Session } from './session.ts';
