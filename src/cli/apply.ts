@@ -13,7 +13,7 @@ import { unmatchedTargetsError } from './targets.ts';
 import { readPlanFile, PlanFileError, type PlanFile } from '../engine/plan-file.ts';
 import { planAgeRefusal } from '../engine/plan-file-checks.ts';
 import type { PassToApply } from '../engine/reconcile.ts';
-import { describeRefusal, savedPlanPass } from './saved-plan.ts';
+import { describeRefusal, savedPlanAmong, savedPlanPass } from './saved-plan.ts';
 import { systemClock } from '../clock.ts';
 
 export interface ApplyCommandOptions extends Omit<PlanningCommandOptions, 'file'> {
@@ -61,6 +61,12 @@ export async function runApply(options: ApplyCommandOptions, io: Io, signal?: Ab
   } else if (!options.file || options.file.length === 0) {
     io.err("Error: required option '-f, --file <path...>' not specified (or name a plan file saved by `agoractl plan --out`).");
     return 1;
+  } else {
+    const misplaced = await savedPlanAmong(options.file);
+    if (misplaced) {
+      io.err(`Error: ${misplaced} is a saved plan, not a manifest: -f takes every argument after it. Name the plan first: agoractl apply ${misplaced} -f <manifests>`);
+      return 1;
+    }
   }
   // JSON output leaves no room for a question and its answer, and a pipeline that asked for JSON
   // must say it approves (Terraform's -json needs -auto-approve too). A saved plan asks nothing.

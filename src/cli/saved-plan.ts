@@ -1,6 +1,6 @@
 // The CLI's side of saved plans: `plan --out FILE` writes one, `apply FILE` reads it and checks,
 // before any call, that it may still be applied (engine/plan-file-checks.ts).
-import { rm } from 'node:fs/promises';
+import { open, rm } from 'node:fs/promises';
 import type { PassToApply, PlannedPass } from '../engine/reconcile.ts';
 import { writePlanFile, type PlanFile, type PlanFileError } from '../engine/plan-file.ts';
 import { manifestsRefusal, planAgeRefusal, scopeRefusal, stateRefusal } from '../engine/plan-file-checks.ts';
@@ -44,4 +44,28 @@ export function savedPlanPass(file: PlanFile, session: Session, snapshot: StateS
 /** A refusal as the user reads it: what failed, then what to do. */
 export function describeRefusal(error: PlanFileError): string {
   return `Error: ${error.message}. Nothing was applied.\n  ${error.detail}`;
+}
+
+/**
+ * The first of `paths` that is a saved plan: `-f` takes every argument after it, so
+ * `apply -f manifests/ plan.agoractl` reads the plan as a manifest unless this catches it.
+ */
+export async function savedPlanAmong(paths: readonly string[]): Promise<string | undefined> {
+  for (const path of paths) {
+    let head = '';
+    try {
+      const file = await open(path, 'r');
+      try {
+        const buffer = Buffer.alloc(128);
+        const { bytesRead } = await file.read(buffer, 0, buffer.length, 0);
+        head = buffer.subarray(0, bytesRead).toString('utf8');
+      } finally {
+        await file.close();
+      }
+    } catch {
+      continue; // a folder, a glob or a missing file: the manifest loader reports those
+    }
+    if (/^\{\s*"format":\s*"agoractl-plan"/.test(head)) return path;
+  }
+  return undefined;
 }

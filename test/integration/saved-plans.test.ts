@@ -166,6 +166,12 @@ void describe('saved plans refused before any call', { timeout: 600_000 }, () =>
       await writeFile(planPathOf(s), undeclared);
       await assertRefused(s, await applySaved(s), since, /the saved plan would create prod\/CloudPlayer\/zz, which no manifest declares/);
 
+      // -f takes every argument after it: a plan named there is caught, not read as a manifest.
+      await writeFile(planPathOf(s), text);
+      const misplaced = await runCli(['apply', '-f', s.dir, planPathOf(s), '--state', s.stateLocation], { env: s.env });
+      assertExit(misplaced, 1, 'apply -f <manifests> <plan>');
+      assert.match(misplaced.stderr, /plan\.agoractl is a saved plan, not a manifest: -f takes every argument after it\. Name the plan first/);
+
       await writeFile(planPathOf(s), text.slice(0, Math.floor(text.length / 2)));
       await assertRefused(s, await applySaved(s), since, /the plan file .* is not a valid plan: it is not complete JSON .*; it may be truncated/);
       await assertPlayers(s, []);
