@@ -7,7 +7,7 @@ import { writeFileAtomic } from '../state/atomic-write.ts';
 import { StateError } from '../state/errors.ts';
 import { checkedResourceCopy } from '../state/resource-check.ts';
 import { isSecretLikeName } from '../state/secrets.ts';
-import type { ResourceState } from '../state/types.ts';
+import { resourceKey, type ResourceState } from '../state/types.ts';
 import { ACTION_TYPES, type ActionType, type FieldChange, type PlannedAction } from '../resources/kind.ts';
 import type { Plan, PlanBasis, UnmanagedResource } from './plan.ts';
 
@@ -145,11 +145,16 @@ function readPlan(at: Reader, plan: Record<string, unknown>): SavedPlan {
 
 function readAction(at: Reader, value: unknown, where: string): PlannedAction {
   const a = at.record(value, where);
+  const project = at.segment(a.project, `${where}.project`);
+  const kind = at.segment(a.kind, `${where}.kind`);
+  const name = at.string(a.name, `${where}.name`);
+  const key = resourceKey(project, kind, name);
+  if (at.string(a.key, `${where}.key`) !== key) throw at.invalid(`${where}.key`, 'is not "<project>/<kind>/<name>" of the action');
   const action: PlannedAction = {
-    key: at.string(a.key, `${where}.key`),
-    project: at.segment(a.project, `${where}.project`),
-    kind: at.segment(a.kind, `${where}.kind`),
-    name: at.string(a.name, `${where}.name`),
+    key,
+    project,
+    kind,
+    name,
     type: at.oneOf(a.type, ACTION_TYPES, `${where}.type`),
     reason: at.string(a.reason, `${where}.reason`),
     changes: at.array(a.changes, `${where}.changes`).map((item, i) => readChange(at, item, `${where}.changes[${i}]`)),
@@ -157,7 +162,6 @@ function readAction(at: Reader, value: unknown, where: string): PlannedAction {
     quotaDelta: at.integer(a.quotaDelta, `${where}.quotaDelta`),
   };
   at.record(action.detail, `${where}.detail`);
-  if (action.key !== `${action.project}/${action.kind}/${action.name}`) throw at.invalid(`${where}.key`, 'is not "<project>/<kind>/<name>" of the action');
   if (a.blocked !== undefined) {
     if (typeof a.blocked !== 'boolean') throw at.invalid(`${where}.blocked`, 'is not a boolean');
     action.blocked = a.blocked;
