@@ -33,6 +33,23 @@ export interface Plan {
   unmanaged: UnmanagedResource[];
   errors: PlanError[];
   summary: Record<ActionType, number>;
+  /**
+   * Free quota by project, then kind, as observed: how many resources apply may add before
+   * deletes free more (creates wait for those). A kind without a quota, or with no limit: null.
+   */
+  quotaFree: Record<string, Record<string, number | null>>;
+  /** When the observations this plan rests on began, in milliseconds since the epoch. */
+  observedAt: number;
+  /** What the plan was made from, when the caller said: a saved plan is refused once any of it moved. */
+  basis?: PlanBasis;
+}
+
+/** The manifests and the state a plan was made from (Terraform's prior state lineage and serial). */
+export interface PlanBasis {
+  /** manifestDigest() of the loaded manifests. */
+  manifestDigest: string;
+  stateLineage: string;
+  stateSerial: number;
 }
 
 export interface PlanInput {
@@ -54,6 +71,8 @@ export interface PlanInput {
   massDeleteShare?: number;
   /** `agoractl destroy`: see DestroyOptions. */
   destroy?: DestroyOptions;
+  /** Recorded in the plan as it is given. */
+  basis?: PlanBasis;
 }
 
 /**
@@ -133,7 +152,26 @@ export function buildPlan(input: PlanInput): Plan {
     unmanaged: sortUnmanaged(unmanaged),
     errors: [...errors, ...quotaErrors(input, modules, actions), ...massDeleteErrors(input, removals)],
     summary: summarise(actions),
+    quotaFree: quotaFree(input, input.modules),
+    observedAt: input.now,
+    ...(input.basis ? { basis: { ...input.basis } } : {}),
   };
+}
+
+function quotaFree(input: PlanInput, modules: readonly KindModule[]): Plan['quotaFree'] {
+  // Without a prototype, so that a project named __proto__ is a member like any other.
+  const free: Plan['quotaFree'] = Object.create(null) as Plan['quotaFree'];
+  for (const [project, quotas] of input.quotas) {
+    const byKind = Object.create(null) as Record<string, number | null>;
+    for (const module of modules) {
+      if (!module.quota) continue;
+      const quota = quotas[module.quota];
+      const used = input.observed.get(project)?.get(module.kind)?.quotaUsed ?? 0;
+      byKind[module.kind] = quota === null || quota === undefined ? null : Math.max(0, quota - used);
+    }
+    free[project] = byKind;
+  }
+  return free;
 }
 
 /** By identity key; each key is built once, not once per comparison. */
