@@ -9,13 +9,23 @@ import { renderApplyMarkdown } from '../engine/render-markdown.ts';
 import { assumeDeadHolderWindows, ManifestErrors, openSession, planningOptions, processIo, reportManifestErrors, sessionOptions, type Io, type PlanningCommandOptions } from './session.ts';
 import { progressReporter } from './progress.ts';
 import { describeFailure } from './failure.ts';
-import { lockTimeoutOption, manifestErrorFormat, outputOption, PLAN_OUTPUTS } from './options.ts';
+import { lockTimeoutOption, manifestErrorFormat, maxPlanAgeOption, outputOption, PLAN_OUTPUTS } from './options.ts';
 import { unmatchedTargetsError } from './targets.ts';
 
-export interface ApplyCommandOptions extends PlanningCommandOptions {
+import type { PassToApply } from '../engine/reconcile.ts';
+import { describeRefusal, maxPlanAgeMs, readSavedPlan, savedPlanPass } from './saved-plan.ts';
+import { PlanFileError } from '../engine/plan-file.ts';
+
+export interface ApplyCommandOptions extends Omit<PlanningCommandOptions, 'file'> {
+  /** The manifests; with a saved plan, those the plan names unless given. */
+  file?: string[];
   autoApprove?: boolean;
   /** Seconds. */
   lockTimeout?: number;
+  /** A plan saved by `plan --out`: applied exactly, without planning again. */
+  planFile?: string;
+  /** Seconds: an older saved plan is refused. */
+  maxPlanAge?: number;
 }
 
 /** What sets a command on apply's path apart (destroy's): what it plans, and its words. */
@@ -27,26 +37,33 @@ export interface ChangeCommand {
 }
 
 export function register(program: Command): void {
-  planningOptions(sessionOptions(program.command('apply').description('make Agora match the manifests')))
-    .addOption(outputOption(PLAN_OUTPUTS, 'text, json for machines, or markdown for a pull-request comment (json and markdown need --auto-approve)', 'text'))
+  planningOptions(sessionOptions(program.command('apply').description('make Agora match the manifests, or carry out a plan saved by plan --out'), { fileOptional: true }))
+    .argument('[plan-file]', 'a plan saved by `plan --out`: applied exactly as saved, without a prompt, or refused if it is stale')
+    .addOption(outputOption(PLAN_OUTPUTS, 'text, json for machines, or markdown for a pull-request comment (json and markdown need --auto-approve, or a saved plan)', 'text'))
     .option('--auto-approve', 'do not ask for confirmation (pipelines)')
     .addOption(lockTimeoutOption())
-    .action(async (options: ApplyCommandOptions) => {
-      process.exitCode = await runApply(options, processIo);
+    .addOption(maxPlanAgeOption())
+    .action(async (planFile: string | undefined, options: ApplyCommandOptions) => {
+      process.exitCode = await runApply({ ...options, planFile }, processIo);
     });
 }
 
 export async function runApply(options: ApplyCommandOptions, io: Io, signal?: AbortSignal, command: ChangeCommand = applyCommand(options)): Promise<number> {
   const title = command.name === 'apply' ? 'Apply' : 'Destroy';
+  const read = await readSavedPlan(options, io);
+  if (typeof read === 'number') return read;
+  const saved = read.saved;
   // JSON or Markdown output leaves no room for a question and its answer, and a pipeline that
-  // asked for either must say it approves (Terraform's -json needs -auto-approve too).
-  if (options.output !== 'text' && !options.autoApprove) {
+  // asked for either must say it approves (Terraform's -json needs -auto-approve too). A saved
+  // plan asks nothing.
+  if (options.output !== 'text' && !options.autoApprove && !saved) {
     io.err(`Error: ${command.name} -o ${options.output} needs --auto-approve: it cannot ask for confirmation.`);
     return 1;
   }
+  const file = options.file && options.file.length > 0 ? options.file : (saved?.manifests ?? []);
   let session;
   try {
-    session = await openSession(options, io);
+    session = await openSession({ ...options, file }, io);
   } catch (err) {
     if (err instanceof ManifestErrors) return reportManifestErrors(err, io, manifestErrorFormat(options.output));
     io.err(describeFailure(err));
@@ -70,14 +87,24 @@ export async function runApply(options: ApplyCommandOptions, io: Io, signal?: Ab
       assumeDeadHolderWindows(session.scope.projects, session.scope.clock.now());
     }
     const snapshot = await session.store.load();
-    const noTarget = unmatchedTargetsError(options.target, session.scope.desired.map((d) => d.key), Object.keys(snapshot.resources));
-    if (noTarget) {
-      io.err(noTarget);
-      return 1;
-    }
-    const pass = await planPass(session.scope, Object.values(snapshot.resources), command.plan);
     const json = options.output === 'json';
     const markdown = options.output === 'markdown';
+    let pass: PassToApply;
+    if (saved) {
+      const checked = savedPlanPass(saved, session, snapshot, maxPlanAgeMs(options));
+      if (checked instanceof PlanFileError) {
+        io.err(describeRefusal(checked));
+        return 1;
+      }
+      pass = checked;
+    } else {
+      const noTarget = unmatchedTargetsError(options.target, session.scope.desired.map((d) => d.key), Object.keys(snapshot.resources));
+      if (noTarget) {
+        io.err(noTarget);
+        return 1;
+      }
+      pass = await planPass(session.scope, Object.values(snapshot.resources), command.plan);
+    }
     if (options.output === 'text') io.out(renderPlan(pass.plan));
     if (pass.plan.errors.length > 0) {
       if (json) io.out(JSON.stringify({ plan: pass.plan, applied: false }, null, 2));
@@ -91,7 +118,7 @@ export async function runApply(options: ApplyCommandOptions, io: Io, signal?: Ab
       if (markdown) io.out(renderApplyMarkdown(pass.plan, { done: [], failed: [], skipped: [], durationMs: 0 }));
       return 0;
     }
-    if (!options.autoApprove && !(await confirm(io, command))) {
+    if (!saved && !options.autoApprove && !(await confirm(io, command))) {
       io.err(`${title} cancelled.`);
       return 1;
     }

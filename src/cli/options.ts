@@ -128,6 +128,15 @@ export function lockTimeoutOption(description = 'wait this long for another appl
   return new Option('--lock-timeout <seconds>', description).argParser(secondsParser({ max: DAY_SECONDS })).default(0);
 }
 
+/** Agora's world moves (players end, recordings exit): a saved plan is trusted for minutes, not hours. */
+export const DEFAULT_MAX_PLAN_AGE_SECONDS = 300;
+
+export function maxPlanAgeOption(): Option {
+  return new Option('--max-plan-age <seconds>', 'refuse a saved plan made longer ago than this')
+    .argParser(secondsParser({ min: 1, max: DAY_SECONDS }))
+    .default(DEFAULT_MAX_PLAN_AGE_SECONDS);
+}
+
 /** Folders `{ file: PATH }` secrets may be in besides the manifest folders (README "Running plan on pull requests"). */
 export function allowSecretDirOption(): Option {
   return new Option('--allow-secret-dir <dir...>', 'a folder { file: PATH } secrets may be in besides the manifest folders (repeatable; also AGORACTL_SECRET_DIRS)');

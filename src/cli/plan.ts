@@ -7,15 +7,19 @@ import { ManifestErrors, openSession, planningOptions, processIo, reportManifest
 import { describeFailure } from './failure.ts';
 import { manifestErrorFormat, outputOption, PLAN_OUTPUTS } from './options.ts';
 import { unmatchedTargetsError } from './targets.ts';
+import { savePlan } from './saved-plan.ts';
 
 export interface PlanCommandOptions extends PlanningCommandOptions {
   detailedExitcode?: boolean;
+  /** Saves the plan here for `apply <file>`. */
+  out?: string;
 }
 
 export function register(program: Command): void {
   planningOptions(sessionOptions(program.command('plan').description('show what apply would change, and why')))
     .addOption(outputOption(PLAN_OUTPUTS, 'text, json for machines, or markdown for a pull-request comment', 'text'))
     .option('--detailed-exitcode', 'exit 0 when there are no changes, 2 when there are, 1 on error')
+    .option('--out <file>', 'also save the plan to this file (no secrets in it): `agoractl apply <file>` carries out exactly that plan')
     .action(async (options: PlanCommandOptions) => {
       process.exitCode = await runPlan(options, processIo);
     });
@@ -37,9 +41,14 @@ export async function runPlan(options: PlanCommandOptions, io: Io): Promise<numb
       io.err(noTarget);
       return 1;
     }
-    const pass = await planPass(session.scope, Object.values(snapshot.resources), { targets: options.target, allowMassDelete: options.allowMassDelete });
+    const basis = { manifestDigest: session.manifestDigest, stateLineage: snapshot.lineage, stateSerial: snapshot.serial };
+    const pass = await planPass(session.scope, Object.values(snapshot.resources), { targets: options.target, allowMassDelete: options.allowMassDelete, basis });
     const { output } = options;
     io.out(output === 'json' ? JSON.stringify(pass.plan, null, 2) : output === 'markdown' ? renderPlanMarkdown(pass.plan) : renderPlan(pass.plan));
+    if (options.out !== undefined) {
+      const notice = await savePlan(options.out, options.file, pass);
+      (output === 'text' ? io.out : io.err)(notice);
+    }
     // A conflict is never carried out: until someone resolves it, apply cannot converge.
     if (pass.plan.errors.length > 0 || pass.plan.actions.some((a) => a.blocked)) return 1;
     if (options.detailedExitcode) return pass.plan.actions.length > 0 ? 2 : 0;

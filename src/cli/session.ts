@@ -5,6 +5,7 @@ import type { Command } from 'commander';
 import { loadManifests, resolveSecrets, formatErrors, type ManifestError, type ResolvedProjectDoc } from '../manifest/index.ts';
 import { sortErrors } from '../manifest/errors.ts';
 import { checkManifestEndpoints } from '../manifest/endpoints.ts';
+import { manifestDigest } from '../manifest/digest.ts';
 import { allowedSecretFolders, manifestRoots } from '../manifest/secret-files.ts';
 import { createAgoraClient, type ApiCallRecord } from '../agora/client.ts';
 import { endpointsFromEnv } from '../agora/domains.ts';
@@ -55,6 +56,8 @@ export interface Session {
   scope: ReconcileScope;
   store: StateStore;
   statePath: string;
+  /** manifestDigest() of the manifests this session loaded. */
+  manifestDigest: string;
   emulator?: EmulatorHandle;
   close(): Promise<void>;
 }
@@ -69,12 +72,14 @@ export async function allModules(options: { listLag?: number } = {}): Promise<re
 export interface SessionOptionWording {
   file?: string;
   logLevel?: { default: LogLevel; description?: string };
+  /** -f may be left out (apply of a saved plan reads the manifests the plan names); the command checks it then. */
+  fileOptional?: boolean;
 }
 
 /** Adds the options every command that talks to Agora takes. */
 export function sessionOptions(command: Command, wording: SessionOptionWording = {}): Command {
   return command
-    .addOption(fileOption(wording.file))
+    .addOption(wording.fileOptional ? fileOption(wording.file).makeOptionMandatory(false) : fileOption(wording.file))
     .addOption(stateOption())
     .addOption(emulatorOption())
     .addOption(logLevelOption(wording.logLevel?.default ?? 'warn', wording.logLevel?.description))
@@ -108,6 +113,8 @@ export interface LoadedDesired {
   desired: DesiredResource[];
   resolvedSpecs: Map<string, Record<string, unknown>>;
   projects: ResolvedProjectDoc[];
+  /** manifestDigest() of the documents: what a saved plan records of the manifests. */
+  manifestDigest: string;
 }
 
 /**
@@ -133,7 +140,7 @@ export async function loadDesired(files: string[], env: Record<string, string | 
     source: doc.source,
   }));
   const resolvedSpecs = new Map(secrets.resolved.resources.map((doc) => [doc.key, doc.spec as unknown as Record<string, unknown>]));
-  return { desired, resolvedSpecs, projects: secrets.resolved.projects };
+  return { desired, resolvedSpecs, projects: secrets.resolved.projects, manifestDigest: manifestDigest(loaded.desired) };
 }
 
 export interface RuntimeOptions {
@@ -277,6 +284,7 @@ export async function openSession(options: SessionOptions, io: Io, clock: Clock 
     scope: { modules: await allModules(options), desired: loaded.desired, resolvedSpecs: loaded.resolvedSpecs, projects, clock, logger },
     store,
     statePath,
+    manifestDigest: loaded.manifestDigest,
     emulator,
     async close() {
       await recent.stop();

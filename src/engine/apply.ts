@@ -34,8 +34,6 @@ export interface ApplyOptions {
   modules: readonly KindModule[];
   /** Execution context by project. */
   contexts: ReadonlyMap<string, ProjectContext>;
-  /** Free quota by `project/kind` when the plan was made; absent or null: unlimited. */
-  quotaFree: ReadonlyMap<string, number | null>;
   clock: Clock;
   onEvent?: (event: ApplyEvent) => void;
   /** When aborted, actions not yet started are skipped; started ones finish. */
@@ -50,7 +48,7 @@ export async function applyPlan(options: ApplyOptions): Promise<ApplyResult> {
     const id = `${action.project}/${action.kind}`;
     let g = gates.get(id);
     if (!g) {
-      g = new QuotaGate(options.quotaFree.get(id) ?? null);
+      g = new QuotaGate(options.plan.quotaFree[action.project]?.[action.kind] ?? null);
       gates.set(id, g);
     }
     return g;

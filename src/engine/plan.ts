@@ -35,6 +35,23 @@ export interface Plan {
   unmanaged: UnmanagedResource[];
   errors: PlanError[];
   summary: Record<ActionType, number>;
+  /**
+   * Free quota by project, then kind, as observed: how many resources apply may add before
+   * deletes free more (creates wait for those). A kind without a quota, or with no limit: null.
+   */
+  quotaFree: Record<string, Record<string, number | null>>;
+  /** When the observations this plan rests on began, in milliseconds since the epoch. */
+  observedAt: number;
+  /** What the plan was made from, when the caller said: a saved plan is refused once any of it moved. */
+  basis?: PlanBasis;
+}
+
+/** The manifests and the state a plan was made from (Terraform's prior state lineage and serial). */
+export interface PlanBasis {
+  /** manifestDigest() of the loaded manifests. */
+  manifestDigest: string;
+  stateLineage: string;
+  stateSerial: number;
 }
 
 export interface PlanInput {
@@ -56,6 +73,8 @@ export interface PlanInput {
   massDeleteShare?: number;
   /** `agoractl destroy`: see DestroyOptions. */
   destroy?: DestroyOptions;
+  /** Recorded in the plan as it is given. */
+  basis?: PlanBasis;
 }
 
 /**
@@ -135,6 +154,9 @@ export function buildPlan(input: PlanInput): Plan {
     unmanaged: sortUnmanaged(unmanaged),
     errors: [...errors, ...quotaErrors(input, modules, actions), ...massDeleteErrors(input, removals)],
     summary: summarise(actions),
+    quotaFree: quotaFree(input, input.modules),
+    observedAt: input.now,
+    ...(input.basis ? { basis: { ...input.basis } } : {}),
   };
 }
 
@@ -146,6 +168,23 @@ function diffOf(module: KindModule, input: Omit<DiffInput, 'state'>, record: Res
   const state = decodedState(module, record);
   if (state) return module.diff({ ...input, state });
   return [plannedAction(input, module.kind, 'conflict', UNREADABLE_STATE_REASON, {}, { blocked: true })];
+}
+
+function quotaFree(input: PlanInput, modules: readonly KindModule[]): Plan['quotaFree'] {
+  // Without a prototype, so that a project named __proto__ is a member like any other.
+  const free: Plan['quotaFree'] = Object.create(null) as Plan['quotaFree'];
+  for (const [project, quotas] of input.quotas) {
+    const byKind = Object.create(null) as Record<string, number | null>;
+    for (const module of modules) {
+      const key = module.manifest.quota?.key;
+      if (!key) continue;
+      const quota = quotas[key];
+      const used = input.observed.get(project)?.get(module.kind)?.quotaUsed ?? 0;
+      byKind[module.kind] = quota === null || quota === undefined ? null : Math.max(0, quota - used);
+    }
+    free[project] = byKind;
+  }
+  return free;
 }
 
 /** By identity key; each key is built once, not once per comparison. */
@@ -231,7 +270,7 @@ function quotaErrors(input: PlanInput, modules: Map<string, KindModule>, actions
     else delta.set(id, { project: a.project, kind: a.kind, change: a.quotaDelta });
   }
   for (const { project, kind, change } of delta.values()) {
-    const quotaKey = modules.get(kind)?.quota;
+    const quotaKey = modules.get(kind)?.manifest.quota?.key;
     if (!quotaKey || change <= 0) continue;
     const quota = input.quotas.get(project)?.[quotaKey];
     if (quota === null || quota === undefined) continue;

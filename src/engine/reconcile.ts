@@ -10,7 +10,7 @@ import type { ResourceState } from '../state/types.ts';
 import { targetScope } from '../state/resource-key.ts';
 import type { DesiredResource, KindModule, KindObservation, ProjectSecrets } from '../resources/kind.ts';
 import { decodedState, type ProjectContext, type StateWriter } from './execute.ts';
-import { buildPlan, PLAN_ERROR, type DestroyOptions, type Plan } from './plan.ts';
+import { buildPlan, PLAN_ERROR, type DestroyOptions, type Plan, type PlanBasis } from './plan.ts';
 import { applyPlan, type ApplyEvent, type ApplyResult } from './apply.ts';
 
 export interface ProjectRuntime {
@@ -34,6 +34,8 @@ export interface PlanOptions {
   targets?: readonly string[];
   allowMassDelete?: boolean;
   destroy?: DestroyOptions;
+  /** What the plan records it was made from (a saved plan: plan --out). */
+  basis?: PlanBasis;
 }
 
 export interface PlannedPass {
@@ -98,6 +100,7 @@ export async function planPass(scope: ReconcileScope, stored: readonly ResourceS
     targets: options.targets,
     allowMassDelete: options.allowMassDelete,
     destroy: options.destroy,
+    basis: options.basis,
   });
   for (const project of new Set(state.map((s) => s.project))) {
     if (!scope.projects.has(project)) {
@@ -116,7 +119,10 @@ export interface ApplyPassOptions {
   signal?: AbortSignal;
 }
 
-export async function applyPass(scope: ReconcileScope, store: StateStore, pass: PlannedPass, options: ApplyPassOptions = {}): Promise<ApplyResult> {
+/** What applying needs of a pass: the plan, and the state it was made from (a saved plan carries both). */
+export type PassToApply = Pick<PlannedPass, 'plan' | 'state' | 'refreshed'>;
+
+export async function applyPass(scope: ReconcileScope, store: StateStore, pass: PassToApply, options: ApplyPassOptions = {}): Promise<ApplyResult> {
   // Queued, not awaited: the actions' write-ahead intents, queued after them in the same tick,
   // share their write. A failed write fails those intents (and their actions) too.
   const refreshing = Promise.all(pass.refreshed.map((s) => store.put(s)));
@@ -144,17 +150,8 @@ export async function applyPass(scope: ReconcileScope, store: StateStore, pass: 
       signal: options.signal,
     });
   }
-  const quotaFree = new Map<string, number | null>();
-  for (const module of scope.modules) {
-    if (!module.quota) continue;
-    for (const project of scope.projects.values()) {
-      const quota = project.limits[module.quota];
-      const used = pass.observed.get(project.name)?.get(module.kind)?.quotaUsed ?? 0;
-      quotaFree.set(`${project.name}/${module.kind}`, quota === null ? null : Math.max(0, quota - used));
-    }
-  }
   refreshing.catch(() => undefined); // awaited once the actions have finished
-  const result = await applyPlan({ plan: pass.plan, modules: scope.modules, contexts, quotaFree, clock: scope.clock, onEvent: options.onEvent, signal: options.signal });
+  const result = await applyPlan({ plan: pass.plan, modules: scope.modules, contexts, clock: scope.clock, onEvent: options.onEvent, signal: options.signal });
   await refreshing;
   return result;
 }

@@ -375,5 +375,5 @@ export class Reconciler {
 }
 
 function emptyPlan(): Plan {
-  return { formatVersion: 1, actions: [], unmanaged: [], errors: [], summary: { create: 0, update: 0, replace: 0, delete: 0, adopt: 0, forget: 0, conflict: 0 } };
+  return { formatVersion: 1, actions: [], unmanaged: [], errors: [], summary: { create: 0, update: 0, replace: 0, delete: 0, adopt: 0, forget: 0, conflict: 0 }, quotaFree: {}, observedAt: 0 };
 }

@@ -4,7 +4,7 @@
 // notification routing, state data version); the engine, the manifest loader and the daemon
 // never name a kind. Adding a kind means adding one module that implements this and
 // registering it (registry.ts).
-import type { QuotaKey, Limits } from '../agora/limits.ts';
+import type { Limits } from '../agora/limits.ts';
 import type { AgoraClient } from '../agora/client.ts';
 import type { SendHooks } from '../agora/call.ts';
 import type { Clock } from '../clock.ts';
@@ -168,7 +168,6 @@ export interface KindModule<Spec extends object = object, Data extends KindData 
   readonly kind: string;
   /** Schema validator, agoractl's own defaults, quota and cross-document checks (the manifest loader reads them). */
   readonly manifest: KindManifestRules;
-  readonly quota?: QuotaKey;
   /** The version of the data this module writes to state; records of older versions go through decode. */
   readonly dataVersion: number;
   /**

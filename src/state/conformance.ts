@@ -42,13 +42,15 @@ export function describeStateStoreConformance(name: string, makeStore: () => Pro
   }
 
   void describe(`state store conformance: ${name}`, () => {
-    void test('a new store is empty, at format version 1', async () => {
+    void test('a new store is empty, at format version 1 and serial 0', async () => {
       await withFixture(async (store) => {
         const snapshot = await store.load();
         assert.equal(snapshot.version, 1);
         assert.deepEqual(snapshot.resources, {});
         assert.equal(typeof snapshot.lineage, 'string');
         assert.notEqual(snapshot.lineage, '');
+        // Saved plans take serial 0 for a state nobody has written yet (plan-file-checks.ts).
+        assert.equal(snapshot.serial, 0);
       });
     });
 
@@ -135,6 +137,39 @@ export function describeStateStoreConformance(name: string, makeStore: () => Pro
         }
         await store.close();
         assert.equal((await (await reopen()).load()).serial, serials.at(-1));
+      });
+    });
+
+    void test('keeps its lineage across writes, each write raising the serial by one', async () => {
+      await withFixture(async (store, reopen) => {
+        const first = await store.load();
+        const heads = [first];
+        await store.put(sampleResource('a'));
+        heads.push(await store.load());
+        await store.put(sampleResource('a', { externalId: 'changed' }));
+        heads.push(await store.load());
+        await store.remove(resourceKey('prod', 'CloudPlayer', 'a'));
+        heads.push(await store.load());
+        assert.deepEqual(
+          heads.map((head) => [head.lineage, head.serial]),
+          [0, 1, 2, 3].map((step) => [first.lineage, first.serial + step]),
+        );
+        await store.close();
+        const reopened = await (await reopen()).load();
+        assert.deepEqual([reopened.lineage, reopened.serial], [first.lineage, first.serial + 3]);
+      });
+    });
+
+    void test('another store over the same state sees each write as the next serial of the same lineage', async () => {
+      await withFixture(async (store, reopen) => {
+        await store.put(sampleResource('a'));
+        const mine = await store.load();
+        const other = await reopen();
+        const seen = await other.load();
+        assert.deepEqual([seen.lineage, seen.serial], [mine.lineage, mine.serial]);
+        await store.put(sampleResource('b'));
+        const after = await other.load();
+        assert.deepEqual([after.lineage, after.serial], [mine.lineage, mine.serial + 1], 'a saved plan made before this write sees it as a change');
       });
     });
 

@@ -12,8 +12,10 @@ import { resourceKey } from '../../src/state/resource-key.ts';
 function action(type: PlannedAction['type'], name: string, quotaDelta: number, extra: Partial<PlannedAction> = {}): PlannedAction {
   return { key: resourceKey('prod', 'Thing', name), project: 'prod', kind: 'Thing', name, type, reason: 'test', changes: [], detail: {}, quotaDelta, ...extra };
 }
-function planOf(actions: PlannedAction[]): Plan {
-  return { formatVersion: 1, actions, unmanaged: [], errors: [], summary: { create: 0, update: 0, replace: 0, delete: 0, adopt: 0, forget: 0, conflict: 0 } };
+/** A plan of `actions`; `free`: the Thing quota free in project prod when it was made (absent: unlimited). */
+function planOf(actions: PlannedAction[], free?: number): Plan {
+  const quotaFree: Plan['quotaFree'] = free === undefined ? {} : { prod: { Thing: free } };
+  return { formatVersion: 1, actions, unmanaged: [], errors: [], summary: { create: 0, update: 0, replace: 0, delete: 0, adopt: 0, forget: 0, conflict: 0 }, quotaFree, observedAt: 0 };
 }
 
 /**
@@ -26,8 +28,7 @@ function thingService(quota: number, failing = new Set<string>()) {
   let peak = live.size;
   const module: KindModule = {
     kind: 'Thing',
-    quota: 'playersPerProject',
-    manifest: { validate: () => true },
+    manifest: { validate: () => true, quota: { key: 'playersPerProject', noun: 'things' } },
     dataVersion: 1,
     decode: (data) => data,
     observe: () => Promise.resolve({ resources: new Map(), calls: 0 }),
@@ -65,8 +66,8 @@ const ctx = projectContext();
 describe('apply', () => {
   test('creates wait for deletes to free quota, so a full project converges without exceeding it', async () => {
     const svc = thingService(2);
-    const plan = planOf([action('delete', 'old1', -1), action('delete', 'old2', -1), action('create', 'new1', 1), action('create', 'new2', 1)]);
-    const result = await applyPlan({ plan, modules: [svc.module], contexts: new Map([['prod', ctx]]), quotaFree: new Map([['prod/Thing', 0]]), clock: systemClock });
+    const plan = planOf([action('delete', 'old1', -1), action('delete', 'old2', -1), action('create', 'new1', 1), action('create', 'new2', 1)], 0);
+    const result = await applyPlan({ plan, modules: [svc.module], contexts: new Map([['prod', ctx]]), clock: systemClock });
     assert.deepEqual(result.failed, []);
     assert.deepEqual([...svc.live].sort(), ['new1', 'new2']);
     assert.equal(svc.peak(), 2);
@@ -74,13 +75,15 @@ describe('apply', () => {
 
   test('with room in the quota, creates start before the plan’s other actions: they are the scarcest calls', async () => {
     const started: string[] = [];
-    const module: KindModule = { ...thingService(10).module, execute: (a) => {
-      started.push(a.name);
-      return Promise.resolve({ type: 'recorded', data: {} });
-    },
-  };
-    const plan = planOf([action('delete', 'gone', -1), action('update', 'changed', 0), action('create', 'new1', 1), action('create', 'new2', 1)]);
-    const result = await applyPlan({ plan, modules: [module], contexts: new Map([['prod', ctx]]), quotaFree: new Map([['prod/Thing', 10]]), clock: systemClock });
+    const module: KindModule = {
+      ...thingService(10).module,
+      execute: (a) => {
+        started.push(a.name);
+        return Promise.resolve({ type: 'recorded', data: {} });
+      },
+    };
+    const plan = planOf([action('delete', 'gone', -1), action('update', 'changed', 0), action('create', 'new1', 1), action('create', 'new2', 1)], 10);
+    const result = await applyPlan({ plan, modules: [module], contexts: new Map([['prod', ctx]]), clock: systemClock });
     assert.equal(result.done.length, 4);
     assert.deepEqual(started, ['new1', 'new2', 'gone', 'changed']);
   });
@@ -88,7 +91,7 @@ describe('apply', () => {
   test('one failed action is reported with its request id and the rest still run', async () => {
     const svc = thingService(10, new Set(['bad']));
     const plan = planOf([action('create', 'bad', 1), action('create', 'good', 1)]);
-    const result = await applyPlan({ plan, modules: [svc.module], contexts: new Map([['prod', ctx]]), quotaFree: new Map(), clock: systemClock });
+    const result = await applyPlan({ plan, modules: [svc.module], contexts: new Map([['prod', ctx]]), clock: systemClock });
     assert.deepEqual(result.done.map((a) => a.name), ['good']);
     assert.equal(result.failed[0]?.action.name, 'bad');
     assert.equal(result.failed[0]?.error.requestId, 'req-1');
@@ -98,7 +101,7 @@ describe('apply', () => {
   test('a conflict is never executed', async () => {
     const svc = thingService(10);
     const plan = planOf([action('conflict', 'taken', 0, { blocked: true, reason: 'exists with other fields' })]);
-    const result = await applyPlan({ plan, modules: [svc.module], contexts: new Map([['prod', ctx]]), quotaFree: new Map(), clock: systemClock });
+    const result = await applyPlan({ plan, modules: [svc.module], contexts: new Map([['prod', ctx]]), clock: systemClock });
     assert.deepEqual(result.skipped.map((s) => s.why), ['exists with other fields']);
     assert.equal(svc.foreign.has('taken'), true, 'the other owner still has it');
   });
@@ -107,7 +110,7 @@ describe('apply', () => {
     const svc = thingService(10);
     const controller = new AbortController();
     controller.abort();
-    const result = await applyPlan({ plan: planOf([action('create', 'n1', 1)]), modules: [svc.module], contexts: new Map([['prod', ctx]]), quotaFree: new Map([['prod/Thing', 5]]), clock: systemClock, signal: controller.signal });
+    const result = await applyPlan({ plan: planOf([action('create', 'n1', 1)], 5), modules: [svc.module], contexts: new Map([['prod', ctx]]), clock: systemClock, signal: controller.signal });
     assert.equal(result.skipped.length, 1);
     assert.equal(svc.live.has('n1'), false);
   });

@@ -49,6 +49,15 @@ function input(d: DesiredResource[], o: ObservedResource[], s: ResourceState[], 
 const names = (n: number, from = 0): string[] => Array.from({ length: n }, (_, i) => `p${from + i + 1}`);
 
 describe('plan', () => {
+  test('holds the free quota per project and kind, the observation time and the basis it is given: apply needs nothing beside it', () => {
+    const basis = { manifestDigest: `sha256:${'ab'.repeat(32)}`, stateLineage: 'lineage-1', stateSerial: 7 };
+    const plan = buildPlan(input([desiredPlayer('p1')], [listed('other1'), listed('other2')], [], { quotas: new Map([['prod', { playersPerProject: 5 }], ['staging', { playersPerProject: null }]]), basis }));
+    assert.deepEqual(JSON.parse(JSON.stringify(plan.quotaFree)), { prod: { CloudPlayer: 3 }, staging: { CloudPlayer: null } });
+    assert.equal(plan.observedAt, NOW);
+    assert.deepEqual(plan.basis, basis);
+    assert.equal(buildPlan(input([], [], [])).basis, undefined, 'no basis unless given');
+  });
+
   test('an applied project plans no changes and says so', () => {
     const all = names(3);
     const plan = buildPlan(input(all.map(desiredPlayer), all.map((n) => listed(n)), all.map(owned)));

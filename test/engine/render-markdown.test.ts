@@ -43,7 +43,7 @@ function action(type: ActionType, name: string, reason: string, changes: FieldCh
 
 function planOf(actions: PlannedAction[], errors: PlanError[] = [], unmanaged: UnmanagedResource[] = []): Plan {
   const summary = Object.fromEntries(ACTION_TYPES.map((t) => [t, actions.filter((a) => a.type === t).length])) as Record<ActionType, number>;
-  return { formatVersion: 1, actions, unmanaged, errors, summary };
+  return { formatVersion: 1, actions, unmanaged, errors, summary, quotaFree: {}, observedAt: 0 };
 }
 
 const CREATE = action('create', 'class32-101', 'in the manifests, not in Agora', [

@@ -69,6 +69,6 @@ void describe('CloudRecording manifest rules', () => {
 
   void test('recordings count against the App ID quota of cloud recordings', () => {
     assert.deepEqual(module.manifest.quota, { key: 'recordingsPerApp', noun: 'cloud recordings' });
-    assert.equal(module.quota, 'recordingsPerApp');
+    assert.equal(module.manifest.quota?.key, 'recordingsPerApp');
   });
 });

@@ -12,7 +12,6 @@ export function createCloudPlayerModule(options: { listLagMs?: number } = {}): K
   return {
     kind: KIND,
     manifest: cloudPlayerManifest.rules,
-    quota: 'playersPerProject',
     dataVersion: 1,
     decode: decodePlayer,
     observe: observePlayers,

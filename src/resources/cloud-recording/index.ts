@@ -15,7 +15,6 @@ export function createCloudRecordingModule(): KindModule<CloudRecordingSpec, Rec
   return {
     kind: KIND,
     manifest: cloudRecordingRules,
-    quota: 'recordingsPerApp',
     dataVersion: 1,
     decode: decodeRecording,
     observe: observeRecordings,
