@@ -18,6 +18,7 @@ import { systemClock, type Clock } from '../clock.ts';
 import type { DesiredResource, KindModule } from '../resources/kind.ts';
 import type { ProjectRuntime, ReconcileScope } from '../engine/reconcile.ts';
 import { builtInKinds, builtInManifestKinds } from '../resources/builtin.ts';
+import type { ManifestKinds } from '../manifest/kind-rules.ts';
 import { allowManifestEndpointsOption, allowMassDeleteOption, allowSecretDirOption, emulatorOption, fileOption, listLagOption, logLevelOption, stateOption, targetOption, type LogLevel, type PlanOutput } from './options.ts';
 
 /** What the operator trusts beyond the manifests (README "Running plan on pull requests"). */
@@ -121,8 +122,8 @@ export interface LoadedDesired {
  * Loads, validates, resolves secrets and checks where credentials would go; throws
  * ManifestErrors (before any network call). Every command that calls Agora comes through here.
  */
-export async function loadDesired(files: string[], env: Record<string, string | undefined>, trust: TrustOptions = {}): Promise<LoadedDesired> {
-  const loaded = await loadManifests(files, builtInManifestKinds());
+export async function loadDesired(files: string[], env: Record<string, string | undefined>, trust: TrustOptions = {}, kinds: ManifestKinds = builtInManifestKinds()): Promise<LoadedDesired> {
+  const loaded = await loadManifests(files, kinds);
   if (loaded.errors.length > 0) throw new ManifestErrors(loaded.errors);
   const [roots, allowed] = await Promise.all([manifestRoots(files), allowedSecretFolders(trust.allowSecretDir ?? [], env)]);
   const secrets = await resolveSecrets(loaded.desired, env, { manifestRoots: roots, allowedFolders: allowed });

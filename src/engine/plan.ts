@@ -60,7 +60,7 @@ export interface PlanInput {
   /** Observations by project, then kind. */
   observed: ReadonlyMap<string, ReadonlyMap<string, KindObservation>>;
   state: readonly ResourceState[];
-  /** Resolved quotas by project. */
+  /** Resolved quotas by project: the projects the manifests declare. State of any other is refused. */
   quotas: ReadonlyMap<string, Partial<Record<QuotaKey, number | null>>>;
   now: number;
   /**
@@ -152,12 +152,23 @@ export function buildPlan(input: PlanInput): Plan {
     formatVersion: 1,
     actions,
     unmanaged: sortUnmanaged(unmanaged),
-    errors: [...errors, ...quotaErrors(input, modules, actions), ...massDeleteErrors(input, removals)],
+    errors: [...errors, ...orphanProjectErrors(input), ...quotaErrors(input, modules, actions), ...massDeleteErrors(input, removals)],
     summary: summarise(actions),
     quotaFree: quotaFree(input, input.modules),
     observedAt: input.now,
     ...(input.basis ? { basis: { ...input.basis } } : {}),
   };
+}
+
+/** State of projects no manifest declares: agoractl cannot reach them, so it neither plans nor forgets them. */
+function orphanProjectErrors(input: PlanInput): PlanError[] {
+  const orphans = new Set<string>();
+  for (const s of input.state) if (!input.quotas.has(s.project)) orphans.add(s.project);
+  return [...orphans].map((project) => ({
+    code: PLAN_ERROR.orphanProject,
+    project,
+    message: `state holds resources of project ${project}, which no manifest declares; restore its Project document to manage or delete them (or 'agoractl state forget')`,
+  }));
 }
 
 export const UNREADABLE_STATE_REASON = 'its state record was written in a layout this version of agoractl cannot read; upgrade agoractl, or forget it (agoractl state forget) and adopt it again';
@@ -243,6 +254,7 @@ function groupIdentities(desired: readonly DesiredResource[], input: PlanInput):
   }
   for (let i = 0; i < input.state.length; i++) {
     const s = input.state[i] as ResourceState;
+    if (!input.quotas.has(s.project)) continue; // an orphan project's record: refused, never planned
     if (last?.project !== s.project || last.kind !== s.kind) last = group(s.project, s.kind);
     const known = last.identities.get(s.name);
     if (known) known.state = s;

@@ -94,7 +94,7 @@ export async function planPass(scope: ReconcileScope, stored: readonly ResourceS
     modules: scope.modules,
     desired: scope.desired,
     observed,
-    state: state.filter((s) => scope.projects.has(s.project)),
+    state,
     quotas,
     now,
     targets: options.targets,
@@ -102,15 +102,6 @@ export async function planPass(scope: ReconcileScope, stored: readonly ResourceS
     destroy: options.destroy,
     basis: options.basis,
   });
-  for (const project of new Set(state.map((s) => s.project))) {
-    if (!scope.projects.has(project)) {
-      plan.errors.push({
-        code: PLAN_ERROR.orphanProject,
-        project,
-        message: `state holds resources of project ${project}, which no manifest declares; restore its Project document to manage or delete them (or 'agoractl state forget')`,
-      });
-    }
-  }
   return { plan, observed, state, refreshed, calls };
 }
 
