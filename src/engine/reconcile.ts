@@ -10,7 +10,7 @@ import type { ResourceState } from '../state/types.ts';
 import { targetScope } from '../state/resource-key.ts';
 import type { DesiredResource, KindModule, KindObservation, ProjectSecrets } from '../resources/kind.ts';
 import { decodedState, type ProjectContext, type StateWriter } from './execute.ts';
-import { buildPlan, PLAN_ERROR, type DestroyOptions, type Plan, type PlanBasis } from './plan.ts';
+import { buildPlan, type DestroyOptions, type Plan, type PlanBasis } from './plan.ts';
 import { applyPlan, type ApplyEvent, type ApplyResult } from './apply.ts';
 
 export interface ProjectRuntime {
