@@ -7,14 +7,14 @@
 //
 //   npx tsx bench/fls-callback.ts      (or through bench/run.ts: runFlsCallbackBench())
 import { pathToFileURL } from 'node:url';
-import { answerFlsCallback, FLS_CALLBACK_LIMITS, MAX_GLOB_ROUTES_PER_REQUEST, type OriginSiteRoute } from '../src/daemon/fls-callback.ts';
+import { answerFlsCallback, FLS_CALLBACK_LIMITS, MAX_GLOB_ROUTES_PER_REQUEST, type FlsRoute } from '../src/daemon/fls-callback.ts';
 
 /** "Well under a millisecond per request, whatever the input." */
 export const FLS_CALLBACK_TARGET_MEDIAN_MS = 0.5;
 
 interface Scenario {
   name: string;
-  routes: OriginSiteRoute[];
+  routes: FlsRoute[];
   url: string;
   /** The status the handler must answer, so a fast wrong answer does not pass as a fast one. */
   status: number;
@@ -31,7 +31,7 @@ export interface FlsCallbackBenchResult {
   ratio: number;
 }
 
-const route = (stream: string, entryPoint = 'live'): OriginSiteRoute => ({
+const route = (stream: string, entryPoint = 'live'): FlsRoute => ({
   entryPoint,
   stream,
   url: `rtmp://origin.example.com/live/{stream}`,

@@ -15,21 +15,9 @@
 // routes comparing entry points, plus 32 × O(FLS_CALLBACK_LIMITS.streamName + 256) for the globs
 // (256 being the schema's longest route stream): tens of microseconds (bench/fls-callback.ts).
 import { compileGlob, type StreamGlob } from './stream-glob.ts';
+import type { FlsRoute } from '../resources/kind.ts';
 
-/** One route of an OriginSite (its entry point is the OriginSite's metadata.name). */
-export interface OriginSiteRoute {
-  /** The project (manifest name) whose OriginSite declares the route. */
-  project?: string;
-  entryPoint: string;
-  /** A stream name, or a glob in which `*` matches any run of characters (also none). */
-  stream: string;
-  /**
-   * The origin URL to pull from. `{stream}` and `{entry_point}` in it are replaced with the
-   * requested stream name and entry point, URL-encoded, so one glob route can serve many streams:
-   * `{ stream: "class*", url: "rtmp://origin.example.com/live/{stream}" }`.
-   */
-  url: string;
-}
+export type { FlsRoute };
 
 export interface FlsCallbackRequest {
   entryPoint: string;
@@ -46,7 +34,7 @@ export const MAX_GLOB_ROUTES_PER_REQUEST = 32;
 
 /** The route chosen for a request, and how many glob routes the bound left untried. */
 export interface RouteChoice {
-  route: OriginSiteRoute | undefined;
+  route: FlsRoute | undefined;
   ignoredGlobRoutes: number;
 }
 
@@ -54,8 +42,8 @@ export interface RouteChoice {
  * The route for a stream. Among the routes of the entry point (and of `project`, when given), an
  * exact stream name wins over any glob, and among globs the first declared wins.
  */
-export function chooseRoute(routes: readonly OriginSiteRoute[], request: FlsCallbackRequest, project?: string): RouteChoice {
-  let firstGlob: OriginSiteRoute | undefined;
+export function chooseRoute(routes: readonly FlsRoute[], request: FlsCallbackRequest, project?: string): RouteChoice {
+  let firstGlob: FlsRoute | undefined;
   let globsTried = 0;
   let ignoredGlobRoutes = 0;
   for (const route of routes) {
@@ -76,7 +64,7 @@ export function chooseRoute(routes: readonly OriginSiteRoute[], request: FlsCall
 
 /** The origin URL for a stream (see chooseRoute), or undefined when no route matches. */
 export function resolveOriginUrl(
-  routes: readonly OriginSiteRoute[],
+  routes: readonly FlsRoute[],
   request: FlsCallbackRequest,
   project?: string,
 ): string | undefined {
@@ -147,7 +135,7 @@ export type FlsCallbackAnswer =
   | { result: 'bad-request'; status: 400; body: { code: FlsCallbackRejection; message: string }; request?: undefined };
 
 /** Answers one callback request (its target, as sent) from the routes. */
-export function answerFlsCallback(requestUrl: string, routes: readonly OriginSiteRoute[]): FlsCallbackAnswer {
+export function answerFlsCallback(requestUrl: string, routes: readonly FlsRoute[]): FlsCallbackAnswer {
   const rejected = (code: FlsCallbackRejection): FlsCallbackAnswer => ({
     result: 'bad-request',
     status: 400,

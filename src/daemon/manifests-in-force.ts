@@ -6,7 +6,7 @@ import type { Logger } from '../logging.ts';
 import type { ResolvedProjectDoc } from '../manifest/index.ts';
 import type { ProjectRuntime, ReconcileScope } from '../engine/reconcile.ts';
 import type { DesiredResource, KindModule } from '../resources/kind.ts';
-import type { OriginSiteRoute } from './fls-callback.ts';
+import type { FlsRoute } from './fls-callback.ts';
 import { ledScope } from './led-scope.ts';
 
 /** One valid load of the manifests, as the engine needs them. */
@@ -35,7 +35,7 @@ export class ManifestsInForce<M extends DaemonManifests = DaemonManifests> {
   #runtimes: Map<string, ProjectRuntime>;
   #leader: { leads(project: string): boolean } | undefined;
   // Built once per load, not per callback: anyone may call the FLS callback.
-  readonly #routes = new WeakMap<M, OriginSiteRoute[]>();
+  readonly #routes = new WeakMap<M, FlsRoute[]>();
   readonly #options: ManifestsInForceOptions<M>;
 
   constructor(options: ManifestsInForceOptions<M>) {
@@ -86,7 +86,7 @@ export class ManifestsInForce<M extends DaemonManifests = DaemonManifests> {
     return true;
   }
 
-  routes(): OriginSiteRoute[] {
+  routes(): FlsRoute[] {
     let routes = this.#routes.get(this.#manifests);
     if (!routes) {
       const { desired } = this.#manifests;

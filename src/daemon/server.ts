@@ -9,7 +9,7 @@ import { systemClock, type Clock } from '../clock.ts';
 import type { Logger } from '../logging.ts';
 import type { DaemonMetrics } from './metrics.ts';
 import type { KindNotification, NotificationTarget } from '../resources/kind.ts';
-import { answerFlsCallback, FLS_CALLBACK_PATH, MAX_GLOB_ROUTES_PER_REQUEST, type OriginSiteRoute } from './fls-callback.ts';
+import { answerFlsCallback, FLS_CALLBACK_PATH, MAX_GLOB_ROUTES_PER_REQUEST, type FlsRoute } from './fls-callback.ts';
 import {
   NoticeDeduper,
   verifyNotification,
@@ -53,7 +53,7 @@ export interface DaemonServerOptions {
   notificationTarget: (notification: KindNotification) => NotificationTarget | undefined;
   /** Read per request, so a changed Project manifest takes effect without a restart. */
   notificationSecrets: () => readonly NotificationSecret[];
-  routes: () => readonly OriginSiteRoute[];
+  routes: () => readonly FlsRoute[];
   logger: Logger;
   /** For the noticeId dedupe window. */
   clock?: Clock;

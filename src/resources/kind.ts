@@ -203,14 +203,21 @@ export interface KindModule<Spec extends object = object, Data extends KindData 
   /** Which resource a notification names; undefined when it is not about this kind. */
   notificationTarget?(notification: KindNotification): NotificationTarget | undefined;
   /** Desired specs the daemon serves beside reconciling (an origin site's FLS routes). */
-  routes?(desired: readonly DesiredResource<Spec>[]): DaemonRoute[];
+  routes?(desired: readonly DesiredResource<Spec>[]): FlsRoute[];
 }
 
-/** A route of an FLS pull-from-origin callback the daemon answers (DESIGN.md "FLS"). */
-export interface DaemonRoute {
-  project: string;
+/** A route the daemon's FLS pull-from-origin callback answers (daemon/fls-callback.ts), from a kind's desired specs. */
+export interface FlsRoute {
+  /** The project (manifest name) whose resource declares the route. */
+  project?: string;
   entryPoint: string;
+  /** A stream name, or a glob in which `*` matches any run of characters (also none). */
   stream: string;
+  /**
+   * The origin URL to pull from. `{stream}` and `{entry_point}` in it are replaced with the
+   * requested stream name and entry point, URL-encoded, so one glob route can serve many streams:
+   * `{ stream: "class*", url: "rtmp://origin.example.com/live/{stream}" }`.
+   */
   url: string;
 }
 

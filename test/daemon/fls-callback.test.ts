@@ -6,11 +6,11 @@ import {
   MAX_GLOB_ROUTES_PER_REQUEST,
   parseFlsCallbackUrl,
   resolveOriginUrl,
-  type OriginSiteRoute,
+  type FlsRoute,
   type ParsedFlsCallback,
 } from '../../src/daemon/fls-callback.ts';
 
-const routes: OriginSiteRoute[] = [
+const routes: FlsRoute[] = [
   { project: 'prod', entryPoint: 'live', stream: 'class*', url: 'rtmp://glob-first.example.com/live/{stream}' },
   { project: 'prod', entryPoint: 'live', stream: 'class*-hd', url: 'rtmp://glob-second.example.com/live/{stream}' },
   { project: 'prod', entryPoint: 'live', stream: 'class32-hd', url: 'rtmp://exact.example.com/live/class32' },
@@ -150,7 +150,7 @@ void describe('answerFlsCallback', () => {
   }
 
   void test('answers the name that froze the regular expression with the right route', () => {
-    const hostile: OriginSiteRoute[] = [
+    const hostile: FlsRoute[] = [
       { entryPoint: 'live', stream: 'cam*-*-*-*-*-hd', url: 'rtmp://hd.example.com/{stream}' },
       { entryPoint: 'live', stream: '*', url: 'rtmp://any.example.com/{stream}' },
     ];
@@ -164,9 +164,9 @@ void describe('answerFlsCallback', () => {
 });
 
 void describe('the bound on glob routes tried per request', () => {
-  const many = (count: number): OriginSiteRoute[] =>
+  const many = (count: number): FlsRoute[] =>
     Array.from({ length: count }, (_, i) => ({ entryPoint: 'live', stream: `s${i}-*`, url: `rtmp://o.example.com/${i}/{stream}` }));
-  const ask = (streamName: string, table: OriginSiteRoute[]): ReturnType<typeof answerFlsCallback> =>
+  const ask = (streamName: string, table: FlsRoute[]): ReturnType<typeof answerFlsCallback> =>
     answerFlsCallback(`/fls/origin?entry_point=live&stream_name=${streamName}`, table);
 
   void test('the last glob route within the bound is still tried', () => {

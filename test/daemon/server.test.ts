@@ -10,7 +10,7 @@ import {
   type DaemonServer,
   type DaemonServerOptions,
 } from '../../src/daemon/server.ts';
-import { FLS_CALLBACK_LIMITS, type OriginSiteRoute } from '../../src/daemon/fls-callback.ts';
+import { FLS_CALLBACK_LIMITS, type FlsRoute } from '../../src/daemon/fls-callback.ts';
 import { NoticeDeduper, type NotificationSecret } from '../../src/daemon/webhook.ts';
 import { DaemonStatus, NOT_READY, type BlockedResource, type DaemonStatusReport, type RefusedChange } from '../../src/daemon/status.ts';
 import { createLogger } from '../../src/logging.ts';
@@ -33,7 +33,7 @@ class Harness {
   /** When set, /readyz and /status answer from it, as in the daemon. */
   status: DaemonStatus | undefined;
   secrets: NotificationSecret[] = [SECRET];
-  routes: OriginSiteRoute[] = [];
+  routes: FlsRoute[] = [];
   handler: (event: DaemonNotification) => void | Promise<void> = () => undefined;
   #waiters: Array<() => void> = [];
 
