@@ -3,8 +3,13 @@
 // one line `error: option '--resync <seconds>' argument 'abc' is invalid. <why>` and exit 1.
 // Durations have a floor and a ceiling: `--resync 0.001` would be a busy loop against Agora's
 // rate limits, and a number of seconds past setTimeout's range fires at once.
-import { isIP } from 'node:net';
+import { createRequire } from 'node:module';
+import type * as Net from 'node:net';
 import { InvalidArgumentError, Option } from 'commander';
+
+// node:net is loaded when an address is parsed, not by every command that imports these
+// options: `validate` opens no socket and would pay for it at each start.
+const isIP = (input: string): number => (createRequire(import.meta.url)('node:net') as typeof Net).isIP(input);
 
 /** pino's levels, and `silent`. */
 export const LOG_LEVELS = ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'] as const;

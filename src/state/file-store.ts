@@ -14,6 +14,7 @@ import {
   emptyStoredState,
   encodeStoredState,
   parseSnapshot,
+  snapshotFromText,
   snapshotOf,
   storedStateOf,
   type StateMutation,
@@ -42,6 +43,13 @@ class FileStateStore implements StateStore {
   readonly #clock: Clock;
   readonly #writer: GroupCommit<StateMutation>;
   #committed: StoredState = emptyStoredState();
+  /**
+   * The file's text #committed was last parsed from. Opening reads the file and taking the lock
+   * reads it again (another process may have written between): when the text is the same, the
+   * state parsed from it still stands. And a load of exactly that state can hand out the text
+   * parsed afresh, a deep copy several times cheaper than cloning a thousand resources.
+   */
+  #source: { text: string; state: StoredState } | undefined;
   #lock: HeldFileLock | undefined;
   #closed = false;
 
@@ -55,7 +63,9 @@ class FileStateStore implements StateStore {
     this.#assertOpen();
     // Without the lock another process may have written since; with it, memory is the truth.
     if (!this.#lock && this.#writer.pending().length === 0) await this.refresh();
-    return snapshotOf(applyMutations(this.#committed, this.#writer.pending()));
+    const pending = this.#writer.pending();
+    if (pending.length === 0 && this.#source?.state === this.#committed) return snapshotFromText(this.#committed, this.#source.text);
+    return snapshotOf(applyMutations(this.#committed, pending));
   }
 
   put(resource: ResourceState): Promise<void> {
@@ -132,7 +142,9 @@ class FileStateStore implements StateStore {
       if (!isErrno(error, ['ENOENT'])) throw stateUnreadable(this.location, error);
     }
     if (this.#committed !== before || this.#writer.pending().length > 0) return;
+    if (text !== undefined && this.#source?.state === before && this.#source.text === text) return;
     this.#committed = text === undefined ? emptyStoredState(before.lineage) : storedStateOf(parseSnapshot(text, this.location));
+    this.#source = text === undefined ? undefined : { text, state: this.#committed };
   }
 
   async #write(mutations: readonly StateMutation[]): Promise<void> {

@@ -36,6 +36,16 @@ export function snapshotOf(state: StoredState): StateSnapshot {
   return structuredClone({ ...state, resources: Object.fromEntries(state.resources) });
 }
 
+/**
+ * snapshotOf(state) for a state parsed from `text` by parseSnapshot and unchanged since: the
+ * same deep copy (parseSnapshot keeps the resources as JSON.parse made them, and only these four
+ * top-level members), made by parsing the text again.
+ */
+export function snapshotFromText(state: StoredState, text: string): StateSnapshot {
+  const { resources } = JSON.parse(text) as { resources: Record<string, ResourceState> };
+  return { version: state.version, lineage: state.lineage, serial: state.serial, resources };
+}
+
 /** A new state with the mutations applied in order; serial and lineage are kept. */
 export function applyMutations(state: StoredState, mutations: readonly StateMutation[]): StoredState {
   const resources = new Map(state.resources);

@@ -72,6 +72,36 @@ void describe('file state store', () => {
     });
   });
 
+  void test('loads a file it read as a fresh deep copy of its state each time, and locks on what another writer wrote after the open', async () => {
+    await withStatePath(async (path) => {
+      const first = await openFileStateStore(path);
+      await first.put(player('a', { externalId: 'player-a' }));
+      await first.close();
+      // Members of the file other than the state's own are not part of the state.
+      const file = JSON.parse(await readFile(path, 'utf8')) as Record<string, unknown>;
+      await writeFile(path, JSON.stringify({ ...file, note: 'edited by hand' }, null, 2));
+
+      const store = await openFileStateStore(path);
+      const loaded = await store.load();
+      assert.deepEqual(Object.keys(loaded), ['version', 'lineage', 'serial', 'resources']);
+      const a = loaded.resources['prod/CloudPlayer/a'];
+      assert.ok(a);
+      a.externalId = 'changed by the caller';
+      delete loaded.resources['prod/CloudPlayer/a'];
+      assert.equal((await store.load()).resources['prod/CloudPlayer/a']?.externalId, 'player-a');
+
+      const other = await openFileStateStore(path);
+      await other.put(player('b'));
+      await other.close();
+      const lock = await store.lock();
+      assert.deepEqual(Object.keys((await store.load()).resources), ['prod/CloudPlayer/a', 'prod/CloudPlayer/b']);
+      await store.put(player('c'));
+      assert.deepEqual(Object.keys((await store.load()).resources), ['prod/CloudPlayer/a', 'prod/CloudPlayer/b', 'prod/CloudPlayer/c']);
+      await lock.release();
+      await store.close();
+    });
+  });
+
   void test('groups 200 concurrent puts into at most two file writes', async () => {
     await withStatePath(async (path) => {
       const store = await openFileStateStore(path);
