@@ -45,41 +45,46 @@ export async function runImport(target: string, externalId: string, options: Imp
     return 1;
   }
   try {
-    const found = declared(target, session.scope.desired);
-    if (typeof found === 'string') {
-      io.err(`Error: import target ${target}: ${found}`);
-      return 1;
-    }
-    const module = session.scope.modules.find((m) => m.kind === found.kind);
-    const runtime = session.scope.projects.get(found.project);
-    if (!module?.importResource || !runtime) {
-      io.err(`Error: import target ${target}: kind ${found.kind} cannot be imported`);
-      return 1;
-    }
-    const lock = await session.store.lock({ waitMs: (options.lockTimeout ?? 0) * 1000, owner: 'agoractl import', projects: [found.project] });
-    if (lock.takenOver) {
-      io.err(`agoractl: took over a stale state lock of pid ${lock.takenOver.pid} (${lock.takenOver.owner})`);
-      assumeDeadHolderWindows(session.scope.projects, session.scope.clock.now());
-    }
-    const taken = alreadyManaged(await session.store.load(), found, externalId);
-    if (taken) {
-      io.err(`Error: cannot import ${found.key}: ${taken}`);
-      return 1;
-    }
-    const result = await module.importResource({ desired: found, externalId, resourceId: options.resourceId, client: runtime.client, limits: runtime.limits, clock: session.scope.clock });
-    if (result.type === 'refused') {
-      io.err([`Error: cannot import ${found.key}: ${result.reason}`, ...result.changes.map((c) => `    ${renderField(c)}  # forces replacement`)].join('\n'));
-      return 1;
-    }
-    io.out(describeImport(found.key, result, options.dryRun === true));
-    if (!options.dryRun) await session.store.put(stateRecord(module, found, result, session.scope.clock.now()));
-    return 0;
+    return await importInto(session, target, externalId, options, io);
   } catch (err) {
     io.err(describeFailure(err));
     return 1;
   } finally {
     await session.close();
   }
+}
+
+/** Checks, observes and records under the state lock; a refusal writes nothing. */
+async function importInto(session: Session, target: string, externalId: string, options: ImportCommandOptions, io: Io): Promise<number> {
+  const found = declared(target, session.scope.desired);
+  if (typeof found === 'string') {
+    io.err(`Error: import target ${target}: ${found}`);
+    return 1;
+  }
+  const module = session.scope.modules.find((m) => m.kind === found.kind);
+  const runtime = session.scope.projects.get(found.project);
+  if (!module?.importResource || !runtime) {
+    io.err(`Error: import target ${target}: kind ${found.kind} cannot be imported`);
+    return 1;
+  }
+  const lock = await session.store.lock({ waitMs: (options.lockTimeout ?? 0) * 1000, owner: 'agoractl import', projects: [found.project] });
+  if (lock.takenOver) {
+    io.err(`agoractl: took over a stale state lock of pid ${lock.takenOver.pid} (${lock.takenOver.owner})`);
+    assumeDeadHolderWindows(session.scope.projects, session.scope.clock.now());
+  }
+  const taken = alreadyManaged(await session.store.load(), found, externalId);
+  if (taken) {
+    io.err(`Error: cannot import ${found.key}: ${taken}`);
+    return 1;
+  }
+  const result = await module.importResource({ desired: found, externalId, resourceId: options.resourceId, client: runtime.client, limits: runtime.limits, clock: session.scope.clock });
+  if (result.type === 'refused') {
+    io.err([`Error: cannot import ${found.key}: ${result.reason}`, ...result.changes.map((c) => `    ${renderField(c)}  # forces replacement`)].join('\n'));
+    return 1;
+  }
+  io.out(describeImport(found.key, result, options.dryRun === true));
+  if (!options.dryRun) await session.store.put(stateRecord(module, found, result, session.scope.clock.now()));
+  return 0;
 }
 
 /** The one desired resource `target` names, or why there is none. */
