@@ -85,7 +85,8 @@ export type StartResult =
   | { outcome: 'unknown'; requestId: string; cause: string };
 
 export type QueryResult =
-  | { outcome: 'found'; resourceId: string; sid: string; serverResponse: RecordingServerResponse; requestId: string }
+  /** cname and uid as the answer names them (an import compares them with the manifest), when it does. */
+  | { outcome: 'found'; resourceId: string; sid: string; cname?: string; uid?: string; serverResponse: RecordingServerResponse; requestId: string }
   /** 404 + code 404: the recording has stopped or exited (or is in failover, for about a minute). */
   | { outcome: 'notFound'; requestId: string };
 
@@ -142,7 +143,7 @@ const serverResponse = object({
 
 const acquireAnswer = object({ resourceId: str, cname: optional(str), uid: optional(numericString) });
 const startAnswer = object({ resourceId: optional(str), sid: str, cname: optional(str), uid: optional(numericString) });
-const sessionAnswer = object({ resourceId: optional(str), sid: optional(str), serverResponse: optional(serverResponse) });
+const sessionAnswer = object({ resourceId: optional(str), sid: optional(str), cname: optional(str), uid: optional(numericString), serverResponse: optional(serverResponse) });
 
 function read<T>(spec: CallSpec, answer: Answer, reader: Reader<T>): T {
   try {
@@ -262,6 +263,8 @@ export function recordingsApi(ctx: CallContext): RecordingsApi {
         outcome: 'found',
         resourceId: parsed.resourceId ?? resourceId,
         sid: parsed.sid ?? sid,
+        ...(parsed.cname === undefined ? {} : { cname: parsed.cname }),
+        ...(parsed.uid === undefined ? {} : { uid: parsed.uid }),
         serverResponse: parsed.serverResponse ?? {},
         requestId: answer.requestId,
       };

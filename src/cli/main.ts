@@ -19,6 +19,7 @@ const COMMANDS: Record<string, () => Promise<CommandModule>> = {
   plan: () => import('./plan.ts'),
   apply: () => import('./apply.ts'),
   destroy: () => import('./destroy.ts'),
+  import: () => import('./import.ts'),
   reconcile: () => import('./reconcile.ts'),
   emulator: () => import('./emulator.ts'),
   state: () => import('./state.ts'),

@@ -164,6 +164,28 @@ export interface NotificationTarget {
   eventType: number;
 }
 
+/** What `agoractl import` hands a kind: the manifest's resource and Agora's id of the live one to take over. */
+export interface ImportInput<Spec extends object = object> {
+  desired: DesiredResource<Spec>;
+  /** Agora's id of the live resource: a player id, a recording's sid, an entry point name. */
+  externalId: string;
+  /** `--resource-id`: the second id a kind may need to observe by (a recording's resourceId). */
+  resourceId?: string;
+  client: AgoraClient;
+  limits: Limits;
+  clock: Clock;
+}
+
+/**
+ * What an import found. `recorded`: the state record to write (as an Outcome's), the fields the
+ * next plan updates in place, and notes for people (what could not be observed and was taken as
+ * the manifest's). `refused`: why, with the fields that differ in a way that needs a replace.
+ * Neither holds a secret.
+ */
+export type ImportResult<Data extends KindData> =
+  | { type: 'recorded'; externalId: string; specHash?: string; data: Data; updates: FieldChange[]; notes: string[] }
+  | { type: 'refused'; reason: string; changes: FieldChange[] };
+
 export interface KindModule<Spec extends object = object, Data extends KindData = KindData, Detail extends KindData = KindData> {
   readonly kind: string;
   /** Schema validator, agoractl's own defaults, quota and cross-document checks (the manifest loader reads them). */
@@ -202,6 +224,11 @@ export interface KindModule<Spec extends object = object, Data extends KindData 
   recheckAfter?(state: KindState<Data>, now: number): number | undefined;
   /** Which resource a notification names; undefined when it is not about this kind. */
   notificationTarget?(notification: KindNotification): NotificationTarget | undefined;
+  /**
+   * Observes the live resource `externalId` names, read-only, and compares it with the manifest
+   * (`agoractl import`): what to record, or why not. Undefined: the kind cannot be imported.
+   */
+  importResource?(input: ImportInput<Spec>): Promise<ImportResult<Data>>;
   /** Desired specs the daemon serves beside reconciling (an origin site's FLS routes). */
   routes?(desired: readonly DesiredResource<Spec>[]): FlsRoute[];
 }

@@ -9,7 +9,7 @@ import { join } from 'node:path';
 import { REPO, runCli, type CliResult } from '../support/cli.ts';
 import { until } from '../integration/harness.ts';
 
-const COMMANDS = ['validate', 'plan', 'apply', 'destroy', 'reconcile', 'emulator', 'state'];
+const COMMANDS = ['validate', 'plan', 'apply', 'destroy', 'import', 'reconcile', 'emulator', 'state'];
 
 /** The pids whose parent is `pid`, read from /proc. */
 async function childrenOf(pid: number): Promise<number[]> {

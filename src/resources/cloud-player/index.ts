@@ -6,6 +6,7 @@ import { DEFAULT_LIST_LAG_MS, createdAtOf, diffPlayer } from './diff.ts';
 import { executePlayer, resolvePlayer } from './execute.ts';
 import { KIND, decodePlayer, isSettled, refreshPlayer, type CloudPlayerSpec, type PlayerDetail, type PlayerRecord } from './model.ts';
 import { playerNotificationTarget } from './notifications.ts';
+import { importPlayer } from './import.ts';
 
 export function createCloudPlayerModule(options: { listLagMs?: number } = {}): KindModule<CloudPlayerSpec, PlayerRecord, PlayerDetail> {
   const listLagMs = options.listLagMs ?? DEFAULT_LIST_LAG_MS;
@@ -29,5 +30,6 @@ export function createCloudPlayerModule(options: { listLagMs?: number } = {}): K
       return wait > 0 ? wait : undefined;
     },
     notificationTarget: playerNotificationTarget,
+    importResource: importPlayer,
   };
 }

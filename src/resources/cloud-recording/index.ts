@@ -7,6 +7,7 @@ import { executeRecording } from './execute.ts';
 import { cloudRecordingRules } from './manifest.ts';
 import { KIND, type CloudRecordingSpec, type RecordingDetail, type RecordingRecord } from './model.ts';
 import { observeRecordings, refreshRecording } from './observe.ts';
+import { importRecording } from './import.ts';
 
 /** The productId of Cloud Recording's notifications (agora-facts.md "Notifications"). */
 export const CLOUD_RECORDING_PRODUCT_ID = 3;
@@ -22,6 +23,7 @@ export function createCloudRecordingModule(): KindModule<CloudRecordingSpec, Rec
     execute: executeRecording,
     refresh: refreshRecording,
     notificationTarget,
+    importResource: importRecording,
   };
 }
 
