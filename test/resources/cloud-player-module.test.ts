@@ -74,7 +74,7 @@ describe('CloudPlayer notifications', () => {
 
   test('an unnamed player is named by its id alone', () => {
     const target = players.notificationTarget?.({ productId: 4, eventType: 1, payload: { player: { name: '', id: 'p1' } } });
-    assert.deepEqual(target, { kind: 'CloudPlayer', name: undefined, externalId: 'p1', eventType: 1 });
+    assert.deepEqual(target, { kind: 'CloudPlayer', externalId: 'p1', eventType: 1 });
   });
 
   test('other products and payloads naming no player are not about players', () => {

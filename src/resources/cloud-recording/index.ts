@@ -5,7 +5,7 @@ import { decodeRecording } from './decode.ts';
 import { diffRecording } from './diff.ts';
 import { executeRecording } from './execute.ts';
 import { cloudRecordingRules } from './manifest.ts';
-import { KIND, type CloudRecordingSpec, type RecordingDetail, type RecordingRecord } from './model.ts';
+import { KIND, RECORDING_DATA_VERSION, type CloudRecordingSpec, type RecordingDetail, type RecordingRecord } from './model.ts';
 import { observeRecordings, refreshRecording } from './observe.ts';
 
 /** The productId of Cloud Recording's notifications (agora-facts.md "Notifications"). */
@@ -15,7 +15,7 @@ export function createCloudRecordingModule(): KindModule<CloudRecordingSpec, Rec
   return {
     kind: KIND,
     manifest: cloudRecordingRules,
-    dataVersion: 1,
+    dataVersion: RECORDING_DATA_VERSION,
     decode: decodeRecording,
     observe: observeRecordings,
     diff: diffRecording,
