@@ -3,7 +3,7 @@
 import { describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { createCloudPlayerModule } from '../../src/resources/cloud-player/index.ts';
-import { appliedPlayerSpec, playerHash, updatableValues, type CloudPlayerSpec, type PlayerData, type PlayerDetail, type PlayerRecord } from '../../src/resources/cloud-player/model.ts';
+import { appliedPlayerSpec, manifestAppliedSpec, playerHash, updatableValues, type CloudPlayerSpec, type PlayerData, type PlayerDetail, type PlayerRecord } from '../../src/resources/cloud-player/model.ts';
 import type { FieldChange, KindState, ObservedResource, PlannedAction } from '../../src/resources/kind.ts';
 import { renderPlan } from '../../src/engine/render-plan.ts';
 import { renderPlanMarkdown } from '../../src/engine/render-markdown.ts';
@@ -179,6 +179,10 @@ void describe('CloudPlayer replace reasons', () => {
     }
     assert.match(renderPlan(plan), /~ encryptKey: \(sensitive\) -> \(sensitive\) # forces replacement/);
     assert.match(renderPlanMarkdown(plan), /\| `encryptKey` \| \*\(sensitive\)\* \| \*\(sensitive\)\* \| yes \|/);
+  });
+
+  void test('a manifest taken as it is (an import) records the same applied spec as a create of it', () => {
+    assert.deepEqual(manifestAppliedSpec(ENCRYPTED), createdRecord(ENCRYPTED).data.appliedSpec);
   });
 
   void test('an encrypted player whose manifest is unchanged plans nothing: the recorded hashes match', () => {

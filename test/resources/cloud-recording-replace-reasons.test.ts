@@ -3,7 +3,7 @@
 import { describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { createCloudRecordingModule } from '../../src/resources/cloud-recording/index.ts';
-import { appliedRecordingSpec, inPlaceValues, type CloudRecordingSpec, type RecordingData, type RecordingDetail, type RecordingRecord, type ResolvedRecordingSpec } from '../../src/resources/cloud-recording/model.ts';
+import { appliedRecordingSpec, inPlaceValues, manifestAppliedRecordingSpec, type CloudRecordingSpec, type RecordingData, type RecordingDetail, type RecordingRecord, type ResolvedRecordingSpec } from '../../src/resources/cloud-recording/model.ts';
 import type { FieldChange, KindState, ObservedResource, PlannedAction } from '../../src/resources/kind.ts';
 import { checkedResourceCopy } from '../../src/state/resource-check.ts';
 import { resourceKey } from '../../src/state/resource-key.ts';
@@ -116,6 +116,10 @@ void describe('CloudRecording replace reasons', () => {
       assert.doesNotMatch(text, /REC_ACCESS_REF|REC_SECRET_REF/);
       for (const value of Object.values(SECRET_VALUES)) assert.ok(!text.includes(value));
     }
+  });
+
+  void test('a manifest taken as it is (an import) records the same applied spec as a started session', () => {
+    assert.deepEqual(manifestAppliedRecordingSpec(SPEC), startedRecord(SPEC).data.appliedSpec);
   });
 
   void test('a session started from the manifest plans nothing against it', () => {

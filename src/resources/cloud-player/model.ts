@@ -106,6 +106,11 @@ export function appliedPlayerSpec(spec: object, sensitive: readonly SensitiveFie
   return appliedSpec(spec, notStored, sensitive);
 }
 
+/** The applied spec of a manifest spec taken as it is (an import): its secret references only as hashes. */
+export function manifestAppliedSpec(spec: CloudPlayerSpec): AppliedSpec {
+  return appliedPlayerSpec(spec, playerSensitiveFields(spec));
+}
+
 /** One updatable field of a spec (diff reads five per player: no path splitting). */
 export function updatableValue(spec: UpdatableFields, path: UpdatablePath): UpdatableValue | undefined {
   switch (path) {

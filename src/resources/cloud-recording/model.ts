@@ -229,6 +229,11 @@ export function appliedRecordingSpec(spec: ResolvedRecordingSpec, sensitive: rea
   return appliedSpec(withoutInPlace(spec), NOTHING_SKIPPED, sensitive);
 }
 
+/** The applied spec of a manifest spec taken as it is (an import): its secret references only as hashes. */
+export function manifestAppliedRecordingSpec(spec: CloudRecordingSpec): AppliedSpec {
+  return appliedSpec(withoutInPlace(spec), NOTHING_SKIPPED, recordingSensitiveFields(spec));
+}
+
 export { NOTHING_SKIPPED };
 
 export function sameValue(a: unknown, b: unknown): boolean {
