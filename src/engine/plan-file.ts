@@ -177,6 +177,11 @@ function readChange(at: Reader, value: unknown, where: string): FieldChange {
     if (c.sensitive !== true) throw at.invalid(`${where}.sensitive`, 'is not true');
     change.sensitive = true;
   }
+  for (const flag of ['forcesReplacement', 'unrecorded'] as const) {
+    if (c[flag] === undefined) continue;
+    if (c[flag] !== true) throw at.invalid(`${where}.${flag}`, 'is not true');
+    change[flag] = true;
+  }
   for (const side of ['before', 'after'] as const) {
     if (c[side] === undefined) continue;
     // A sensitive field's value is never in a plan: only the mask.

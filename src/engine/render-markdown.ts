@@ -141,7 +141,11 @@ function fieldTable(action: PlannedAction): string {
   const path = (c: FieldChange): string => code(c.path, true);
   if (action.type === 'create') return table(['Field', 'Value'], action.changes.map((c) => [path(c), value(c, c.after)]));
   if (action.type === 'delete') return table(['Field', 'Value'], action.changes.map((c) => [path(c), value(c, c.before)]));
-  return table(['Field', 'Before', 'After'], action.changes.map((c) => [path(c), value(c, c.before), value(c, c.after)]));
+  const before = (c: FieldChange): string => (c.unrecorded ? '*(not recorded before this version)*' : value(c, c.before));
+  const after = (c: FieldChange): string => (c.unrecorded ? '*(changed)*' : value(c, c.after));
+  // The column only where some field forces a replacement: other tables stay as they were.
+  if (!action.changes.some((c) => c.forcesReplacement)) return table(['Field', 'Before', 'After'], action.changes.map((c) => [path(c), before(c), after(c)]));
+  return table(['Field', 'Before', 'After', 'Forces replacement'], action.changes.map((c) => [path(c), before(c), after(c), c.forcesReplacement ? 'yes' : '']));
 }
 
 function value(change: FieldChange, v: unknown): string {

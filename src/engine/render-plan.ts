@@ -1,5 +1,6 @@
 // The plan as a person reads it, in Terraform's notation: + create, - delete, -/+ replace,
-// ~ update. Secret values never reach here (the plan holds "(sensitive)" in their place).
+// ~ update, and "# forces replacement" after a field Agora cannot change in place. Secret values
+// never reach here (the plan holds "(sensitive)" in their place).
 import type { FieldChange, PlannedAction, ActionType } from '../resources/kind.ts';
 import type { Plan } from './plan.ts';
 
@@ -50,8 +51,21 @@ function renderAction(action: PlannedAction): string[] {
 }
 
 function renderChange(type: ActionType, change: FieldChange): string {
-  const show = (v: unknown): string => (change.sensitive ? '(sensitive)' : v === undefined ? '(unset)' : JSON.stringify(v));
+  const forces = change.forcesReplacement ? ' # forces replacement' : '';
+  if (change.unrecorded) return `~ ${change.path}: changed (not recorded before this version)${forces}`;
+  const show = (v: unknown): string => (v === undefined ? '(unset)' : change.sensitive ? '(sensitive)' : shownValue(v));
   if (type === 'create') return `+ ${change.path} = ${show(change.after)}`;
   if (type === 'delete') return `- ${change.path} = ${show(change.before)}`;
-  return `~ ${change.path}: ${show(change.before)} -> ${show(change.after)}`;
+  return `~ ${change.path}: ${show(change.before)} -> ${show(change.after)}${forces}`;
+}
+
+// A string shows bare, as a manifest would write it, when YAML would read it back as that
+// string and it cannot be taken for the line's own syntax (no space, quote, `#` or `>`);
+// anything else shows as JSON.
+const BARE = /^[A-Za-z][\w./:@+=?&%~-]*$/;
+const YAML_WORDS = /^(true|false|yes|no|on|off|y|n|null)$/i;
+
+function shownValue(value: unknown): string {
+  if (typeof value === 'string' && BARE.test(value) && !YAML_WORDS.test(value)) return value;
+  return JSON.stringify(value) ?? String(value);
 }

@@ -66,6 +66,10 @@ export interface FieldChange {
   after?: unknown;
   /** The value is secret; before/after hold "(sensitive)" when set. */
   sensitive?: boolean;
+  /** Agora cannot change this field in place: the resource is replaced (Terraform's "forces replacement"). */
+  forcesReplacement?: boolean;
+  /** State did not record the value before (it was written before agoractl recorded fields): it may have changed. */
+  unrecorded?: boolean;
 }
 
 export const ACTION_TYPES = ['create', 'update', 'replace', 'delete', 'adopt', 'forget', 'conflict'] as const;

@@ -74,6 +74,22 @@ describe('plan file', () => {
     }
   });
 
+  test('keeps which fields force a replacement, and which were not recorded', async () => {
+    const changes = [
+      { path: 'region', before: 'na', after: 'eu', forcesReplacement: true },
+      { path: 'encryptKey', before: '(sensitive)', after: '(sensitive)', sensitive: true, forcesReplacement: true },
+      { path: 'spec', unrecorded: true, forcesReplacement: true },
+    ];
+    const folder = await mkdtemp(join(tmpdir(), 'agoractl-plan-file-'));
+    try {
+      const path = join(folder, 'plan.agoractl');
+      await writePlanFile(path, planFile([action('replace', 'r', { changes })]));
+      assert.deepEqual((await readPlanFile(path)).plan.actions[0]?.changes, changes);
+    } finally {
+      await rm(folder, { recursive: true, force: true });
+    }
+  });
+
   test('a missing file is refused as unreadable, naming it', async () => {
     await assert.rejects(readPlanFile('/nonexistent/plan.agoractl'), refusedWith(PLAN_FILE_ERROR.unreadable, /cannot read the plan file \/nonexistent\/plan\.agoractl: it does not exist/));
   });

@@ -60,9 +60,12 @@ const UPDATE_ACTION = action('update', 'class32-102', 'fields Agora updates in p
   { path: 'isPause', before: undefined, after: true },
 ]);
 const REPLACE = action('replace', 'class32-103', 'a field that Agora cannot update in place changed', [
-  { path: 'region', before: 'na', after: 'eu' },
-  { path: 'encryptKey', before: '(sensitive)', after: '(sensitive)', sensitive: true },
+  { path: 'region', before: 'na', after: 'eu', forcesReplacement: true },
+  { path: 'encryptKey', before: '(sensitive)', after: '(sensitive)', sensitive: true, forcesReplacement: true },
+  { path: 'streamUrl', before: 'rtmp://origin.example.com/live/old', after: 'rtmp://origin.example.com/live/class32/103' },
 ]);
+/** A player recorded before agoractl kept its applied fields: the plan says so rather than guess. */
+const REPLACE_UNRECORDED = action('replace', 'class32-108', 'a field that Agora cannot update in place changed', [{ path: 'spec', unrecorded: true, forcesReplacement: true }]);
 const DELETE = action('delete', 'class32-104', 'removed from the manifests', [{ path: 'player', before: '2a9fd6c1-9e1f-4a53-8c44-3f0c5e4b1a77' }]);
 const ADOPT = action('adopt', 'class32-105', 'a player named class32-105 already exists with the same channel, user and stream');
 const FORGET = action('forget', 'class32-106', 'removed from the manifests; it was never created');
@@ -84,6 +87,7 @@ const PER_TYPE: { name: string; plan: Plan }[] = [
   { name: 'create', plan: planOf([CREATE]) },
   { name: 'update', plan: planOf([UPDATE_ACTION]) },
   { name: 'replace', plan: planOf([REPLACE]) },
+  { name: 'replace-unrecorded', plan: planOf([REPLACE_UNRECORDED]) },
   { name: 'delete', plan: planOf([DELETE]) },
   { name: 'adopt', plan: planOf([ADOPT]) },
   { name: 'forget', plan: planOf([FORGET]) },

@@ -1,7 +1,22 @@
 // Deciding what a cloud player needs. Pure: the time is an input.
 import type { ActionType, DiffInput, FieldChange, PlannedAction } from '../kind.ts';
 import { plannedAction, type ActionExtra } from '../action.ts';
-import { KIND, UPDATABLE, isSettled, playerHash, restartPolicy, updatableValue, type CloudPlayerSpec, type PlayerData, type PlayerDetail, type PlayerRecord, type UpdatablePath } from './model.ts';
+import { replacedFields, unrecordedChange } from '../applied-spec.ts';
+import {
+  KIND,
+  UPDATABLE,
+  isSettled,
+  notReplaced,
+  playerHash,
+  playerSensitiveFields,
+  restartPolicy,
+  updatableValue,
+  type CloudPlayerSpec,
+  type PlayerData,
+  type PlayerDetail,
+  type PlayerRecord,
+  type UpdatablePath,
+} from './model.ts';
 
 export { KIND };
 /** List shows a new player only after about 10 s (media-pull-rest-api.txt); wait a margin more. */
@@ -39,7 +54,7 @@ export function diffPlayer(input: Input, listLagMs = DEFAULT_LIST_LAG_MS): Actio
 
   // No record, or one whose player a replace deleted before its successor was sent.
   if (!state || (!state.externalId && !state.pending)) {
-    if (!observed) return playerAction(input, hash, 'create', 'in the manifests, not in Agora', { quotaDelta: 1, detail: { region }, changes: creationChanges(spec) });
+    if (!observed) return playerAction(input, hash, 'create', 'in the manifests, not in Agora', { quotaDelta: 1, detail: { region, ...secretsOf(spec) }, changes: creationChanges(spec) });
     const mismatch = observableMismatch(spec, observed.fields, OBSERVABLE);
     if (observed.partial || mismatch) {
       return playerAction(
@@ -53,7 +68,7 @@ export function diffPlayer(input: Input, listLagMs = DEFAULT_LIST_LAG_MS): Actio
       );
     }
     return playerAction(input, hash, 'adopt', `a player named ${input.name} already exists with the same channel, user and stream`, {
-      detail: { id: observed.externalId, region, createTs: listedCreateTs(observed.fields) },
+      detail: { id: observed.externalId, region, createTs: listedCreateTs(observed.fields), ...secretsOf(spec) },
     });
   }
 
@@ -63,7 +78,7 @@ export function diffPlayer(input: Input, listLagMs = DEFAULT_LIST_LAG_MS): Actio
   if (state.pending?.action === 'create' && !state.externalId) {
     if (observed) {
       return playerAction(input, hash, 'adopt', 'an earlier create succeeded although its answer was lost', {
-        detail: { id: observed.externalId, region, createTs: listedCreateTs(observed.fields) },
+        detail: { id: observed.externalId, region, createTs: listedCreateTs(observed.fields), ...secretsOf(spec) },
       });
     }
     // List shows a new player only after its lag: absent from a List made later than that
@@ -78,7 +93,11 @@ export function diffPlayer(input: Input, listLagMs = DEFAULT_LIST_LAG_MS): Actio
       waits
         ? "an earlier create has an unknown outcome and was sent less than List's lag ago; agoractl creates it again once the lag has passed (a 409 names the earlier one)"
         : 'an earlier create has an unknown outcome and List does not show it; agoractl creates it again (a 409 names the earlier one)',
-      { quotaDelta: 1, detail: waits ? { region, earlierCreate: true, notBefore } : { region, earlierCreate: true }, changes: creationChanges(spec) },
+      {
+        quotaDelta: 1,
+        detail: { region, earlierCreate: true, ...(waits ? { notBefore } : {}), ...secretsOf(spec) },
+        changes: creationChanges(spec),
+      },
     );
   }
 
@@ -90,7 +109,7 @@ export function diffPlayer(input: Input, listLagMs = DEFAULT_LIST_LAG_MS): Actio
     if (policy === 'Never' || (policy === 'OnFailure' && !failed)) return [];
     return playerAction(input, hash, 'create', `it no longer exists in Agora (${failed ? 'it had failed' : 'destroyed'}); restartPolicy ${policy}`, {
       quotaDelta: 1,
-      detail: { region, playTs: resumeAt(data, input.now) },
+      detail: { region, playTs: resumeAt(data, input.now), ...secretsOf(spec) },
       changes: creationChanges(spec),
     });
   }
@@ -103,12 +122,15 @@ export function diffPlayer(input: Input, listLagMs = DEFAULT_LIST_LAG_MS): Actio
     return replacePlayer(input, hash, data, region, 'three updates in a row answered 404 or 5xx: Agora counts the player as failed', [], resumeAt(data, input.now));
   }
   if (state.specHash !== hash) {
-    const changes = [{ path: 'spec', before: '(hash ' + state.specHash + ')', after: '(hash ' + hash + ')' }];
+    const changes = [...replacedPlayerFields(spec, data), ...(updatableChanges(spec, data, observed.fields)?.changes ?? [])];
     return replacePlayer(input, hash, data, region, 'a field that Agora cannot update in place changed', changes, undefined);
   }
   // List's streamUrl is not identity: a different one is an update, below.
   const identity = observableMismatch(spec, observed.fields, IDENTITY);
-  if (identity) return replacePlayer(input, hash, data, region, 'its channel or user in Agora differs from the manifest', identity, undefined);
+  if (identity) {
+    for (const change of identity) change.forcesReplacement = true;
+    return replacePlayer(input, hash, data, region, 'its channel or user in Agora differs from the manifest', identity, undefined);
+  }
 
   const update = updatableChanges(spec, data, observed.fields);
   if (update) {
@@ -137,8 +159,31 @@ function replacePlayer(
 ): Action[] {
   return playerAction(input, hash, 'replace', reason, {
     changes,
-    detail: { id: input.observed?.externalId ?? input.state?.externalId, region, oldRegion: data?.region, playTs },
+    detail: { id: input.observed?.externalId ?? input.state?.externalId, region, oldRegion: data?.region, playTs, ...(input.desired ? secretsOf(input.desired.spec) : NO_SECRETS) },
   });
+}
+
+const NO_SECRETS: Partial<PlayerDetail> = Object.freeze({});
+
+/** The detail that lets execute record the spec's secret references (as hashes); nothing for most players. */
+function secretsOf(spec: CloudPlayerSpec): Partial<PlayerDetail> {
+  const sensitiveFields = playerSensitiveFields(spec);
+  return sensitiveFields ? { sensitiveFields } : NO_SECRETS;
+}
+
+/**
+ * The fields that force a replacement and differ from what was applied. A record written before
+ * agoractl recorded the applied spec knows only region and channelName: when neither differs,
+ * the change is said to be unrecorded rather than guessed.
+ */
+function replacedPlayerFields(spec: CloudPlayerSpec, data: PlayerData | undefined): FieldChange[] {
+  if (!data) return [unrecordedChange()];
+  const kept = { region: data.region, channelName: data.channelName };
+  if (data.appliedSpec) return replacedFields(data.appliedSpec, spec, notReplaced, kept);
+  const named: FieldChange[] = [];
+  if (kept.region !== spec.region) named.push({ path: 'region', before: kept.region, after: spec.region, forcesReplacement: true });
+  if (kept.channelName !== spec.channelName) named.push({ path: 'channelName', before: kept.channelName, after: spec.channelName, forcesReplacement: true });
+  return named.length > 0 ? named : [unrecordedChange()];
 }
 
 /** Fields List returns that identify the player Agora runs. */

@@ -9,7 +9,7 @@ import { AgoraApiError } from '../../agora/errors.ts';
 import { mintRtcToken } from '../../agora/tokens.ts';
 import type { PlayerCreateBody, PlayerUpdatePatch } from '../../agora/client.ts';
 import { LIST_PAGE_SIZE } from '../../agora/players.ts';
-import { isSettled, updatableValues, type CloudPlayerSpec, type PlayerData, type PlayerDetail, type PlayerRecord, type UpdatablePath } from './model.ts';
+import { appliedPlayerSpec, isSettled, updatableValues, type CloudPlayerSpec, type PlayerData, type PlayerDetail, type PlayerRecord, type UpdatablePath } from './model.ts';
 import type { Resolved } from '../../manifest/types.ts';
 
 type Context = ExecuteContext<CloudPlayerSpec, PlayerRecord>;
@@ -106,6 +106,8 @@ function createdOutcome(action: Action, spec: ResolvedSpec, ctx: Context, id: st
     createdAt: now,
     playStartedAt: playTs && playTs > 0 ? playTs : (createTs ?? Math.floor(now / 1000)),
     lastStatus: 'connecting',
+    // Recorded with the spec hash, so a later replace can name what changed.
+    appliedSpec: appliedPlayerSpec(spec, action.detail.sensitiveFields),
   };
   return { type: 'recorded', externalId: id, specHash: action.detail.specHash, data };
 }

@@ -4,7 +4,7 @@ import { cloudPlayerManifest } from './manifest.ts';
 import { observationCost, observePlayers } from './observe.ts';
 import { DEFAULT_LIST_LAG_MS, createdAtOf, diffPlayer } from './diff.ts';
 import { executePlayer, resolvePlayer } from './execute.ts';
-import { KIND, decodePlayer, isSettled, refreshPlayer, type CloudPlayerSpec, type PlayerDetail, type PlayerRecord } from './model.ts';
+import { KIND, PLAYER_DATA_VERSION, decodePlayer, isSettled, refreshPlayer, type CloudPlayerSpec, type PlayerDetail, type PlayerRecord } from './model.ts';
 import { playerNotificationTarget } from './notifications.ts';
 import { importPlayer } from './import.ts';
 
@@ -13,7 +13,7 @@ export function createCloudPlayerModule(options: { listLagMs?: number } = {}): K
   return {
     kind: KIND,
     manifest: cloudPlayerManifest.rules,
-    dataVersion: 1,
+    dataVersion: PLAYER_DATA_VERSION,
     decode: decodePlayer,
     observe: observePlayers,
     observationCost,

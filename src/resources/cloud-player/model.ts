@@ -1,6 +1,7 @@
 // What agoractl knows about a cloud player beyond what List returns, and how a manifest spec
 // maps onto Agora's fields.
 import { specHash } from '../spec-hash.ts';
+import { appliedSpec, readAppliedSpec, sensitiveFields, type AppliedSpec, type SensitiveField } from '../applied-spec.ts';
 import type { ObservedResource, KindState } from '../kind.ts';
 import type { CloudPlayerSpec } from '../../manifest/types.ts';
 
@@ -33,7 +34,15 @@ export type PlayerData = {
   /** List has shown this player since it was created: from then on, its absence means it is gone. */
   seen?: boolean;
   updateFailures?: number;
+  /**
+   * The fields that force a replacement as last applied, beside region and channelName (above),
+   * so a replace names what changed; absent in records written before data version 2.
+   */
+  appliedSpec?: AppliedSpec;
 };
+
+/** Data version 2 added appliedSpec. */
+export const PLAYER_DATA_VERSION = 2;
 
 /** A record's data: a player's, or `{}` while the first create of a new record is in flight. */
 export type PlayerRecord = PlayerData | Record<string, never>;
@@ -60,6 +69,8 @@ export interface PlayerDetail {
   sequence?: number;
   /** The fields an update sends. */
   paths?: UpdatablePath[];
+  /** Hashes of the manifest's secret references, which execute records (it sees only resolved values). */
+  sensitiveFields?: SensitiveField[];
 }
 
 const HASH_OMITS = [...UPDATABLE, ...NOT_HASHED];
@@ -69,6 +80,35 @@ const HASH_OMITS = [...UPDATABLE, ...NOT_HASHED];
 // the daemon a few hundred milliseconds once per full resync (every 10 minutes at that size).
 export function playerHash(spec: object): string {
   return specHash(spec, HASH_OMITS);
+}
+
+const HASH_OMITTED: ReadonlySet<string> = new Set(HASH_OMITS);
+/** Kept in PlayerData itself. */
+const KEPT_BESIDE = new Set(['region', 'channelName']);
+
+/** Paths that do not force a replacement (the spec hash leaves them out). */
+export function notReplaced(path: string): boolean {
+  return HASH_OMITTED.has(path);
+}
+
+function notStored(path: string): boolean {
+  return HASH_OMITTED.has(path) || KEPT_BESIDE.has(path);
+}
+
+/** Hashes of the secret references of a manifest spec; undefined (no allocation) without encryption. */
+export function playerSensitiveFields(spec: CloudPlayerSpec): SensitiveField[] | undefined {
+  if (spec.encryptKey === undefined && spec.encryptKdfSalt === undefined) return undefined;
+  return sensitiveFields(spec, notReplaced);
+}
+
+/** What a created or adopted player records of its spec: resolved secrets are skipped, the plan's hashes kept. */
+export function appliedPlayerSpec(spec: object, sensitive: readonly SensitiveField[] | undefined): AppliedSpec {
+  return appliedSpec(spec, notStored, sensitive);
+}
+
+/** The applied spec of a manifest spec taken as it is (an import): its secret references only as hashes. */
+export function manifestAppliedSpec(spec: CloudPlayerSpec): AppliedSpec {
+  return appliedPlayerSpec(spec, playerSensitiveFields(spec));
 }
 
 /** One updatable field of a spec (diff reads five per player: no path splitting). */
@@ -104,13 +144,15 @@ export function isSettled(data: PlayerRecord | undefined): data is PlayerData {
 }
 
 /**
- * The state data of a player, as every version of agoractl wrote it (layout 1): a player's, or
- * `{}` written with a new record's create intent. Read as it is when it has the current shape
- * (no copy per record of a 100,000-player plan); one with a region but fields missing or of
- * another type is read with defaults, as agoractl always read it.
+ * The state data of a player. Layout 1 is every layout agoractl wrote before it recorded the
+ * applied spec: a player's, or `{}` written with a new record's create intent; layout 2 adds
+ * appliedSpec. Read as it is when it has the current shape (no copy per record of a
+ * 100,000-player plan); one with a region but fields missing or of another type is read with
+ * defaults, as agoractl always read it. A version-1 record has no applied spec: a replace then
+ * says what it cannot name.
  */
-export function decodePlayer(data: Record<string, unknown>): PlayerRecord | undefined {
-  if (isPlayerData(data)) return data;
+export function decodePlayer(data: Record<string, unknown>, version = 1): PlayerRecord | undefined {
+  if (isPlayerData(data) && (version >= PLAYER_DATA_VERSION || data.appliedSpec === undefined)) return data;
   if (typeof data.region !== 'string') return Object.keys(data).length === 0 ? {} : undefined;
   const player: PlayerData = {
     region: data.region,
@@ -123,6 +165,8 @@ export function decodePlayer(data: Record<string, unknown>): PlayerRecord | unde
   if (typeof data.lastStatus === 'string') player.lastStatus = data.lastStatus;
   if (typeof data.seen === 'boolean') player.seen = data.seen;
   if (typeof data.updateFailures === 'number') player.updateFailures = data.updateFailures;
+  const spec = version >= PLAYER_DATA_VERSION ? readAppliedSpec(data.appliedSpec) : undefined;
+  if (spec) player.appliedSpec = spec;
   return player;
 }
 
@@ -137,7 +181,8 @@ function isPlayerData(data: Record<string, unknown>): data is Record<string, unk
     optional(data.playStartedAt, 'number') &&
     optional(data.lastStatus, 'string') &&
     optional(data.seen, 'boolean') &&
-    optional(data.updateFailures, 'number')
+    optional(data.updateFailures, 'number') &&
+    (data.appliedSpec === undefined || readAppliedSpec(data.appliedSpec) !== undefined)
   );
 }
 

@@ -1,12 +1,17 @@
 // Reading a cloud recording's state data: the one place where JSON from state becomes typed
 // data. Layout 1 is every layout agoractl has written: a running or starting recording, one
-// whose start or acquire is in flight, a tombstone (`stopped`), and `{}`.
-import { LAYOUT_FIELDS, SUBSCRIPTION_FIELDS, WEB_FIELDS, type InPlaceValues, type RecordingData, type RecordingMode, type RecordingRecord, type SessionRecord } from './model.ts';
+// whose start or acquire is in flight, a tombstone (`stopped`), and `{}`. Layout 2 adds the
+// applied spec of the running session.
+import { readAppliedSpec } from '../applied-spec.ts';
+import { RECORDING_DATA_VERSION, LAYOUT_FIELDS, SUBSCRIPTION_FIELDS, WEB_FIELDS, type InPlaceValues, type RecordingData, type RecordingMode, type RecordingRecord, type SessionRecord } from './model.ts';
 
 type Json = Record<string, unknown>;
 
-/** The data of a cloud recording's record; undefined when it is not a recording's. */
-export function decodeRecording(data: Json): RecordingRecord | undefined {
+/**
+ * The data of a cloud recording's record; undefined when it is not a recording's. Version 2
+ * added appliedSpec; a version-1 record has none (a replace then says what it cannot name).
+ */
+export function decodeRecording(data: Json, version = 1): RecordingRecord | undefined {
   if (Object.keys(data).length === 0) return {};
   const mode = modeOf(data.mode);
   if (typeof data.cname !== 'string' || typeof data.uid !== 'string' || !mode) return undefined;
@@ -23,6 +28,8 @@ export function decodeRecording(data: Json): RecordingRecord | undefined {
   if (Array.isArray(data.sessions)) decoded.sessions = data.sessions.flatMap((s: unknown) => sessionOf(s) ?? []);
   const stopped = sessionOf(data.stopped);
   if (stopped) decoded.stopped = stopped;
+  const appliedSpec = version >= RECORDING_DATA_VERSION ? readAppliedSpec(data.appliedSpec) : undefined;
+  if (appliedSpec) decoded.appliedSpec = appliedSpec;
   return decoded;
 }
 

@@ -3,13 +3,19 @@
 import type { DiffInput, FieldChange, PlannedAction } from '../kind.ts';
 import { isSecretLikeName } from '../../state/secrets.ts';
 import { actionFactory } from '../action.ts';
+import { replacedFields, unrecordedChange } from '../applied-spec.ts';
 import {
   KIND,
+  NOTHING_SKIPPED,
   inPlaceValues,
   isRecording,
   isTombstone,
   recordingHash,
+  recordingMode,
+  recordingSensitiveFields,
   sameValue,
+  sessionFields,
+  uidString,
   type CloudRecordingSpec,
   type InPlaceGroup,
   type InPlaceValues,
@@ -78,8 +84,12 @@ export function diffRecording(input: RecordingDiffInput): PlannedAction<Recordin
 
   const spec = desired.spec;
   const hash = recordingHash(spec);
+  const secrets = (): RecordingDetail => {
+    const sensitiveFields = recordingSensitiveFields(spec);
+    return sensitiveFields ? { sensitiveFields } : {};
+  };
   const creation = (reason: string, detail: RecordingDetail = {}): PlannedAction<RecordingDetail> =>
-    action('create', reason, { quotaDelta: 1, detail: { ...detail, specHash: hash }, changes: creationChanges(spec) });
+    action('create', reason, { quotaDelta: 1, detail: { ...detail, specHash: hash, ...secrets() }, changes: creationChanges(spec) });
 
   if (!state) return [creation(RECORDING_REASONS.create)];
   if (isTombstone(state)) return [creation(RECORDING_REASONS.recreateTombstone)];
@@ -93,18 +103,33 @@ export function diffRecording(input: RecordingDiffInput): PlannedAction<Recordin
     return [creation(RECORDING_REASONS.exited, data.resourceId ? { previous: { resourceId: data.resourceId, sid: data.sid } } : {})];
   }
 
+  const { changes, calls } = inPlaceChanges(inPlaceValues(spec), data);
   if (state.specHash !== hash) {
     return [
       action('replace', RECORDING_REASONS.replace, {
-        detail: { sid: data.sid, resourceId: data.resourceId, specHash: hash },
-        changes: [{ path: 'spec', before: `(hash ${state.specHash ?? 'none'})`, after: `(hash ${hash})` }],
+        detail: { sid: data.sid, resourceId: data.resourceId, specHash: hash, ...secrets() },
+        // The new session starts with the in-place fields too: they are shown, without forcing anything.
+        changes: [...replacedSessionFields(spec, data), ...changes],
       }),
     ];
   }
 
-  const { changes, calls } = inPlaceChanges(inPlaceValues(spec), data);
   if (changes.length === 0) return [];
   return [action('update', `${RECORDING_REASONS.update} (${calls.join(' and ')})`, { changes, detail: { sid: data.sid, resourceId: data.resourceId, calls } })];
+}
+
+/**
+ * The fields only a new session can change that differ from the running session's. A record
+ * written before agoractl recorded them knows the channel, uid and mode only: when none of them
+ * differs, the change is said to be unrecorded rather than guessed.
+ */
+function replacedSessionFields(spec: CloudRecordingSpec, data: RecordingData): FieldChange[] {
+  if (data.appliedSpec) return replacedFields(data.appliedSpec, sessionFields(spec), NOTHING_SKIPPED);
+  const named: FieldChange[] = [];
+  if (data.cname !== spec.channelName) named.push({ path: 'channelName', before: data.cname, after: spec.channelName, forcesReplacement: true });
+  if (data.uid !== uidString(spec)) named.push({ path: 'uid', before: Number(data.uid), after: spec.uid, forcesReplacement: true });
+  if (data.mode !== recordingMode(spec)) named.push({ path: 'mode', before: data.mode, after: recordingMode(spec), forcesReplacement: true });
+  return named.length > 0 ? named : [unrecordedChange()];
 }
 
 /** The resourceId of a start whose outcome is unknown (written ahead, never confirmed). */

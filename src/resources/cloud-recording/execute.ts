@@ -43,8 +43,8 @@ export async function executeRecording(action: RecordingAction, ctx: RecordingCo
 }
 
 function startOptions(action: RecordingAction): StartOptions {
-  const { specHash, resumeResourceId, previous } = action.detail;
-  return { specHash, resumeResourceId, previous };
+  const { specHash, resumeResourceId, previous, sensitiveFields } = action.detail;
+  return { specHash, resumeResourceId, previous, sensitiveFields };
 }
 
 /** The recording's data with its session ids, or an error if state lost them. */

@@ -5,7 +5,7 @@ import { decodeRecording } from './decode.ts';
 import { diffRecording } from './diff.ts';
 import { executeRecording } from './execute.ts';
 import { cloudRecordingRules } from './manifest.ts';
-import { KIND, type CloudRecordingSpec, type RecordingDetail, type RecordingRecord } from './model.ts';
+import { KIND, RECORDING_DATA_VERSION, type CloudRecordingSpec, type RecordingDetail, type RecordingRecord } from './model.ts';
 import { observeRecordings, refreshRecording } from './observe.ts';
 import { importRecording } from './import.ts';
 
@@ -16,7 +16,7 @@ export function createCloudRecordingModule(): KindModule<CloudRecordingSpec, Rec
   return {
     kind: KIND,
     manifest: cloudRecordingRules,
-    dataVersion: 1,
+    dataVersion: RECORDING_DATA_VERSION,
     decode: decodeRecording,
     observe: observeRecordings,
     diff: diffRecording,

@@ -3,6 +3,7 @@
 // place (update, updateLayout) and what needs a new session (cloud-recording-rest-api.txt,
 // agora-facts.md "Cloud Recording").
 import { canonicalJson, specHash } from '../spec-hash.ts';
+import { appliedSpec, sensitiveFields, type AppliedSpec, type SensitiveField } from '../applied-spec.ts';
 import type { CloudRecordingSpec, ExtensionServiceConfig, ExtensionServiceParam, RecordingConfig, Resolved, TranscodingConfig } from '../../manifest/types.ts';
 
 export const KIND = 'CloudRecording';
@@ -104,7 +105,15 @@ export interface RecordingData {
   sessions?: SessionRecord[];
   /** Set when the recording was removed from the manifests and stopped: a tombstone that keeps the final files. */
   stopped?: SessionRecord;
+  /**
+   * What only a new session can change, as the running session was started with, so a replace
+   * names what changed; absent in records written before data version 2.
+   */
+  appliedSpec?: AppliedSpec;
 }
+
+/** Data version 2 added appliedSpec. */
+export const RECORDING_DATA_VERSION = 2;
 
 /** A record's data: a recording's, or `{}` (a record the engine began without data). */
 export type RecordingRecord = RecordingData | Record<string, never>;
@@ -128,6 +137,8 @@ export interface RecordingDetail {
   resourceId?: string;
   /** The calls an update makes. */
   calls?: ('update' | 'updateLayout')[];
+  /** Hashes of the manifest's secret references, which execute records (it sees only resolved values). */
+  sensitiveFields?: SensitiveField[];
 }
 
 export function isRecording(data: RecordingRecord | undefined): data is RecordingData {
@@ -174,8 +185,11 @@ export function inPlaceValues(spec: InPlaceSource): InPlaceValues {
   return values;
 }
 
+/** What of a spec (resolved or not) withoutInPlace reads and leaves out. */
+type SessionSource = InPlaceSource & { token?: unknown };
+
 /** The spec without its in-place parts (and without the token, minted anew for each start). */
-function withoutInPlace(spec: CloudRecordingSpec): Omit<CloudRecordingSpec, 'token'> {
+function withoutInPlace<S extends SessionSource>(spec: S): Omit<S, 'token'> {
   const { token: _token, ...copy } = structuredClone(spec);
   const mode = recordingMode(copy);
   const recordingConfig = copy.recordingConfig;
@@ -196,6 +210,31 @@ function withoutInPlace(spec: CloudRecordingSpec): Omit<CloudRecordingSpec, 'tok
 export function recordingHash(spec: CloudRecordingSpec): string {
   return specHash(withoutInPlace(spec));
 }
+
+/** Every field of what withoutInPlace leaves counts: it already dropped the others. */
+const NOTHING_SKIPPED = (): boolean => false;
+
+/** What only a new session can change, of a manifest spec: compared with a session's appliedSpec. */
+export function sessionFields(spec: CloudRecordingSpec): object {
+  return withoutInPlace(spec);
+}
+
+/** Hashes of a manifest spec's secret references (storage keys...), for execute to record. */
+export function recordingSensitiveFields(spec: CloudRecordingSpec): SensitiveField[] | undefined {
+  return sensitiveFields(withoutInPlace(spec), NOTHING_SKIPPED);
+}
+
+/** What a started session records of its (resolved) spec: secret values skipped, the plan's hashes kept. */
+export function appliedRecordingSpec(spec: ResolvedRecordingSpec, sensitive: readonly SensitiveField[] | undefined): AppliedSpec {
+  return appliedSpec(withoutInPlace(spec), NOTHING_SKIPPED, sensitive);
+}
+
+/** The applied spec of a manifest spec taken as it is (an import): its secret references only as hashes. */
+export function manifestAppliedRecordingSpec(spec: CloudRecordingSpec): AppliedSpec {
+  return appliedSpec(withoutInPlace(spec), NOTHING_SKIPPED, recordingSensitiveFields(spec));
+}
+
+export { NOTHING_SKIPPED };
 
 export function sameValue(a: unknown, b: unknown): boolean {
   return canonicalJson(a) === canonicalJson(b);

@@ -17,8 +17,10 @@ import { acquireBody, identity, startBody, stopBody } from './bodies.ts';
 import { requestIdOf, vendorCode } from './errors.ts';
 import { statusOf } from './observe.ts';
 import { SESSION_STATUS } from './diff.ts';
+import type { SensitiveField } from '../applied-spec.ts';
 import {
   RESOURCE_ID_MAX_AGE_MS,
+  appliedRecordingSpec,
   inPlaceValues,
   isRecording,
   recordingMode,
@@ -51,6 +53,8 @@ export interface StartOptions {
   previous?: SessionRef;
   /** The hash of the desired spec (secret references, never values), from the plan. */
   specHash?: string;
+  /** Hashes of the spec's secret references, from the plan: recorded with the session. */
+  sensitiveFields?: SensitiveField[];
 }
 
 export function requireSpec(action: RecordingAction, ctx: RecordingContext): ResolvedRecordingSpec {
@@ -142,9 +146,9 @@ export async function startSession(action: RecordingAction, ctx: RecordingContex
       }
     }
 
-    if (answer.outcome === 'started') return startedOutcome(spec, ctx, data, answer.sid, startingId, options.specHash);
+    if (answer.outcome === 'started') return startedOutcome(spec, ctx, data, answer.sid, startingId, options);
     if (answer.outcome === 'alreadyStarted') {
-      if (answer.sid) return startedOutcome(spec, ctx, data, answer.sid, startingId, options.specHash);
+      if (answer.sid) return startedOutcome(spec, ctx, data, answer.sid, startingId, options);
       throw new ActionError(
         `${action.name}: a recording runs with resourceId ${startingId} (code 7) but Agora did not say its sid; agoractl keeps the start pending`,
         ACTION_ERROR.sidUnknown,
@@ -179,7 +183,7 @@ async function adoptRunning(action: RecordingAction, ctx: RecordingContext, data
     if (status === SESSION_STATUS.running || status === SESSION_STATUS.starting) {
       ctx.logger.info({ event: 'recording_readopted', key: action.key, sid: previous.sid }, 'the recording that seemed to exit is still running; keeping it');
       const sessions = (data.sessions ?? []).filter((s) => s.sid !== previous.sid);
-      return startedOutcome(requireSpec(action, ctx), ctx, { ...withoutResource(data), sessions }, previous.sid, previous.resourceId, options.specHash);
+      return startedOutcome(requireSpec(action, ctx), ctx, { ...withoutResource(data), sessions }, previous.sid, previous.resourceId, options);
     }
   }
   await ctx.record(recorded(withoutResource(data)));
@@ -192,10 +196,18 @@ async function adoptRunning(action: RecordingAction, ctx: RecordingContext, data
 }
 
 /** A running session: what the last one left (status, files, tombstone) is cleared. */
-function startedOutcome(spec: ResolvedRecordingSpec, ctx: RecordingContext, data: RecordingData, sid: string, resourceId: string, specHash: string | undefined): RecordingOutcome {
+function startedOutcome(spec: ResolvedRecordingSpec, ctx: RecordingContext, data: RecordingData, sid: string, resourceId: string, options: StartOptions): RecordingOutcome {
   const { lastStatus: _status, fileList: _files, fileListMode: _mode, stopped: _stopped, ...kept } = data;
-  const started: RecordingData = { ...kept, resourceId, sid, startedAt: ctx.clock.now(), applied: inPlaceValues(spec) };
-  return recorded(started, { externalId: sid, specHash });
+  const started: RecordingData = {
+    ...kept,
+    resourceId,
+    sid,
+    startedAt: ctx.clock.now(),
+    applied: inPlaceValues(spec),
+    // Recorded with the spec hash, so a later replace can name what changed.
+    appliedSpec: appliedRecordingSpec(spec, options.sensitiveFields),
+  };
+  return recorded(started, { externalId: sid, specHash: options.specHash });
 }
 
 /**
