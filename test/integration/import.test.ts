@@ -54,6 +54,11 @@ void describe('import against the emulator', { timeout: 600_000 }, () => {
       await assertNoChanges(s);
       assert.equal((await s.world()).players.filter((p) => p.name === 'a').length, 1, 'a was never made again');
       await assertNoSecrets(s, result);
+
+      // The record holds what a create records: a later replace names its fields.
+      await s.write({ 'players.yaml': docs(playerDoc('a', { uid: UID_A, idleTimeout: 120 }), playerDoc('b', { uid: 102 })) });
+      const replaced = await s.plan();
+      assert.match(replaced.stdout, /^ +~ idleTimeout: .* -> 120 # forces replacement$/m);
     }));
 
   void test('--dry-run shows what it would record and writes nothing', () =>

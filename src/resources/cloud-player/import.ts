@@ -4,7 +4,7 @@
 // so the import is refused; another streamUrl is recorded as it is, and the next plan updates it.
 import type { FieldChange, ImportInput, ImportResult } from '../kind.ts';
 import { LIST_PAGE_SIZE, type ListedPlayer } from '../../agora/players.ts';
-import { UPDATABLE, playerHash, updatableValue, type CloudPlayerSpec, type PlayerData, type PlayerRecord } from './model.ts';
+import { UPDATABLE, manifestAppliedSpec, playerHash, updatableValue, type CloudPlayerSpec, type PlayerData, type PlayerRecord } from './model.ts';
 
 /** Fields of the player Agora runs that List returns and no Update changes. */
 const FIXED = ['name', 'channelName', 'uid', 'account'] as const;
@@ -41,6 +41,8 @@ export async function importPlayer(input: ImportInput<CloudPlayerSpec>): Promise
     playStartedAt: listed.createTs,
     lastStatus: listed.status,
     seen: true,
+    // What a later replace names its fields from: the manifest's, as a create records them.
+    appliedSpec: manifestAppliedSpec(spec),
   };
   const notes = [
     `region ${spec.region} is the manifest's: no call shows a player's region`,

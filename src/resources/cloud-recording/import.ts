@@ -6,7 +6,7 @@ import type { FieldChange, ImportInput, ImportResult } from '../kind.ts';
 import { RECORDING_STATUS } from '../../agora/recordings.ts';
 import { statusOf } from './observe.ts';
 import { GROUP_CALL, SESSION_STATUS } from './diff.ts';
-import { inPlaceValues, recordingHash, recordingMode, uidString, type CloudRecordingSpec, type RecordingData, type RecordingRecord } from './model.ts';
+import { inPlaceValues, manifestAppliedRecordingSpec, recordingHash, recordingMode, uidString, type CloudRecordingSpec, type RecordingData, type RecordingRecord } from './model.ts';
 
 const CHANGE_PREFIX = { subscription: 'recordingConfig.', layout: 'recordingConfig.transcodingConfig.', web: 'extensionServiceConfig.' } as const;
 
@@ -30,7 +30,7 @@ export async function importRecording(input: ImportInput<CloudRecordingSpec>): P
   if (fixed.length > 0) return refused(`recording ${sid} differs from the manifest in fields only a new session can change`, fixed);
 
   const response = result.serverResponse;
-  const data: RecordingData = { cname: want.cname, uid: want.uid, mode, resourceId, sid: result.sid, startedAt: input.clock.now() };
+  const data: RecordingData = { cname: want.cname, uid: want.uid, mode, resourceId, sid: result.sid, startedAt: input.clock.now(), appliedSpec: manifestAppliedRecordingSpec(spec) };
   if (response.status !== undefined) data.lastStatus = response.status;
   if (response.fileListMode !== undefined) data.fileListMode = response.fileListMode;
   if (response.fileList !== undefined) data.fileList = response.fileList;
