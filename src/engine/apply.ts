@@ -32,12 +32,18 @@ export interface ApplyResult {
 export interface ApplyOptions {
   plan: Plan;
   modules: readonly KindModule[];
-  /** Execution context by project. */
+  /** Execution context by project; a context's signal stops that project's actions alone. */
   contexts: ReadonlyMap<string, ProjectContext>;
   clock: Clock;
   onEvent?: (event: ApplyEvent) => void;
   /** When aborted, actions not yet started are skipped; started ones finish. */
   signal?: AbortSignal;
+}
+
+/** A signal aborted when either is (undefined when neither is given). */
+export function eitherSignal(a: AbortSignal | undefined, b: AbortSignal | undefined): AbortSignal | undefined {
+  if (!a || a === b) return b;
+  return b ? AbortSignal.any([a, b]) : a;
 }
 
 export async function applyPlan(options: ApplyOptions): Promise<ApplyResult> {
@@ -53,6 +59,8 @@ export async function applyPlan(options: ApplyOptions): Promise<ApplyResult> {
     }
     return g;
   };
+  // Per project, once: an action stops on the run's signal or on its project's.
+  const signals = new Map([...options.contexts].map(([project, ctx]) => [project, eitherSignal(options.signal, ctx.signal)]));
   const result: ApplyResult = { done: [], failed: [], skipped: [], durationMs: 0 };
   const emit = (event: ApplyEvent): void => options.onEvent?.(event);
 
@@ -66,10 +74,11 @@ export async function applyPlan(options: ApplyOptions): Promise<ApplyResult> {
     const ctx = options.contexts.get(action.project);
     if (!module || !ctx) return skip(`no ${module ? 'context for project' : 'module for kind'} of ${action.key}`);
     const quota = gate(action);
+    const signal = signals.get(action.project);
     // Without an await when the quota has room: an await here would queue every create's
     // calls behind those of the actions started after it (see the order below).
-    if (action.quotaDelta > 0 && !quota.tryAcquire(action.quotaDelta) && !(await quota.acquire(action.quotaDelta, options.signal))) return skip('apply was interrupted');
-    if (options.signal?.aborted) {
+    if (action.quotaDelta > 0 && !quota.tryAcquire(action.quotaDelta) && !(await quota.acquire(action.quotaDelta, signal))) return skip('apply was interrupted');
+    if (signal?.aborted) {
       if (action.quotaDelta > 0) quota.release(action.quotaDelta);
       return skip('apply was interrupted');
     }

@@ -30,7 +30,10 @@ export interface ProjectContext {
   state: StateWriter;
   clock: Clock;
   logger: Logger;
-  /** Aborted when the run stops taking new work: an action still waiting to send gives up. */
+  /**
+   * Aborted when the run stops taking new work, or when this project's manifests changed under
+   * the run: an action still waiting to send gives up.
+   */
   signal?: AbortSignal;
 }
 

@@ -11,7 +11,7 @@ import { targetScope } from '../state/resource-key.ts';
 import type { DesiredResource, KindModule, KindObservation, ProjectSecrets } from '../resources/kind.ts';
 import { decodedState, type ProjectContext, type StateWriter } from './execute.ts';
 import { buildPlan, type DestroyOptions, type Plan, type PlanBasis } from './plan.ts';
-import { applyPlan, type ApplyEvent, type ApplyResult } from './apply.ts';
+import { applyPlan, eitherSignal, type ApplyEvent, type ApplyResult } from './apply.ts';
 
 export interface ProjectRuntime {
   name: string;
@@ -107,7 +107,10 @@ export async function planPass(scope: ReconcileScope, stored: readonly ResourceS
 
 export interface ApplyPassOptions {
   onEvent?: (event: ApplyEvent) => void;
+  /** Stops the whole run: no action not yet sent is sent (shutdown, an interrupt). */
   signal?: AbortSignal;
+  /** Stops one project's actions not yet sent; the other projects' go on (its manifests changed). */
+  projectSignal?: (project: string) => AbortSignal | undefined;
 }
 
 /** What applying needs of a pass: the plan, and the state it was made from (a saved plan carries both). */
@@ -138,7 +141,7 @@ export async function applyPass(scope: ReconcileScope, store: StateStore, pass: 
       state: writer,
       clock: scope.clock,
       logger: scope.logger,
-      signal: options.signal,
+      signal: eitherSignal(options.signal, options.projectSignal?.(project.name)),
     });
   }
   refreshing.catch(() => undefined); // awaited once the actions have finished

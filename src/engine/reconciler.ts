@@ -35,7 +35,7 @@ export const RECONCILE_EVENT = {
   /** A plan error (mass delete, quota...) now holds resources back (error, once). */
   refused: 'reconcile.plan_error',
   refusalLifted: 'reconcile.plan_error_cleared',
-  /** The manifests changed while a pass ran: its unsent actions were dropped, its keys queued again. */
+  /** A project's manifests changed while a pass ran: its unsent actions were dropped, its keys queued again. */
   superseded: 'reconcile.pass_superseded',
   passFailed: 'reconcile.pass_failed',
 } as const;
@@ -97,8 +97,11 @@ export class Reconciler {
   #batchScheduled = false;
   #passing: Promise<void> = Promise.resolve();
   #signal: AbortSignal | undefined;
-  /** Aborted when the manifests change under the pass in flight. */
-  #superseded: AbortController | undefined;
+  /**
+   * For the pass in flight, by project: aborted when that project's manifests, Project document
+   * or leadership change under it. Only that project's unsent actions are dropped; the others go on.
+   */
+  #superseded: Map<string, AbortController> | undefined;
   #passes = 0;
   readonly #blocked = new Map<ResourceKey, BlockedResource>();
   readonly #refused = new Map<string, Refusal>();
@@ -128,7 +131,9 @@ export class Reconciler {
    * Installs a new desired state. Keys whose manifest changed (or appeared or vanished) are
    * queued with their back-off forgotten: the old failure may not apply to the new spec. A
    * refused change of a project whose manifests changed is looked at again, and the pass in
-   * flight, planned from the old manifests, sends no more calls: its keys are planned again.
+   * flight, planned from the old manifests, sends no more calls for that project: its keys are
+   * planned again. The other projects' actions in that pass carry on: a replica gaining or losing
+   * one project must not hold back the creates of all the others.
    */
   setScope(scope: ReconcileScope): void {
     const previous = this.#scope;
@@ -150,7 +155,8 @@ export class Reconciler {
       if (refusal.project && !projects.has(refusal.project)) continue;
       for (const key of refusal.keys) this.queue.add(key, { resetBackoff: true });
     }
-    if (previous && projects.size > 0) this.#superseded?.abort(new Error('the manifests changed'));
+    const inFlight = this.#superseded;
+    if (previous && inFlight) for (const project of projects) supersede(inFlight, project).abort(new Error(`the manifests of project ${project} changed`));
   }
 
   /** Resources parked because agoractl will not act on them as they are (a name conflict). */
@@ -230,20 +236,23 @@ export class Reconciler {
       for (const w of batch.values()) w.reject(new Error('no desired state loaded'));
       return;
     }
-    const keys = [...batch.keys()];
-    const superseded = new AbortController();
+    const allKeys = [...batch.keys()];
+    const superseded = new Map<string, AbortController>();
     this.#superseded = superseded;
-    const signal = this.#signal ? AbortSignal.any([this.#signal, superseded.signal]) : superseded.signal;
+    const isSuperseded = (project: string): boolean => superseded.get(project)?.signal.aborted === true;
     try {
       const snapshot = await this.#options.store.load();
-      const planned = await planPass(scope, Object.values(snapshot.resources), { targets: keys, allowMassDelete: this.#options.allowMassDelete });
-      if (superseded.signal.aborted) {
-        // Planned from manifests that are no longer the manifests: plan again from the new ones.
-        this.#requeue(batch, keys);
-        this.#report({ keys: keys.length, plan: emptyPlan(), failed: 0, durationMs: this.#options.clock.now() - started });
+      const planned = await planPass(scope, Object.values(snapshot.resources), { targets: allKeys, allowMassDelete: this.#options.allowMassDelete });
+      // Projects planned from manifests that are no longer theirs plan again from the new ones;
+      // the rest of the plan still holds.
+      const stale = new Set([...superseded].filter(([, c]) => c.signal.aborted).map(([project]) => project));
+      if (stale.size > 0) batch = this.#requeue(batch, stale);
+      if (batch.size === 0) {
+        this.#report({ keys: allKeys.length, plan: emptyPlan(), failed: 0, durationMs: this.#options.clock.now() - started });
         return;
       }
-      const { plan } = planned;
+      const keys = [...batch.keys()];
+      const plan = stale.size === 0 ? planned.plan : withoutProjects(planned.plan, stale);
       const refusals = new Map<ResourceKey, PlanError>();
       for (const key of keys) {
         const error = refusalOf(plan.errors, key);
@@ -254,22 +263,26 @@ export class Reconciler {
       const actions = plan.errors.length === 0 ? plan.actions : plan.actions.filter((a) => !refusalOf(plan.errors, a.key));
       const onEvent = (event: ApplyEvent): void => {
         // Reported once by this loop (blocked), or not at all (dropped for newer manifests).
-        if (event.type === 'skipped' && (event.action.blocked || superseded.signal.aborted)) return;
+        if (event.type === 'skipped' && (event.action.blocked || isSuperseded(event.action.project))) return;
         this.#options.onAction?.(event);
       };
-      const result = await applyPass(scope, this.#options.store, actions === plan.actions ? planned : { ...planned, plan: { ...plan, actions } }, { onEvent, signal });
-      // The manifests changed during the apply: every key is planned again from the new ones.
-      const replan = superseded.signal.aborted && !this.#signal?.aborted;
+      const result = await applyPass(scope, this.#options.store, actions === planned.plan.actions ? planned : { ...planned, plan: { ...plan, actions } }, {
+        onEvent,
+        signal: this.#signal,
+        projectSignal: (project) => supersede(superseded, project).signal,
+      });
+      // A project's manifests changed during the apply: its keys are planned again from the new ones.
+      const replan = (key: ResourceKey): boolean => isSuperseded(projectOf(key)) && !this.#signal?.aborted;
       const failures = new Map<ResourceKey, ActionError | string>();
       const blocked = new Map<ResourceKey, PlannedAction>();
       for (const f of result.failed) failures.set(f.action.key, f.error);
       for (const s of result.skipped) {
         if (s.action.blocked) blocked.set(s.action.key, s.action);
-        else if (!replan) failures.set(s.action.key, s.why);
+        else if (!replan(s.action.key)) failures.set(s.action.key, s.why);
       }
       const now = this.#options.clock.now();
       for (const [key, waiter] of batch) {
-        if (replan) this.queue.add(key);
+        if (replan(key)) this.queue.add(key);
         this.#release(key);
         const refusal = refusals.get(key);
         const action = blocked.get(key);
@@ -288,26 +301,37 @@ export class Reconciler {
       }
       await this.#scheduleRechecks(scope, keys);
       this.#liftRefusals();
-      this.#report({ keys: keys.length, plan: { ...plan, actions }, failed: failures.size + refusals.size + blocked.size, durationMs: this.#options.clock.now() - started });
+      this.#report({ keys: allKeys.length, plan: { ...plan, actions }, failed: failures.size + refusals.size + blocked.size, durationMs: this.#options.clock.now() - started });
     } catch (err) {
       // Observation failed (Agora unreachable, a limit exhausted): every key tries again later.
       for (const waiter of batch.values()) waiter.reject(err);
       // During shutdown, passes still waiting for the rate limiter fail by design.
       const level = this.#signal?.aborted ? 'info' : 'warn';
-      this.#options.logger[level]({ event: RECONCILE_EVENT.passFailed, keys: keys.length, err: err instanceof Error ? err.message : String(err) }, 'reconcile pass failed');
-      this.#report({ keys: keys.length, plan: emptyPlan(), failed: keys.length, durationMs: this.#options.clock.now() - started, error: String(err) });
+      this.#options.logger[level]({ event: RECONCILE_EVENT.passFailed, keys: batch.size, err: err instanceof Error ? err.message : String(err) }, 'reconcile pass failed');
+      this.#report({ keys: allKeys.length, plan: emptyPlan(), failed: batch.size, durationMs: this.#options.clock.now() - started, error: String(err) });
     } finally {
       if (this.#superseded === superseded) this.#superseded = undefined;
     }
   }
 
-  /** The keys of a pass planned from old manifests run again at once, without a failure. */
-  #requeue(batch: Map<ResourceKey, Waiter>, keys: ResourceKey[]): void {
-    this.#options.logger.info({ event: RECONCILE_EVENT.superseded, keys: keys.length }, 'manifests changed during a pass; planning again');
+  /**
+   * The keys of the pass whose project was planned from old manifests run again at once, without
+   * a failure. Returns the keys that go on with the pass.
+   */
+  #requeue(batch: Map<ResourceKey, Waiter>, projects: ReadonlySet<string>): Map<ResourceKey, Waiter> {
+    const rest = new Map<ResourceKey, Waiter>();
+    let requeued = 0;
     for (const [key, waiter] of batch) {
+      if (!projects.has(projectOf(key))) {
+        rest.set(key, waiter);
+        continue;
+      }
+      requeued++;
       this.queue.add(key);
       waiter.resolve();
     }
+    this.#options.logger.info({ event: RECONCILE_EVENT.superseded, keys: requeued, projects: [...projects].sort() }, 'manifests changed during a pass; planning those projects again');
+    return rest;
   }
 
   #refuse(key: ResourceKey, error: PlanError, now: number): void {
@@ -372,6 +396,30 @@ export class Reconciler {
     this.#passes += 1;
     this.#options.onPass?.(report);
   }
+}
+
+/** The controller of `project` in a pass's supersession map, made on first use. */
+function supersede(superseded: Map<string, AbortController>, project: string): AbortController {
+  let controller = superseded.get(project);
+  if (!controller) {
+    controller = new AbortController();
+    superseded.set(project, controller);
+  }
+  return controller;
+}
+
+/** The plan without what it holds for `projects` (they are planned again from their new manifests). */
+function withoutProjects(plan: Plan, projects: ReadonlySet<string>): Plan {
+  const actions = plan.actions.filter((a) => !projects.has(a.project));
+  const summary = { ...emptyPlan().summary };
+  for (const a of actions) summary[a.type] += 1;
+  return {
+    ...plan,
+    actions,
+    unmanaged: plan.unmanaged.filter((u) => !projects.has(u.project)),
+    errors: plan.errors.filter((e) => e.project === undefined || !projects.has(e.project)),
+    summary,
+  };
 }
 
 function emptyPlan(): Plan {
