@@ -156,7 +156,7 @@ export class Reconciler {
       for (const key of refusal.keys) this.queue.add(key, { resetBackoff: true });
     }
     const inFlight = this.#superseded;
-    if (previous && inFlight) for (const project of projects) supersede(inFlight, project).abort(new Error(`the manifests of project ${project} changed`));
+    if (previous && inFlight) for (const project of projects) supersede(inFlight, project).abort(new Error(supersededMessage(project)));
   }
 
   /** Resources parked because agoractl will not act on them as they are (a name conflict). */
@@ -240,6 +240,9 @@ export class Reconciler {
     const superseded = new Map<string, AbortController>();
     this.#superseded = superseded;
     const isSuperseded = (project: string): boolean => superseded.get(project)?.signal.aborted === true;
+    // A call given up unsent at the rate limiter fails with the supersession itself: that action
+    // was dropped, not failed, and its key must not wait a back-off before it is planned again.
+    const dropped = (action: PlannedAction, error: ActionError): boolean => isSuperseded(action.project) && error.message === supersededMessage(action.project);
     try {
       const snapshot = await this.#options.store.load();
       const planned = await planPass(scope, Object.values(snapshot.resources), { targets: allKeys, allowMassDelete: this.#options.allowMassDelete });
@@ -264,6 +267,7 @@ export class Reconciler {
       const onEvent = (event: ApplyEvent): void => {
         // Reported once by this loop (blocked), or not at all (dropped for newer manifests).
         if (event.type === 'skipped' && (event.action.blocked || isSuperseded(event.action.project))) return;
+        if (event.type === 'failed' && dropped(event.action, event.error)) return;
         this.#options.onAction?.(event);
       };
       const result = await applyPass(scope, this.#options.store, actions === planned.plan.actions ? planned : { ...planned, plan: { ...plan, actions } }, {
@@ -275,7 +279,7 @@ export class Reconciler {
       const replan = (key: ResourceKey): boolean => isSuperseded(projectOf(key)) && !this.#signal?.aborted;
       const failures = new Map<ResourceKey, ActionError | string>();
       const blocked = new Map<ResourceKey, PlannedAction>();
-      for (const f of result.failed) failures.set(f.action.key, f.error);
+      for (const f of result.failed) if (!(replan(f.action.key) && dropped(f.action, f.error))) failures.set(f.action.key, f.error);
       for (const s of result.skipped) {
         if (s.action.blocked) blocked.set(s.action.key, s.action);
         else if (!replan(s.action.key)) failures.set(s.action.key, s.why);
@@ -396,6 +400,11 @@ export class Reconciler {
     this.#passes += 1;
     this.#options.onPass?.(report);
   }
+}
+
+/** Why a project's unsent calls were given up: its manifests, Project document or leadership changed. */
+function supersededMessage(project: string): string {
+  return `the manifests of project ${project} changed`;
 }
 
 /** The controller of `project` in a pass's supersession map, made on first use. */

@@ -13,6 +13,7 @@ import type { DesiredResource, KindModule, ObservedResource } from '../../src/re
 import { openFileStateStore } from '../../src/state/file-store.ts';
 import type { StateStore } from '../../src/state/store.ts';
 import { FakeClock } from '../daemon/fake-clock.ts';
+import { ledScope } from '../../src/daemon/led-scope.ts';
 import { resourceKey, type ResourceKey } from '../../src/state/resource-key.ts';
 
 const PROJECT = 'prod';
@@ -21,12 +22,42 @@ const BACKOFF_MS = 1_000;
 const keyOf = (name: string): ResourceKey => resourceKey(PROJECT, KIND, name);
 
 /**
- * A kind whose "Agora" is the `world` map: create what is declared and absent, delete what state
- * records and the manifests no longer declare. Deletes of names in `failingDeletes` throw, like an
- * API that keeps answering 503.
+ * A kind whose "Agora" is the `world` map (one per project; `world` is PROJECT's): create what is
+ * declared and absent, delete what state records and the manifests no longer declare. Deletes of
+ * names in `failingDeletes` throw, like an API that keeps answering 503.
  */
 function widgetService() {
-  const world = new Map<string, ObservedResource>();
+  const worlds = new Map<string, Map<string, ObservedResource>>();
+  const worldOf = (project: string): Map<string, ObservedResource> => {
+    let world = worlds.get(project);
+    if (!world) {
+      world = new Map();
+      worlds.set(project, world);
+    }
+    return world;
+  };
+  const world = worldOf(PROJECT);
+  /** `project/name` of every widget that ever existed. */
+  const existed = new Set<string>();
+  /** While set, a send waits for it (the rate limiter) and gives up, unsent, if its signal aborts. */
+  let sending: Promise<void> | undefined;
+  let waitingSends = 0;
+  let onSendWaiting = (): void => undefined;
+  const rateLimit = (signal: AbortSignal | undefined): Promise<void> => {
+    const slot = sending;
+    if (!slot) return Promise.resolve();
+    if (signal?.aborted) return Promise.reject(signal.reason as Error);
+    return new Promise<void>((resolve, reject) => {
+      const onAbort = (): void => reject(signal?.reason as Error);
+      signal?.addEventListener('abort', onAbort, { once: true });
+      void slot.then(() => {
+        signal?.removeEventListener('abort', onAbort);
+        resolve();
+      });
+      waitingSends++;
+      onSendWaiting();
+    });
+  };
   const failingDeletes = new Set<string>();
   /** Names taken in the world by someone else: declaring one is a conflict. */
   const foreign = new Set<string>();
@@ -40,11 +71,11 @@ function widgetService() {
     manifest: { validate: () => true },
     dataVersion: 1,
     decode: (data) => data,
-    async observe() {
+    async observe({ project }) {
       observations++;
       onObserve();
       await observing;
-      return { resources: new Map(world), calls: 0 };
+      return { resources: new Map(worldOf(project)), calls: 0 };
     },
     diff(input) {
       const action = actionFactory(input, KIND, {});
@@ -57,21 +88,52 @@ function widgetService() {
       if (action.type === 'create') {
         // A new id per create, as Agora gives: a widget deleted and made again is another one.
         const externalId = `${action.name}#${++created}`;
-        await ctx.send({ action: 'create' }, () => Promise.resolve(void world.set(action.name, { name: action.name, externalId, fields: {} })));
+        await ctx.send({ action: 'create' }, async ({ beforeSend, signal }) => {
+          await rateLimit(signal);
+          await beforeSend?.();
+          worldOf(action.project).set(action.name, { name: action.name, externalId, fields: {} });
+          existed.add(`${action.project}/${action.name}`);
+        });
         return { type: 'recorded', externalId, data: {} };
       }
       if (failingDeletes.has(action.name)) throw Object.assign(new Error(`widget service unavailable deleting ${action.name}`), { status: 503 });
-      await ctx.send({ action: 'delete' }, () => Promise.resolve(void world.delete(action.name)));
+      await ctx.send({ action: 'delete' }, async ({ beforeSend, signal }) => {
+        await rateLimit(signal);
+        await beforeSend?.();
+        worldOf(action.project).delete(action.name);
+      });
       return { type: 'removed' };
     },
   };
   return {
     module,
     world,
+    worldOf,
+    /** `project/name` of every widget in the world now. */
+    widgets: (): string[] => [...worlds].flatMap(([project, w]) => [...w.keys()].map((name) => `${project}/${name}`)).sort(),
+    existed,
     failingDeletes,
     foreign,
     get observations() {
       return observations;
+    },
+    /** Holds sends at the rate limiter until `release` is called; `waiting(n)` resolves once n sends wait. */
+    holdSends(): { waiting: (n: number) => Promise<void>; release: () => void } {
+      let release = (): void => undefined;
+      sending = new Promise<void>((resolve) => (release = resolve));
+      waitingSends = 0;
+      return {
+        waiting: (n) =>
+          new Promise<void>((resolve) => {
+            onSendWaiting = () => void (waitingSends >= n && resolve());
+            onSendWaiting();
+          }),
+        release: () => {
+          sending = undefined;
+          onSendWaiting = () => undefined;
+          release();
+        },
+      };
     },
     /** Holds observations until `release` is called; `started` resolves when one waits. */
     holdObservations(): { started: Promise<void>; release: () => void } {
@@ -102,6 +164,8 @@ async function setup(t: TestContext, initial: string[] = ['keep', 'gone']) {
   const clock = new FakeClock();
   const service = widgetService();
   let passEnded: () => void = () => undefined;
+  /** The world's widgets as each pass ended. */
+  const atPassEnd: string[][] = [];
   const logs: Array<{ level: number; event?: string; [field: string]: unknown }> = [];
   const reconciler = new Reconciler({
     store,
@@ -111,7 +175,10 @@ async function setup(t: TestContext, initial: string[] = ['keep', 'gone']) {
     backoff: { baseMs: BACKOFF_MS, maxMs: BACKOFF_MS, jitter: 0 },
     // The batch window is a real timer; 0 keeps each pass to one macrotask of waiting.
     batchWindowMs: 0,
-    onPass: () => passEnded(),
+    onPass: () => {
+      atPassEnd.push(service.widgets());
+      passEnded();
+    },
   });
   t.after(async () => {
     await reconciler.drain(0);
@@ -163,7 +230,7 @@ async function setup(t: TestContext, initial: string[] = ['keep', 'gone']) {
 
   /** Error-level lines of one event. */
   const errors = (event: string) => logs.filter((l) => l.event === event && l.level >= 50);
-  return { reconciler, clock, service, scope, pass, queuedKeys, stateKeys, worldNames, worldIds, errors };
+  return { reconciler, clock, service, scope, pass, queuedKeys, stateKeys, worldNames, worldIds, errors, logs, atPassEnd };
 }
 
 describe('Reconciler forgets the queue entries of resources that are gone', () => {
@@ -296,5 +363,88 @@ describe('Reconciler parks what it must not retry', () => {
     await pass(() => reconciler.setScope(scope(['keep', 'taken'], { revision: 2 })));
     assert.deepEqual(reconciler.blocked(), []);
     assert.deepEqual(worldNames(), ['keep', 'taken']);
+  });
+});
+
+describe('Reconciler supersedes a pass in flight project by project', () => {
+  const OTHER = 'beta';
+  const runtime = (name: string) => ({ name, client: {} as AgoraClient, secrets: { appId: `${name}-app` }, limits: resolveLimits() });
+  // One client per project for the daemon's life, as the daemon keeps them while its projects stay the same.
+  const runtimes = new Map([PROJECT, OTHER].map((name) => [name, runtime(name)]));
+  const twoProjects = (clock: FakeClock, module: KindModule, names: Record<string, string[]>): ReconcileScope => ({
+    modules: [module],
+    desired: Object.entries(names).flatMap(([project, list]) => list.map((name) => ({ key: resourceKey(project, KIND, name), project, kind: KIND, name, spec: {} }))),
+    resolvedSpecs: new Map(),
+    projects: runtimes,
+    clock,
+    logger: pino({ level: 'silent' }),
+  });
+
+  test("a manifest change of one project drops its unsent actions and plans it again, while the other's are carried out in the same pass", async (t) => {
+    const { reconciler, clock, service, pass, logs, atPassEnd } = await setup(t, ['keep']);
+    const held = service.holdSends();
+    reconciler.setScope(twoProjects(clock, service.module, { [PROJECT]: ['keep', 'a1', 'a2'], [OTHER]: ['b1', 'b2', 'b3'] }));
+    // Every create of the pass waits for the rate limiter.
+    await held.waiting(5);
+    const passes = atPassEnd.length;
+
+    // a2 leaves the manifests and a3 joins them while the creates wait.
+    await pass(() => {
+      reconciler.setScope(twoProjects(clock, service.module, { [PROJECT]: ['keep', 'a1', 'a3'], [OTHER]: ['b1', 'b2', 'b3'] }));
+      held.release();
+    });
+
+    // The pass in flight went on for the other project: its widgets exist as it ends.
+    assert.deepEqual(atPassEnd[passes], [`${OTHER}/b1`, `${OTHER}/b2`, `${OTHER}/b3`, `${PROJECT}/keep`]);
+    // The changed project was planned again from its new manifests; the stale create was never sent.
+    assert.deepEqual(service.widgets(), [`${OTHER}/b1`, `${OTHER}/b2`, `${OTHER}/b3`, `${PROJECT}/a1`, `${PROJECT}/a3`, `${PROJECT}/keep`]);
+    assert.equal(service.existed.has(`${PROJECT}/a2`), false, 'a widget its manifests no longer declared was made');
+    assert.deepEqual(
+      logs.filter((l) => l.event === 'reconcile.pass_superseded').map((l) => l.projects),
+      [],
+      'dropped during the apply, not after planning',
+    );
+  });
+
+  test('a change that comes while a pass observes plans that project again and applies the rest of the plan', async (t) => {
+    const { reconciler, clock, service, pass, logs, atPassEnd } = await setup(t, ['keep']);
+    const held = service.holdObservations();
+    reconciler.setScope(twoProjects(clock, service.module, { [PROJECT]: ['keep', 'a1', 'a2'], [OTHER]: ['b1', 'b2'] }));
+    await held.started;
+    const passes = atPassEnd.length;
+
+    await pass(() => {
+      reconciler.setScope(twoProjects(clock, service.module, { [PROJECT]: ['keep', 'a1'], [OTHER]: ['b1', 'b2'] }));
+      held.release();
+    });
+
+    assert.deepEqual(atPassEnd[passes], [`${OTHER}/b1`, `${OTHER}/b2`, `${PROJECT}/keep`]);
+    assert.deepEqual(service.widgets(), [`${OTHER}/b1`, `${OTHER}/b2`, `${PROJECT}/a1`, `${PROJECT}/keep`]);
+    assert.equal(service.existed.has(`${PROJECT}/a2`), false, 'a widget its manifests no longer declared was made');
+    assert.deepEqual(
+      logs.filter((l) => l.event === 'reconcile.pass_superseded').map((l) => l.projects),
+      [[PROJECT]],
+    );
+  });
+
+  test("a leadership change of one project (a new scope holding the others' same Project runtimes) does not supersede the others", async (t) => {
+    const { reconciler, clock, service, pass, atPassEnd } = await setup(t, ['keep']);
+    const everything = { [PROJECT]: ['keep', 'a1'], [OTHER]: ['b1', 'b2'] };
+    // As daemon/manifests-in-force.ts builds a replica's scope: the same runtimes, a new map of the led ones.
+    const led = (hidden: (project: string) => boolean) => ledScope(twoProjects(clock, service.module, everything), hidden);
+    const held = service.holdSends();
+    reconciler.setScope(led(() => false));
+    await held.waiting(3);
+    const passes = atPassEnd.length;
+
+    // Another replica takes PROJECT over while the creates wait.
+    await pass(() => {
+      reconciler.setScope(led((project) => project === PROJECT));
+      held.release();
+    });
+
+    assert.deepEqual(atPassEnd[passes], [`${OTHER}/b1`, `${OTHER}/b2`, `${PROJECT}/keep`]);
+    // What this replica no longer leads it does not touch: a1's create, planned while it led, was not sent.
+    assert.equal(service.existed.has(`${PROJECT}/a1`), false, 'a create of a project led elsewhere was sent');
   });
 });
