@@ -84,6 +84,16 @@ export interface AgoraClientOptions {
 /** Completion times (ms since the epoch) of recent requests, per endpoint class. */
 export type RecentRequests = Partial<Record<LimitKey, number[]>>;
 
+/**
+ * The calls that only read Agora. A kind observes through this; its calls that change Agora go
+ * through the engine's write-ahead (ExecuteContext.send), the one place that hands out a client.
+ */
+export interface AgoraReader {
+  players: Pick<PlayersApi, 'list'>;
+  recordings: Pick<RecordingsApi, 'query'>;
+  originSite: Pick<OriginSiteApi, 'get'>;
+}
+
 export interface AgoraClient {
   players: PlayersApi;
   recordings: RecordingsApi;

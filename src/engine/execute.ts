@@ -88,7 +88,7 @@ function actionContext(module: KindModule, action: PlannedAction, project: Proje
           pending: { action: intent.action, startedAt: clock.now(), ...(intent.detail ? { detail: intent.detail } : {}) },
         });
       };
-      return call({ beforeSend, signal: project.signal });
+      return call({ beforeSend, signal: project.signal }, project.client);
     },
     async record(outcome: Outcome<KindData>) {
       if (outcome.type === 'removed') return state.remove(action.key);

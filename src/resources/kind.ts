@@ -5,10 +5,10 @@
 // never name a kind. Adding a kind means adding one module that implements this and
 // registering it (registry.ts).
 import type { Limits } from '../agora/limits.ts';
-import type { AgoraClient } from '../agora/client.ts';
+import type { AgoraClient, AgoraReader } from '../agora/client.ts';
 import type { SendHooks } from '../agora/call.ts';
 import type { Clock } from '../clock.ts';
-import type { ResourceState, PendingIntent } from '../state/types.ts';
+import type { ResourceState } from '../state/types.ts';
 import type { ResourceKey } from '../state/resource-key.ts';
 import type { KindManifestRules } from '../manifest/kind-rules.ts';
 import type { Resolved } from '../manifest/types.ts';
@@ -50,7 +50,7 @@ export interface KindObservation {
 export type KindState<Data extends KindData> = Omit<ResourceState, 'data'> & { data: Data };
 
 export interface ObserveInput<Spec extends object = object, Data extends KindData = KindData> {
-  client: AgoraClient;
+  client: AgoraReader;
   project: string;
   desired: DesiredResource<Spec>[];
   state: KindState<Data>[];
@@ -128,11 +128,12 @@ export interface Intent<Data extends KindData> {
 }
 
 /**
- * What execute may do, bound to one action's resource. Reads go through `client`; every call
- * that changes Agora goes through `send`, which writes the intent as the request is sent.
+ * What execute may do, bound to one action's resource. Reads go through `client`, which can only
+ * read; every call that changes Agora goes through `send`, which hands the call the client and
+ * writes the intent as the request is sent: a kind cannot change Agora without its intent.
  */
 export interface ExecuteContext<Spec extends object = object, Data extends KindData = KindData> {
-  client: AgoraClient;
+  client: AgoraReader;
   project: ProjectSecrets;
   /** The desired spec with secret references replaced by their values; undefined when not desired. */
   spec: Resolved<Spec> | undefined;
@@ -142,7 +143,7 @@ export interface ExecuteContext<Spec extends object = object, Data extends KindD
    * Runs one mutating call. The engine writes `intent` to state when the rate limiter grants
    * the call its slot (not while it waits), and abandons the call unsent if the run stops.
    */
-  send<T>(intent: Intent<Data>, call: (hooks: SendHooks) => Promise<T>): Promise<T>;
+  send<T>(intent: Intent<Data>, call: (hooks: SendHooks, client: AgoraClient) => Promise<T>): Promise<T>;
   /** Records an intermediate outcome durably (a replace's deleted player); clears the intent. */
   record(outcome: Outcome<Data>): Promise<void>;
   /** 1 on the first attempt; more when the engine repeats an action whose outcome was unknown. */
@@ -175,7 +176,7 @@ export interface ImportInput<Spec extends object = object> {
   externalId: string;
   /** `--resource-id`: the second id a kind may need to observe by (a recording's resourceId). */
   resourceId?: string;
-  client: AgoraClient;
+  client: AgoraReader;
   limits: Limits;
   clock: Clock;
 }
@@ -252,4 +253,3 @@ export interface FlsRoute {
   url: string;
 }
 
-export type { PendingIntent };

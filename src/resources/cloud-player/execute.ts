@@ -65,7 +65,7 @@ async function createPlayer(action: Action, ctx: Context): Promise<PlayerOutcome
   if (notBefore !== undefined) await sleepUntil(ctx, notBefore);
   const body = createBody(action, spec, ctx);
   // The old id (of a replaced player) is dropped with the intent.
-  const result = await ctx.send({ action: 'create', clearExternalId: true }, (hooks) => ctx.client.players.create(spec.region, body, { streamIp: spec.streamIp, ...hooks }));
+  const result = await ctx.send({ action: 'create', clearExternalId: true }, (hooks, client) => client.players.create(spec.region, body, { streamIp: spec.streamIp, ...hooks }));
   if (result.outcome === 'created') return created(action, spec, ctx, result.player.id, result.player.createTs, body.playTs);
   if (result.outcome === 'conflict') {
     // Ours only if an earlier attempt of this same create (this run's, or one whose answer was
@@ -126,7 +126,7 @@ async function updateWithSequence(action: Action, spec: ResolvedSpec, ctx: Conte
   // update reuse it (one never sent may: Agora never saw it).
   const sequence = data.sequence + 1;
   try {
-    await ctx.send({ action: 'update', data: { ...data, sequence } }, (hooks) => ctx.client.players.update(data.region, id, sequence, patch, hooks));
+    await ctx.send({ action: 'update', data: { ...data, sequence } }, (hooks, client) => client.players.update(data.region, id, sequence, patch, hooks));
   } catch (err) {
     // Agora counts three 404 or 5xx answers to updates in a row as a failed player (diff.ts).
     const failed = err instanceof AgoraApiError && (err.status === 404 || err.status >= 500);
@@ -139,7 +139,7 @@ async function updateWithSequence(action: Action, spec: ResolvedSpec, ctx: Conte
 
 /** Delete is idempotent (a destroyed player answers 2XX, agora-facts.md): an unknown outcome is settled by deleting again. */
 async function deletePlayer(ctx: Context, id: string, region: string): Promise<{ type: 'removed' } | Unknown> {
-  const result = await ctx.send({ action: 'delete' }, (hooks) => ctx.client.players.delete(region, id, hooks));
+  const result = await ctx.send({ action: 'delete' }, (hooks, client) => client.players.delete(region, id, hooks));
   return result.outcome === 'deleted' ? { type: 'removed' } : { type: 'unknown', requestId: result.requestId, cause: result.cause };
 }
 

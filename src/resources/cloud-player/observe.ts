@@ -1,7 +1,7 @@
 // Observing cloud players: Agora has no call that returns one player, so agoractl lists them
 // (media-pull-rest-api.txt, List), unfiltered or per channel, whichever needs fewer calls.
 import type { DesiredResource, KindObservation, ObserveInput, ObservedResource } from '../kind.ts';
-import type { AgoraClient } from '../../agora/client.ts';
+import type { AgoraReader } from '../../agora/client.ts';
 import { callsPerMinute, type Limits, type RateLimit } from '../../agora/limits.ts';
 import { LIST_PAGE_SIZE } from '../../agora/players.ts';
 import { isSettled, type CloudPlayerSpec, type PlayerRecord } from './model.ts';
@@ -64,7 +64,7 @@ export async function observePlayers(input: ObserveInput<CloudPlayerSpec, Player
   return { resources, quotaUsed: total, calls };
 }
 
-function listAll(client: AgoraClient, channelName?: string) {
+function listAll(client: AgoraReader, channelName?: string) {
   return client.players.list({ channelName, pageSize: LIST_PAGE_SIZE });
 }
 

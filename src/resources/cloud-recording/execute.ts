@@ -79,8 +79,8 @@ async function removeAmbiguous(action: RecordingAction, ctx: RecordingContext, r
   if (!data) return { type: 'removed' };
   let sid: string | undefined;
   try {
-    const answer: StartAnswer = await ctx.send({ action: 'start', detail: { resourceId }, data, clearExternalId: true }, (hooks) =>
-      ctx.client.recordings.start(resourceId, data.mode, { cname: data.cname, uid: data.uid, clientRequest: {} }, hooks),
+    const answer: StartAnswer = await ctx.send({ action: 'start', detail: { resourceId }, data, clearExternalId: true }, (hooks, client) =>
+      client.recordings.start(resourceId, data.mode, { cname: data.cname, uid: data.uid, clientRequest: {} }, hooks),
     );
     if (answer.outcome === 'unknown') {
       throw new ActionError(`${action.name}: repeating its start to find the session had an unknown outcome again`, ACTION_ERROR.outcomeUnknown, answer.requestId);
@@ -142,8 +142,8 @@ async function updateRecording(action: RecordingAction, ctx: RecordingContext): 
   // The record already holds `data`: only the intent is new. Both calls carry the same one.
   const intent = { action: 'update', detail: { calls } };
   try {
-    if (calls.includes('update')) await ctx.send(intent, (hooks) => ctx.client.recordings.update(data.resourceId, data.sid, data.mode, updateBody(spec), hooks));
-    if (calls.includes('updateLayout')) await ctx.send(intent, (hooks) => ctx.client.recordings.updateLayout(data.resourceId, data.sid, data.mode, updateLayoutBody(spec), hooks));
+    if (calls.includes('update')) await ctx.send(intent, (hooks, client) => client.recordings.update(data.resourceId, data.sid, data.mode, updateBody(spec), hooks));
+    if (calls.includes('updateLayout')) await ctx.send(intent, (hooks, client) => client.recordings.updateLayout(data.resourceId, data.sid, data.mode, updateLayoutBody(spec), hooks));
   } catch (err) {
     await ctx.record(recorded(data, ids));
     if (vendorCode(err) === RECORDING_CODES.workerNotFound || httpStatusOf(err) === 404) {

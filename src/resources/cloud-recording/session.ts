@@ -106,7 +106,7 @@ export async function startSession(action: RecordingAction, ctx: RecordingContex
         throw new ActionError(`${action.name}: ${MAX_ACQUIRES} resourceIds in a row expired before start; check the clock and the rate limits`, ACTION_ERROR.expiredRepeatedly);
       }
       // The session this replaces (if any) is history now: its sid leaves the record with the intent.
-      const acquired = await ctx.send({ action: 'acquire', data, clearExternalId: true }, (hooks) => ctx.client.recordings.acquire(acquireBody(spec), hooks));
+      const acquired = await ctx.send({ action: 'acquire', data, clearExternalId: true }, (hooks, client) => client.recordings.acquire(acquireBody(spec), hooks));
       acquires += 1;
       resourceId = acquired.resourceId;
       data = { ...data, resourceId, acquiredAt: ctx.clock.now() };
@@ -117,8 +117,8 @@ export async function startSession(action: RecordingAction, ctx: RecordingContex
 
     let answer: StartAnswer;
     try {
-      answer = await ctx.send({ action: 'start', detail: { resourceId: startingId }, data, clearExternalId: true }, (hooks) =>
-        ctx.client.recordings.start(startingId, mode, startBody(spec, ctx.project, ctx.clock.now()), hooks),
+      answer = await ctx.send({ action: 'start', detail: { resourceId: startingId }, data, clearExternalId: true }, (hooks, client) =>
+        client.recordings.start(startingId, mode, startBody(spec, ctx.project, ctx.clock.now()), hooks),
       );
     } catch (err) {
       const code = vendorCode(err);
@@ -223,7 +223,7 @@ export async function stopSession(action: RecordingAction, ctx: RecordingContext
   for (let attempt = 1; ; attempt++) {
     let result;
     try {
-      result = await ctx.send(intent, (hooks) => ctx.client.recordings.stop(data.resourceId, data.sid, data.mode, stopBody(data.cname, data.uid), hooks));
+      result = await ctx.send(intent, (hooks, client) => client.recordings.stop(data.resourceId, data.sid, data.mode, stopBody(data.cname, data.uid), hooks));
     } catch (err) {
       // Code 49: a stop is already under way (an earlier, lost one): the session is ending.
       if (vendorCode(err) === RECORDING_CODES.alreadyStopping) return { ...base, ...known, uploadingStatus: 'unknown' };

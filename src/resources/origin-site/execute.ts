@@ -12,7 +12,7 @@ export async function executeOriginSite(action: PlannedAction<OriginSiteDetail>,
     case 'create':
       // FLS creates entry points (POST entry_points?id=, agora-facts.md "FLS"); repeating the
       // create is harmless (an existing name answers 409).
-      await ctx.send({ action: 'create', data: {} }, (hooks) => ctx.client.originSite.createEntryPoint(action.name, hooks));
+      await ctx.send({ action: 'create', data: {} }, (hooks, client) => client.originSite.createEntryPoint(action.name, hooks));
       return applySettings(action, ctx);
     case 'update':
     case 'adopt':
@@ -42,5 +42,5 @@ async function applySettings(action: PlannedAction<OriginSiteDetail>, ctx: Conte
 }
 
 async function patch(action: PlannedAction<OriginSiteDetail>, ctx: Context): Promise<void> {
-  await ctx.send({ action: 'patch' }, (hooks) => ctx.client.originSite.patch(action.name, action.detail.patch ?? {}, hooks));
+  await ctx.send({ action: 'patch' }, (hooks, client) => client.originSite.patch(action.name, action.detail.patch ?? {}, hooks));
 }
