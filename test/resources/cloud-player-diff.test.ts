@@ -4,17 +4,11 @@ import { diffPlayer, DEFAULT_LIST_LAG_MS } from '../../src/resources/cloud-playe
 import { playerHash, type CloudPlayerSpec, type PlayerData, type PlayerRecord } from '../../src/resources/cloud-player/model.ts';
 import type { DesiredResource, KindState, ObservedResource } from '../../src/resources/kind.ts';
 import { resourceKey } from '../../src/state/resource-key.ts';
+import { SAMPLE_PLAYER_SPEC } from './player-spec.ts';
 
 const NOW = 1_800_000_000_000;
 const key = resourceKey('prod', 'CloudPlayer', 'class32-101');
-const spec: CloudPlayerSpec = {
-  region: 'na',
-  channelName: 'class32',
-  uid: 101,
-  streamUrl: 'rtmp://origin.example.com/live/class32/101',
-  token: { generate: true },
-  idleTimeout: 300,
-};
+const spec = SAMPLE_PLAYER_SPEC;
 
 function desired(overrides: Partial<CloudPlayerSpec> = {}): DesiredResource<CloudPlayerSpec> {
   return { key, project: 'prod', kind: 'CloudPlayer', name: 'class32-101', spec: { ...spec, ...overrides } };

@@ -11,6 +11,7 @@ import { ACTION_TYPES, type ActionType } from '../../src/resources/kind.ts';
 import type { Plan } from '../../src/engine/plan.ts';
 import { checkedResourceCopy } from '../../src/state/resource-check.ts';
 import { resourceKey } from '../../src/state/resource-key.ts';
+import { SAMPLE_PLAYER_SPEC } from './player-spec.ts';
 
 const players = createCloudPlayerModule();
 const NOW = 1_800_000_000_000;
@@ -19,14 +20,7 @@ const KEY = resourceKey('prod', 'CloudPlayer', NAME);
 /** What the environment holds behind the manifest's references: never in a plan or in state. */
 const SECRET_VALUES: Record<string, string> = { PLAYER_KEY_REF_A: 'k3y-value-aaaaaaaaaaaaaaaa', PLAYER_KEY_REF_B: 'k3y-value-bbbbbbbbbbbbbbbb', PLAYER_SALT_REF: 'c2FsdC12YWx1ZQ==' };
 
-const BASE: CloudPlayerSpec = {
-  region: 'na',
-  channelName: 'class32',
-  uid: 101,
-  streamUrl: 'rtmp://origin.example.com/live/class32/101',
-  token: { generate: true },
-  idleTimeout: 300,
-};
+const BASE = SAMPLE_PLAYER_SPEC;
 
 function spec(overrides: Partial<CloudPlayerSpec> = {}): CloudPlayerSpec {
   return { ...BASE, ...overrides };
