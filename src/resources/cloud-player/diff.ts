@@ -38,7 +38,9 @@ export function diffPlayer(input: Input, listLagMs = DEFAULT_LIST_LAG_MS): Actio
 
   if (!desired) {
     if (!state) return [];
-    const id = observed?.externalId ?? state.externalId;
+    // The recorded id first: a player List shows under this name with another id is not the one
+    // agoractl made. Only a create in flight (no id recorded yet) is found by its name.
+    const id = state.externalId ?? observed?.externalId;
     // Without an id or a create in flight, a player of this name is not one agoractl made (its
     // creates are written ahead as they are sent): it is never deleted.
     if (!id || (!state.externalId && state.pending?.action !== 'create')) return playerAction(input, hash, 'forget', 'removed from the manifests; it was never created');
