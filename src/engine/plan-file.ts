@@ -79,7 +79,10 @@ export async function writePlanFile(path: string, file: PlanFile): Promise<void>
 export async function readPlanFile(path: string): Promise<PlanFile> {
   let text: string;
   try {
-    const size = (await stat(path)).size;
+    const info = await stat(path);
+    // A device, a pipe or a folder is no plan file: reading one may never end.
+    if (!info.isFile()) throw invalid(path, 'it is not a regular file');
+    const size = info.size;
     if (size > PLAN_FILE_MAX_BYTES) throw invalid(path, `it is ${size} bytes, more than a plan file's ${PLAN_FILE_MAX_BYTES}`);
     text = await readFile(path, 'utf8');
   } catch (error) {
