@@ -33,7 +33,7 @@ export function savedPlanPass(file: PlanFile, session: Session, snapshot: StateS
     stateRefusal(file, snapshot, session.store.location) ??
     scopeRefusal(file, {
       projects: new Set(scope.projects.keys()),
-      kinds: new Set(scope.modules.map((m) => m.kind)),
+      kinds: new Map(scope.modules.map((m) => [m.kind, m])),
       desired: new Set(scope.desired.map((d) => d.key)),
       state: snapshot.resources,
     });

@@ -3,6 +3,8 @@
 // returns the refusal (a PlanFileError naming the check and what to do) or nothing; apply runs
 // them all before it sends a single call.
 import type { ResourceState, StateSnapshot } from '../state/types.ts';
+import type { KindModule } from '../resources/kind.ts';
+import { decodedState } from './execute.ts';
 import { PLAN_FILE_ERROR, PlanFileError, REPLAN, type PlanFile } from './plan-file.ts';
 
 /** A plan made this far ahead of the applying machine's clock is not believed (clocks drift a little, not minutes). */
@@ -66,7 +68,8 @@ export function stateRefusal(file: PlanFile, snapshot: Pick<StateSnapshot, 'line
 /** What apply read itself: the manifests' projects, kinds and resources, and the state's records. */
 export interface PlanScope {
   projects: ReadonlySet<string>;
-  kinds: ReadonlySet<string>;
+  /** The kinds agoractl manages, by kind. */
+  kinds: ReadonlyMap<string, KindModule>;
   /** Keys of the resources the manifests declare. */
   desired: ReadonlySet<string>;
   state: Readonly<Record<string, ResourceState>>;
@@ -92,6 +95,8 @@ export function scopeRefusal(file: PlanFile, scope: PlanScope): PlanFileError | 
     if (removal ? !Object.hasOwn(scope.state, action.key) : !scope.desired.has(action.key)) {
       return outside(`would ${action.type} ${action.key}, which ${removal ? 'the state does not record' : 'no manifest declares'}`);
     }
+    const mismatch = savedActionProblem(action, scope);
+    if (mismatch) return outside(`would ${action.type} ${action.key} though ${mismatch}`);
   }
   for (const [project, kinds] of Object.entries(file.plan.quotaFree)) {
     for (const kind of Object.keys(kinds)) {
@@ -103,8 +108,20 @@ export function scopeRefusal(file: PlanFile, scope: PlanScope): PlanFileError | 
     const problem = where(record.project, record.kind);
     if (problem) return outside(`records ${record.key} of ${problem}`);
     if (!Object.hasOwn(scope.state, record.key)) return outside(`records ${record.key}, which the state does not hold`);
+    const held = scope.state[record.key];
+    if (record.externalId !== held?.externalId) return outside(`records ${record.key} as ${record.externalId ?? '(no id)'}, the state as ${held?.externalId ?? '(no id)'}`);
   }
   return undefined;
+}
+
+/** The action's kind's check against the record it was planned from. */
+function savedActionProblem(action: PlanFile['plan']['actions'][number], scope: PlanScope): string | undefined {
+  const module = scope.kinds.get(action.kind);
+  if (!module?.savedActionProblem) return undefined;
+  const record = Object.hasOwn(scope.state, action.key) ? scope.state[action.key] : undefined;
+  const state = record && decodedState(module, record);
+  if (record && !state) return 'the state record is not one its kind can read';
+  return module.savedActionProblem(action, state);
 }
 
 function seconds(ms: number): string {

@@ -227,6 +227,14 @@ export interface KindModule<Spec extends object = object, Data extends KindData 
    * List's lag after a create); the daemon queues the key again then. Undefined: no need.
    */
   recheckAfter?(state: KindState<Data>, now: number): number | undefined;
+  /**
+   * Pure. For an action read from a saved plan file (apply has checked that the state is the one
+   * the plan was made from): why the action cannot have been planned from `state` — it names an
+   * id or a session state does not hold, or claims a create in flight state does not record.
+   * Undefined when it could. A plan file is data anyone may edit; this keeps an edited one from
+   * acting on a resource agoractl does not manage.
+   */
+  savedActionProblem?(action: PlannedAction<Detail>, state: KindState<Data> | undefined): string | undefined;
   /** Which resource a notification names; undefined when it is not about this kind. */
   notificationTarget?(notification: KindNotification): NotificationTarget | undefined;
   /**

@@ -5,7 +5,9 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { encodePlanFile, parsePlanFile, PLAN_FILE_ERROR, PlanFileError, readPlanFile, writePlanFile, type PlanFile, type PlanFileErrorCode } from '../../src/engine/plan-file.ts';
 import { manifestsRefusal, planAgeRefusal, scopeRefusal, stateRefusal, type PlanScope } from '../../src/engine/plan-file-checks.ts';
-import type { PlannedAction } from '../../src/resources/kind.ts';
+import type { KindModule, PlannedAction } from '../../src/resources/kind.ts';
+import { createCloudPlayerModule } from '../../src/resources/cloud-player/index.ts';
+import { createCloudRecordingModule } from '../../src/resources/cloud-recording/index.ts';
 import type { ResourceState } from '../../src/state/types.ts';
 import { resourceKey } from '../../src/state/resource-key.ts';
 
@@ -16,11 +18,11 @@ function action(type: PlannedAction['type'], name: string, extra: Partial<Planne
   return { key: resourceKey('prod', 'CloudPlayer', name), project: 'prod', kind: 'CloudPlayer', name, type, reason: 'why', changes: [], detail: { specHash: 'abc', region: 'na' }, quotaDelta: type === 'create' ? 1 : 0, ...extra };
 }
 
-function record(name: string, data: Record<string, unknown> = { lastStatus: 'running' }): ResourceState {
+function record(name: string, data: Record<string, unknown> = { region: 'na', channelName: 'class32', sequence: 0, applied: {}, lastStatus: 'running' }): ResourceState {
   return { key: resourceKey('prod', 'CloudPlayer', name), project: 'prod', kind: 'CloudPlayer', name, externalId: `id-${name}`, data, updatedAt: NOW };
 }
 
-function planFile(actions: PlannedAction[] = [action('create', 'a', { changes: [{ path: 'token', after: '(sensitive)', sensitive: true }] }), action('delete', 'old')]): PlanFile {
+function planFile(actions: PlannedAction[] = [action('create', 'a', { changes: [{ path: 'token', after: '(sensitive)', sensitive: true }] }), action('delete', 'old', { detail: { id: 'id-old', region: 'na' } })]): PlanFile {
   return {
     format: 'agoractl-plan',
     version: 1,
@@ -165,13 +167,18 @@ describe('plan file checks', () => {
     });
   }
 
-  const scope: PlanScope = { projects: new Set(['prod']), kinds: new Set(['CloudPlayer', 'CloudRecording']), desired: new Set(['prod/CloudPlayer/a']), state: { 'prod/CloudPlayer/old': record('old') } };
+  const kinds = new Map([createCloudPlayerModule(), createCloudRecordingModule()].map((m) => [m.kind, m as KindModule]));
+  const scope: PlanScope = { projects: new Set(['prod']), kinds, desired: new Set(['prod/CloudPlayer/a']), state: { 'prod/CloudPlayer/old': record('old') } };
   const scopes: { reason: string; file: () => PlanFile; refused?: RegExp }[] = [
     { reason: 'a plan of the manifests and the state', file: () => planFile() },
     { reason: 'an action of a project no manifest declares', file: () => planFile([action('create', 'a', { project: 'staging', key: resourceKey('staging', 'CloudPlayer', 'a') })]), refused: /would create staging\/CloudPlayer\/a of project staging, which no manifest declares/ },
     { reason: 'an action of a kind agoractl does not manage', file: () => planFile([action('create', 'a', { kind: 'Secret', key: resourceKey('prod', 'Secret', 'a') })]), refused: /of kind Secret, which agoractl does not manage/ },
     { reason: 'a create of a resource no manifest declares', file: () => planFile([action('create', 'b')]), refused: /would create prod\/CloudPlayer\/b, which no manifest declares/ },
     { reason: 'a delete of a resource the state does not record', file: () => planFile([action('delete', 'unmanaged')]), refused: /would delete prod\/CloudPlayer\/unmanaged, which the state does not record/ },
+    { reason: 'a delete of the player the state records', file: () => planFile([action('delete', 'old', { detail: { id: 'id-old', region: 'na' } })]) },
+    { reason: 'a delete naming another player than the one the state records', file: () => planFile([action('delete', 'old', { detail: { id: 'someone-elses' } })]), refused: /would delete prod\/CloudPlayer\/old though it names player someone-elses, the state records id-old/ },
+    { reason: 'a create claiming an earlier create the state does not record', file: () => planFile([action('create', 'a', { detail: { earlierCreate: true } })]), refused: /claims an earlier create in flight/ },
+    { reason: 'a refreshed record naming another id', file: () => ({ ...planFile(), refreshed: [{ ...record('old'), externalId: 'someone-elses' }] }), refused: /records prod\/CloudPlayer\/old as someone-elses, the state as id-old/ },
     {
       reason: 'a quota of another project',
       file: () => {

@@ -4,7 +4,7 @@ import { cloudPlayerManifest } from './manifest.ts';
 import { observationCost, observePlayers } from './observe.ts';
 import { DEFAULT_LIST_LAG_MS, createdAtOf, diffPlayer } from './diff.ts';
 import { executePlayer, resolvePlayer } from './execute.ts';
-import { KIND, PLAYER_DATA_VERSION, decodePlayer, isSettled, refreshPlayer, type CloudPlayerSpec, type PlayerDetail, type PlayerRecord } from './model.ts';
+import { KIND, PLAYER_DATA_VERSION, decodePlayer, isSettled, playerSavedActionProblem, refreshPlayer, type CloudPlayerSpec, type PlayerDetail, type PlayerRecord } from './model.ts';
 import { playerNotificationTarget } from './notifications.ts';
 import { importPlayer } from './import.ts';
 
@@ -29,6 +29,7 @@ export function createCloudPlayerModule(options: { listLagMs?: number } = {}): K
       const wait = createdAtOf(state, data) + listLagMs - now;
       return wait > 0 ? wait : undefined;
     },
+    savedActionProblem: playerSavedActionProblem,
     notificationTarget: playerNotificationTarget,
     importResource: importPlayer,
   };

@@ -231,3 +231,27 @@ export function refreshPlayer(state: KindState<PlayerRecord>, observed: Observed
   if (data.seen && status === data.lastStatus) return undefined;
   return { ...data, lastStatus: status, seen: true };
 }
+
+/** Why a saved plan's action cannot have been planned from `state` (KindModule.savedActionProblem). */
+export function playerSavedActionProblem(action: { type: string; detail: PlayerDetail }, state: { externalId?: string; pending?: { action: string }; data: PlayerRecord } | undefined): string | undefined {
+  const { id, region, oldRegion, earlierCreate } = action.detail;
+  if (earlierCreate && state?.pending?.action !== 'create') return 'it claims an earlier create in flight that the state does not record';
+  switch (action.type) {
+    case 'create':
+      return id === undefined ? undefined : 'a create names a player id';
+    case 'adopt':
+    case 'conflict':
+      return state ? `an ${action.type} of a player the state already records` : undefined;
+    case 'update':
+    case 'replace':
+    case 'delete': {
+      if (state?.externalId !== undefined && id !== state.externalId) return `it names player ${id ?? '(none)'}, the state records ${state.externalId}`;
+      const recorded = isSettled(state?.data) ? state.data.region : undefined;
+      const used = action.type === 'replace' ? (oldRegion ?? region) : action.type === 'delete' ? region : undefined;
+      if (recorded !== undefined && used !== undefined && used !== recorded) return `it names region ${used}, the state records ${recorded}`;
+      return undefined;
+    }
+    default:
+      return undefined;
+  }
+}

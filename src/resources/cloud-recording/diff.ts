@@ -171,3 +171,18 @@ export function creationChanges(spec: CloudRecordingSpec): FieldChange[] {
   walk(spec, '', '');
   return changes;
 }
+
+/**
+ * Why a saved plan's action cannot have been planned from `state` (KindModule.savedActionProblem):
+ * the session it names (to stop, update, resume or take over on code 53) must be the one state
+ * records. Execute reads the running session from state; these are the ids it takes from the plan.
+ */
+export function recordingSavedActionProblem(action: { detail: RecordingDetail }, state: RecordingDiffInput['state']): string | undefined {
+  const { resumeResourceId, previous, sid, resourceId } = action.detail;
+  const data = isRecording(state?.data) ? state.data : undefined;
+  if (resumeResourceId !== undefined && resumeResourceId !== ambiguousStart(state)) return `it resumes resourceId ${resumeResourceId}, which no start in flight in the state used`;
+  if (previous !== undefined && (previous.resourceId !== data?.resourceId || previous.sid !== data.sid)) return `it names session ${previous.sid} as the one that exited, the state records ${data?.sid ?? 'none'}`;
+  if (sid !== undefined && sid !== state?.externalId) return `it names session ${sid}, the state records ${state?.externalId ?? 'none'}`;
+  if (resourceId !== undefined && resourceId !== data?.resourceId) return `it names resourceId ${resourceId}, the state records ${data?.resourceId ?? 'none'}`;
+  return undefined;
+}

@@ -2,7 +2,7 @@
 // (cloud-recording-rest-api.txt, agora-facts.md "Cloud Recording").
 import type { KindModule, KindNotification, NotificationTarget } from '../kind.ts';
 import { decodeRecording } from './decode.ts';
-import { diffRecording } from './diff.ts';
+import { diffRecording, recordingSavedActionProblem } from './diff.ts';
 import { executeRecording } from './execute.ts';
 import { cloudRecordingRules } from './manifest.ts';
 import { KIND, RECORDING_DATA_VERSION, type CloudRecordingSpec, type RecordingDetail, type RecordingRecord } from './model.ts';
@@ -22,6 +22,7 @@ export function createCloudRecordingModule(): KindModule<CloudRecordingSpec, Rec
     diff: diffRecording,
     execute: executeRecording,
     refresh: refreshRecording,
+    savedActionProblem: recordingSavedActionProblem,
     notificationTarget,
     importResource: importRecording,
   };
