@@ -1,4 +1,5 @@
 import { describe, test } from 'node:test';
+import { spawnSync } from 'node:child_process';
 import assert from 'node:assert/strict';
 import { mkdtemp, readFile, rm, stat } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
@@ -94,6 +95,20 @@ describe('plan file', () => {
 
   test('a missing file is refused as unreadable, naming it', async () => {
     await assert.rejects(readPlanFile('/nonexistent/plan.agoractl'), refusedWith(PLAN_FILE_ERROR.unreadable, /cannot read the plan file \/nonexistent\/plan\.agoractl: it does not exist/));
+  });
+
+  test('a path that is no regular file (a pipe, a device, a folder) is refused without reading it', async () => {
+    const dir = await mkdtemp(join(tmpdir(), 'agoractl-plan-fifo-'));
+    try {
+      const fifo = join(dir, 'plan.agoractl');
+      // A named pipe no one writes to: reading it would wait for ever.
+      assert.equal(spawnSync('mkfifo', [fifo]).status, 0);
+      for (const path of [fifo, '/dev/zero', dir]) {
+        await assert.rejects(readPlanFile(path), refusedWith(PLAN_FILE_ERROR.invalid, /it is not a regular file/));
+      }
+    } finally {
+      await rm(dir, { recursive: true, force: true });
+    }
   });
 
   const tampered: { reason: string; text: string; code?: PlanFileErrorCode; message: RegExp }[] = [
