@@ -41,7 +41,7 @@ export interface ApplyOptions {
 }
 
 /** A signal aborted when either is (undefined when neither is given). */
-export function eitherSignal(a: AbortSignal | undefined, b: AbortSignal | undefined): AbortSignal | undefined {
+function eitherSignal(a: AbortSignal | undefined, b: AbortSignal | undefined): AbortSignal | undefined {
   if (!a || a === b) return b;
   return b ? AbortSignal.any([a, b]) : a;
 }
@@ -59,8 +59,8 @@ export async function applyPlan(options: ApplyOptions): Promise<ApplyResult> {
     }
     return g;
   };
-  // Per project, once: an action stops on the run's signal or on its project's.
-  const signals = new Map([...options.contexts].map(([project, ctx]) => [project, eitherSignal(options.signal, ctx.signal)]));
+  // Per project, once: an action, and the calls it waits to send, stop on the run's signal or on its project's.
+  const contexts = new Map([...options.contexts].map(([project, ctx]) => [project, { ...ctx, signal: eitherSignal(options.signal, ctx.signal) }]));
   const result: ApplyResult = { done: [], failed: [], skipped: [], durationMs: 0 };
   const emit = (event: ApplyEvent): void => options.onEvent?.(event);
 
@@ -71,10 +71,10 @@ export async function applyPlan(options: ApplyOptions): Promise<ApplyResult> {
     };
     if (action.blocked) return skip(action.reason);
     const module = modules.get(action.kind);
-    const ctx = options.contexts.get(action.project);
+    const ctx = contexts.get(action.project);
     if (!module || !ctx) return skip(`no ${module ? 'context for project' : 'module for kind'} of ${action.key}`);
     const quota = gate(action);
-    const signal = signals.get(action.project);
+    const signal = ctx.signal;
     // Without an await when the quota has room: an await here would queue every create's
     // calls behind those of the actions started after it (see the order below).
     if (action.quotaDelta > 0 && !quota.tryAcquire(action.quotaDelta) && !(await quota.acquire(action.quotaDelta, signal))) return skip('apply was interrupted');

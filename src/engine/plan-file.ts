@@ -9,8 +9,8 @@ import { checkedResourceCopy } from '../state/resource-check.ts';
 import { isSecretLikeName } from '../state/secrets.ts';
 import type { ResourceState } from '../state/types.ts';
 import { resourceKey } from '../state/resource-key.ts';
-import { ACTION_TYPES, type ActionType, type FieldChange, type PlannedAction } from '../resources/kind.ts';
-import type { Plan, PlanBasis, UnmanagedResource } from './plan.ts';
+import { ACTION_TYPES, type FieldChange, type PlannedAction } from '../resources/kind.ts';
+import { summarise, type Plan, type PlanBasis, type UnmanagedResource } from './plan.ts';
 
 export const PLAN_FILE_FORMAT = 'agoractl-plan';
 /** The layout this build writes and reads; a file of any other version is refused. */
@@ -144,7 +144,7 @@ function readPlan(at: Reader, plan: Record<string, unknown>): SavedPlan {
     stateSerial: at.count(basisRecord.stateSerial, 'plan.basis.stateSerial'),
   };
   const observedAt = at.count(plan.observedAt, 'plan.observedAt');
-  return { formatVersion: 1, actions, unmanaged, errors: [], summary: summaryOf(actions), quotaFree: readQuotaFree(at, plan.quotaFree), observedAt, basis };
+  return { formatVersion: 1, actions, unmanaged, errors: [], summary: summarise(actions), quotaFree: readQuotaFree(at, plan.quotaFree), observedAt, basis };
 }
 
 function readAction(at: Reader, value: unknown, where: string): PlannedAction {
@@ -211,12 +211,6 @@ function readQuotaFree(at: Reader, value: unknown): Plan['quotaFree'] {
     free[project] = byKind;
   }
   return free;
-}
-
-function summaryOf(actions: readonly PlannedAction[]): Record<ActionType, number> {
-  const summary: Record<ActionType, number> = { create: 0, update: 0, replace: 0, delete: 0, adopt: 0, forget: 0, conflict: 0 };
-  for (const a of actions) summary[a.type] += 1;
-  return summary;
 }
 
 function invalid(path: string, why: string): PlanFileError {

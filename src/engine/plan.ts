@@ -346,7 +346,8 @@ export function refusalOf(errors: readonly PlanError[], key: ResourceKey): PlanE
   return errors.find((e) => !e.project || inProject(key, e.project, e.kind));
 }
 
-function summarise(actions: PlannedAction[]): Record<ActionType, number> {
+/** How many actions of each type: a plan's summary, whoever builds or trims the plan. */
+export function summarise(actions: readonly PlannedAction[]): Record<ActionType, number> {
   const summary: Record<ActionType, number> = { create: 0, update: 0, replace: 0, delete: 0, adopt: 0, forget: 0, conflict: 0 };
   for (const a of actions) summary[a.type] += 1;
   return summary;

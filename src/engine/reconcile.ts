@@ -11,7 +11,7 @@ import { targetScope } from '../state/resource-key.ts';
 import type { DesiredResource, KindModule, KindObservation, ProjectSecrets } from '../resources/kind.ts';
 import { decodedState, type ProjectContext, type StateWriter } from './execute.ts';
 import { buildPlan, type DestroyOptions, type Plan, type PlanBasis } from './plan.ts';
-import { applyPlan, eitherSignal, type ApplyEvent, type ApplyResult } from './apply.ts';
+import { applyPlan, type ApplyEvent, type ApplyResult } from './apply.ts';
 
 export interface ProjectRuntime {
   name: string;
@@ -141,7 +141,8 @@ export async function applyPass(scope: ReconcileScope, store: StateStore, pass: 
       state: writer,
       clock: scope.clock,
       logger: scope.logger,
-      signal: eitherSignal(options.signal, options.projectSignal?.(project.name)),
+      // applyPlan adds the run's signal to it.
+      signal: options.projectSignal?.(project.name),
     });
   }
   refreshing.catch(() => undefined); // awaited once the actions have finished

@@ -12,7 +12,7 @@ import type { PlannedAction } from '../resources/kind.ts';
 import { TerminalError, WorkQueue, type BackoffOptions, type KeyStatus, type RunOutcome } from './work-queue.ts';
 import { applyPass, planPass, type ReconcileScope } from './reconcile.ts';
 import type { ApplyEvent, ActionError } from './apply.ts';
-import { refusalOf, type Plan, type PlanError } from './plan.ts';
+import { refusalOf, summarise, type Plan, type PlanError } from './plan.ts';
 
 export interface ReconcilerOptions {
   store: StateStore;
@@ -264,13 +264,14 @@ export class Reconciler {
       // What no error refuses is carried out: a refused mass delete of players does not hold back
       // the recordings planned in the same pass.
       const actions = plan.errors.length === 0 ? plan.actions : plan.actions.filter((a) => !refusalOf(plan.errors, a.key));
+      const carried = actions === plan.actions ? plan : { ...plan, actions, summary: summarise(actions) };
       const onEvent = (event: ApplyEvent): void => {
         // Reported once by this loop (blocked), or not at all (dropped for newer manifests).
         if (event.type === 'skipped' && (event.action.blocked || isSuperseded(event.action.project))) return;
         if (event.type === 'failed' && dropped(event.action, event.error)) return;
         this.#options.onAction?.(event);
       };
-      const result = await applyPass(scope, this.#options.store, actions === planned.plan.actions ? planned : { ...planned, plan: { ...plan, actions } }, {
+      const result = await applyPass(scope, this.#options.store, carried === planned.plan ? planned : { ...planned, plan: carried }, {
         onEvent,
         signal: this.#signal,
         projectSignal: (project) => supersede(superseded, project).signal,
@@ -305,7 +306,7 @@ export class Reconciler {
       }
       await this.#scheduleRechecks(scope, keys);
       this.#liftRefusals();
-      this.#report({ keys: allKeys.length, plan: { ...plan, actions }, failed: failures.size + refusals.size + blocked.size, durationMs: this.#options.clock.now() - started });
+      this.#report({ keys: allKeys.length, plan: carried, failed: failures.size + refusals.size + blocked.size, durationMs: this.#options.clock.now() - started });
     } catch (err) {
       // Observation failed (Agora unreachable, a limit exhausted): every key tries again later.
       for (const waiter of batch.values()) waiter.reject(err);
@@ -420,17 +421,15 @@ function supersede(superseded: Map<string, AbortController>, project: string): A
 /** The plan without what it holds for `projects` (they are planned again from their new manifests). */
 function withoutProjects(plan: Plan, projects: ReadonlySet<string>): Plan {
   const actions = plan.actions.filter((a) => !projects.has(a.project));
-  const summary = { ...emptyPlan().summary };
-  for (const a of actions) summary[a.type] += 1;
   return {
     ...plan,
     actions,
     unmanaged: plan.unmanaged.filter((u) => !projects.has(u.project)),
     errors: plan.errors.filter((e) => e.project === undefined || !projects.has(e.project)),
-    summary,
+    summary: summarise(actions),
   };
 }
 
 function emptyPlan(): Plan {
-  return { formatVersion: 1, actions: [], unmanaged: [], errors: [], summary: { create: 0, update: 0, replace: 0, delete: 0, adopt: 0, forget: 0, conflict: 0 }, quotaFree: {}, observedAt: 0 };
+  return { formatVersion: 1, actions: [], unmanaged: [], errors: [], summary: summarise([]), quotaFree: {}, observedAt: 0 };
 }

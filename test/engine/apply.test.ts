@@ -114,4 +114,24 @@ describe('apply', () => {
     assert.equal(result.skipped.length, 1);
     assert.equal(svc.live.has('n1'), false);
   });
+
+  test('a call still waiting for its slot when the apply is interrupted is never sent', async () => {
+    const sent: string[] = [];
+    const controller = new AbortController();
+    const module: KindModule = {
+      ...thingService(10).module,
+      // The call waits a turn for its rate-limiter slot, as the client's does, and gives up unsent when told to.
+      execute: (a, actionCtx) =>
+        actionCtx.send({ action: a.type }, async (hooks) => {
+          controller.abort();
+          await new Promise((r) => setImmediate(r));
+          if (hooks.signal?.aborted) throw new Error('abandoned unsent');
+          sent.push(a.name);
+          return { type: 'recorded', data: {} };
+        }),
+    };
+    const result = await applyPlan({ plan: planOf([action('update', 'n1', 0)]), modules: [module], contexts: new Map([['prod', projectContext()]]), clock: systemClock, signal: controller.signal });
+    assert.deepEqual(sent, []);
+    assert.deepEqual(result.done, []);
+  });
 });
