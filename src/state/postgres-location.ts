@@ -39,7 +39,11 @@ export function parsePostgresLocation(location: string): PostgresLocation {
  * since it is also what an error about a malformed URL shows.
  */
 export function redactPostgresUrl(location: string): string {
-  const masked = location.replace(/^([a-z][a-z0-9+.-]*:\/\/[^:/?#@]*):[^@/?#]*@/i, '$1:***@');
+  // The password runs to the last "@" of the authority, as pg's URL parser reads it: an "@" in
+  // it need not be escaped. In text that does not parse, where the authority ends is unknown (the
+  // password may hold a "/", "?" or "#"), so everything up to the last "@" is masked.
+  const userinfo = URL.canParse(location) ? /^([a-z][a-z0-9+.-]*:\/\/[^:/?#@]*):[^/?#]*@/i : /^([a-z][a-z0-9+.-]*:\/\/[^:/?#@]*):.*@/is;
+  const masked = location.replace(userinfo, '$1:***@');
   // A password may also be given as a query parameter (libpq's `password=`).
   return masked.replace(/([?&]password=)[^&#]*/gi, '$1***');
 }
