@@ -48,6 +48,28 @@ export function redactPostgresUrl(location: string): string {
   return masked.replace(/([?&]password=)[^&#]*/gi, '$1***');
 }
 
+/**
+ * The error's message with the location's password masked wherever a driver message might
+ * repeat it: given in the userinfo or (as pg also reads it) the `password` query parameter, as
+ * written and percent-decoded. A "%" that escapes nothing is how pg reads it too.
+ */
+export function withoutPassword(target: PostgresLocation, error: unknown): Error {
+  const url = new URL(target.connectionString);
+  const passwords = new Set<string>();
+  for (const written of [url.password, url.searchParams.get('password') ?? '']) {
+    if (written === '') continue;
+    passwords.add(written);
+    try {
+      passwords.add(decodeURIComponent(written));
+    } catch {
+      // Not an escape sequence: the password is what was written.
+    }
+  }
+  let message = error instanceof Error ? error.message : String(error);
+  for (const password of [...passwords].sort((a, b) => b.length - a.length)) message = message.split(password).join('***');
+  return new Error(message);
+}
+
 /** A schema name as a SQL identifier; parsePostgresLocation allows only safe names, quoted anyway. */
 export function quoteIdentifier(name: string): string {
   return `"${name.replace(/"/g, '""')}"`;

@@ -21,7 +21,7 @@ import {
 } from './errors.ts';
 import { defaultOwner } from './file-lock.ts';
 import { releaseLease, renewLease, selectLeases, tryTakeLease, type LeaseClaim, type LeaseRow } from './postgres-lease.ts';
-import { parsePostgresLocation, quoteIdentifier, type PostgresLocation } from './postgres-location.ts';
+import { parsePostgresLocation, quoteIdentifier, withoutPassword, type PostgresLocation } from './postgres-location.ts';
 import { LATEST_SCHEMA_VERSION, migrateSchema, SchemaTooNewError, schemaVersion, WHOLE_STATE, type MigrationReport } from './postgres-schema.ts';
 import { PostgresRateWindows, type PostgresRateWindowsOptions } from './postgres-rate-windows.ts';
 import { checkedResourceCopy } from './resource-check.ts';
@@ -103,8 +103,6 @@ export class PostgresStateStore implements StateStore {
   readonly #writer: StateWriteQueue;
   readonly #leases = new Set<HeldLease>();
   readonly #rateWindows: PostgresRateWindows[] = [];
-  /** The URL's password, as written and decoded, longest first: what #scrubbed masks. */
-  readonly #passwords: readonly string[];
   #closed = false;
   #poolEnded = false;
 
@@ -112,7 +110,6 @@ export class PostgresStateStore implements StateStore {
     this.#target = target;
     this.location = target.display;
     this.#schema = quoteIdentifier(target.schema);
-    this.#passwords = passwordsOf(target.connectionString);
     this.#clock = options.clock ?? systemClock;
     this.#ttlMs = options.leaseTtlMs ?? DEFAULT_LEASE_TTL_MS;
     this.#renewEveryMs = options.renewEveryMs ?? DEFAULT_RENEW_EVERY_MS;
@@ -426,11 +423,8 @@ export class PostgresStateStore implements StateStore {
     }
   }
 
-  /** The error with the URL's password masked wherever a driver message might repeat it. */
   #scrubbed(error: unknown): Error {
-    let message = error instanceof Error ? error.message : String(error);
-    for (const password of this.#passwords) message = message.split(password).join('***');
-    return new Error(message);
+    return withoutPassword(this.#target, error);
   }
 
   #assertOpen(): void {
@@ -442,22 +436,3 @@ function isHeldByOther(row: LeaseRow, mine: string | undefined): boolean {
   return row.live && row.holderId !== null && row.holderId !== mine;
 }
 
-/**
- * The password a connection string gives, in its userinfo or (as pg also reads it) its
- * `password` query parameter, both as written and percent-decoded; a "%" that escapes nothing
- * is how pg reads it too, so it is kept as written.
- */
-function passwordsOf(connectionString: string): string[] {
-  const url = new URL(connectionString);
-  const passwords = new Set<string>();
-  for (const written of [url.password, url.searchParams.get('password') ?? '']) {
-    if (written === '') continue;
-    passwords.add(written);
-    try {
-      passwords.add(decodeURIComponent(written));
-    } catch {
-      // Not an escape sequence: the password is what was written.
-    }
-  }
-  return [...passwords].sort((a, b) => b.length - a.length);
-}

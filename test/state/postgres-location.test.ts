@@ -2,7 +2,7 @@
 // URL's password holds, and whether or not the URL parses, the password never shows.
 import assert from 'node:assert/strict';
 import { describe, test } from 'node:test';
-import { parsePostgresLocation, redactPostgresUrl } from '../../src/state/postgres-location.ts';
+import { parsePostgresLocation, redactPostgresUrl, withoutPassword } from '../../src/state/postgres-location.ts';
 
 const SECRET = 'pa55';
 
@@ -35,5 +35,16 @@ void describe('postgres:// state locations', () => {
       () => parsePostgresLocation(`postgres://u:${SECRET}@x@db/state?schema=a;drop`),
       (error: unknown) => error instanceof Error && error.message.includes('"a;drop"') && !error.message.includes(SECRET),
     );
+  });
+
+  void test('masks the password in a driver message, however it was given', () => {
+    for (const [url, password] of [
+      [`postgres://u:${SECRET}%25zz@db/state`, `${SECRET}%zz`],
+      [`postgres://u:${SECRET}%zz@db/state`, `${SECRET}%zz`],
+      [`postgres://u@db/state?password=${SECRET}`, SECRET],
+    ] as const) {
+      const message = withoutPassword(parsePostgresLocation(url), new Error(`password "${password}" refused`)).message;
+      assert.equal(message, 'password "***" refused', url);
+    }
   });
 });
