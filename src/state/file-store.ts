@@ -6,9 +6,7 @@ import { systemClock, type Clock } from '../clock.ts';
 import { isErrno, removeLeftoverTempFiles, writeFileAtomic } from './atomic-write.ts';
 import { StateError, stateClosed, stateConflict, stateLockFailed, stateUnreadable, stateWriteFailed } from './errors.ts';
 import { acquireFileLock, lockPathFor, type HeldFileLock } from './file-lock.ts';
-import { GroupCommit } from './group-commit.ts';
 import { readRecentRequests, recentRequestsPathFor, writeRecentRequests, type RecentRequestsRecord } from './recent-requests-file.ts';
-import { checkedResourceCopy } from './resource-check.ts';
 import {
   applyMutations,
   emptyStoredState,
@@ -22,6 +20,7 @@ import {
 } from './snapshot.ts';
 import type { LockOptions, StateLock, StateStore } from './store.ts';
 import { STATE_VERSION, type ResourceState, type StateSnapshot } from './types.ts';
+import { StateWriteQueue } from './write-queue.ts';
 
 export interface FileStateStoreOptions {
   clock?: Clock;
@@ -41,7 +40,7 @@ export async function openFileStateStore(path: string, options: FileStateStoreOp
 class FileStateStore implements StateStore {
   readonly location: string;
   readonly #clock: Clock;
-  readonly #writer: GroupCommit<StateMutation>;
+  readonly #writer: StateWriteQueue;
   #committed: StoredState = emptyStoredState();
   /**
    * The file's text #committed was last parsed from. Opening reads the file and taking the lock
@@ -56,7 +55,7 @@ class FileStateStore implements StateStore {
   constructor(path: string, clock: Clock) {
     this.location = path;
     this.#clock = clock;
-    this.#writer = new GroupCommit((mutations) => this.#write(mutations));
+    this.#writer = new StateWriteQueue((mutations) => this.#write(mutations), () => this.#assertOpen());
   }
 
   async load(): Promise<StateSnapshot> {
@@ -69,18 +68,11 @@ class FileStateStore implements StateStore {
   }
 
   put(resource: ResourceState): Promise<void> {
-    // Checked and queued synchronously, so that puts issued together share one write.
-    return this.#writer.submitBuilt(() => {
-      this.#assertOpen();
-      return { type: 'put', resource: checkedResourceCopy(resource) };
-    });
+    return this.#writer.put(resource);
   }
 
   remove(key: string): Promise<void> {
-    return this.#writer.submitBuilt(() => {
-      this.#assertOpen();
-      return { type: 'remove', key };
-    });
+    return this.#writer.remove(key);
   }
 
   async lock(options: LockOptions = {}): Promise<StateLock> {

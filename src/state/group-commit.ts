@@ -38,18 +38,6 @@ export class GroupCommit<M> {
     return batch.done;
   }
 
-  /**
-   * Builds a change and submits it in the same tick (changes issued together share one write);
-   * a build that throws (a closed store, a refused record) is a rejected promise, not a throw.
-   */
-  submitBuilt(build: () => M): Promise<void> {
-    try {
-      return this.submit(build());
-    } catch (error) {
-      return Promise.reject(error instanceof Error ? error : new Error(String(error)));
-    }
-  }
-
   /** Changes submitted and not yet durable (being written, then queued), in submission order. */
   pending(): M[] {
     return [...(this.#writing?.mutations ?? []), ...(this.#queued?.mutations ?? [])];

@@ -39,9 +39,35 @@ export function parsePostgresLocation(location: string): PostgresLocation {
  * since it is also what an error about a malformed URL shows.
  */
 export function redactPostgresUrl(location: string): string {
-  const masked = location.replace(/^([a-z][a-z0-9+.-]*:\/\/[^:/?#@]*):[^@/?#]*@/i, '$1:***@');
+  // The password runs to the last "@" of the authority, as pg's URL parser reads it: an "@" in
+  // it need not be escaped. In text that does not parse, where the authority ends is unknown (the
+  // password may hold a "/", "?" or "#"), so everything up to the last "@" is masked.
+  const userinfo = URL.canParse(location) ? /^([a-z][a-z0-9+.-]*:\/\/[^:/?#@]*):[^/?#]*@/i : /^([a-z][a-z0-9+.-]*:\/\/[^:/?#@]*):.*@/is;
+  const masked = location.replace(userinfo, '$1:***@');
   // A password may also be given as a query parameter (libpq's `password=`).
   return masked.replace(/([?&]password=)[^&#]*/gi, '$1***');
+}
+
+/**
+ * The error's message with the location's password masked wherever a driver message might
+ * repeat it: given in the userinfo or (as pg also reads it) the `password` query parameter, as
+ * written and percent-decoded. A "%" that escapes nothing is how pg reads it too.
+ */
+export function withoutPassword(target: PostgresLocation, error: unknown): Error {
+  const url = new URL(target.connectionString);
+  const passwords = new Set<string>();
+  for (const written of [url.password, url.searchParams.get('password') ?? '']) {
+    if (written === '') continue;
+    passwords.add(written);
+    try {
+      passwords.add(decodeURIComponent(written));
+    } catch {
+      // Not an escape sequence: the password is what was written.
+    }
+  }
+  let message = error instanceof Error ? error.message : String(error);
+  for (const password of [...passwords].sort((a, b) => b.length - a.length)) message = message.split(password).join('***');
+  return new Error(message);
 }
 
 /** A schema name as a SQL identifier; parsePostgresLocation allows only safe names, quoted anyway. */

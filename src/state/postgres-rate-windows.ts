@@ -192,8 +192,7 @@ export class PostgresRateWindows implements RateWindowStore {
     const ids = this.#answers;
     this.#answers = [];
     try {
-      const now = this.#clock ? `to_timestamp(${sqlNumber(this.#clock.now())} / 1000.0)` : 'clock_timestamp()';
-      await this.#withClient((client) => client.query(`UPDATE ${this.#schema}.rate_stamps SET counts_from = ${now} WHERE id = ANY($1::bigint[])`, [ids]));
+      await this.#withClient((client) => client.query(`UPDATE ${this.#schema}.rate_stamps SET counts_from = ${this.#now()} WHERE id = ANY($1::bigint[])`, [ids]));
     } catch {
       // The stamps keep counting until their in-flight bound: the budget is used longer than
       // needed, never shorter, so there is nothing to undo.

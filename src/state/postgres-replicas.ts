@@ -9,7 +9,7 @@
 import { createHash } from 'node:crypto';
 import pg from 'pg';
 import { stateDatabaseUnavailable, stateLocationInvalid } from './errors.ts';
-import { parsePostgresLocation, quoteIdentifier, type PostgresLocation } from './postgres-location.ts';
+import { parsePostgresLocation, quoteIdentifier, withoutPassword, type PostgresLocation } from './postgres-location.ts';
 import { WHOLE_STATE } from './postgres-schema.ts';
 import type { LockHolder } from './store.ts';
 
@@ -159,8 +159,6 @@ export class PostgresReplicaBoard {
 
   /** StateDatabaseUnavailable, with the URL's password masked wherever the driver repeats it. */
   #unavailable(error: unknown): Error {
-    const message = error instanceof Error ? error.message : String(error);
-    const password = decodeURIComponent(new URL(this.#target.connectionString).password);
-    return stateDatabaseUnavailable(this.location, new Error(password ? message.split(password).join('***') : message));
+    return stateDatabaseUnavailable(this.location, withoutPassword(this.#target, error));
   }
 }

@@ -20,9 +20,8 @@ import {
   stateWriteFailed,
 } from './errors.ts';
 import { defaultOwner } from './file-lock.ts';
-import { GroupCommit } from './group-commit.ts';
 import { releaseLease, renewLease, selectLeases, tryTakeLease, type LeaseClaim, type LeaseRow } from './postgres-lease.ts';
-import { parsePostgresLocation, quoteIdentifier, type PostgresLocation } from './postgres-location.ts';
+import { parsePostgresLocation, quoteIdentifier, withoutPassword, type PostgresLocation } from './postgres-location.ts';
 import { LATEST_SCHEMA_VERSION, migrateSchema, SchemaTooNewError, schemaVersion, WHOLE_STATE, type MigrationReport } from './postgres-schema.ts';
 import { PostgresRateWindows, type PostgresRateWindowsOptions } from './postgres-rate-windows.ts';
 import { checkedResourceCopy } from './resource-check.ts';
@@ -30,6 +29,7 @@ import { applyMutations, snapshotOf, type StateMutation, type StoredState } from
 import type { LockHolder, LockOptions, StateLock, StateStore } from './store.ts';
 import { parseResourceKey } from './resource-key.ts';
 import { STATE_VERSION, type ResourceState, type StateSnapshot } from './types.ts';
+import { StateWriteQueue } from './write-queue.ts';
 
 export interface PostgresStateStoreOptions {
   clock?: Clock;
@@ -100,7 +100,7 @@ export class PostgresStateStore implements StateStore {
   readonly #clock: Clock;
   readonly #ttlMs: number;
   readonly #renewEveryMs: number;
-  readonly #writer: GroupCommit<StateMutation>;
+  readonly #writer: StateWriteQueue;
   readonly #leases = new Set<HeldLease>();
   readonly #rateWindows: PostgresRateWindows[] = [];
   #closed = false;
@@ -124,7 +124,7 @@ export class PostgresStateStore implements StateStore {
     this.#pool.on('connect', (client) => {
       client.query(`SET idle_in_transaction_session_timeout = ${idleMs}`).catch(() => undefined);
     });
-    this.#writer = new GroupCommit((mutations) => this.#write(mutations));
+    this.#writer = new StateWriteQueue((mutations) => this.#write(mutations), () => this.#assertOpen());
   }
 
   /** Creates or migrates the schema when it is behind this build; refuses one migrated by a newer agoractl. */
@@ -157,18 +157,11 @@ export class PostgresStateStore implements StateStore {
   }
 
   put(resource: ResourceState): Promise<void> {
-    // Checked and queued synchronously, so that puts issued together share one write.
-    return this.#writer.submitBuilt(() => {
-      this.#assertOpen();
-      return { type: 'put', resource: checkedResourceCopy(resource) };
-    });
+    return this.#writer.put(resource);
   }
 
   remove(key: string): Promise<void> {
-    return this.#writer.submitBuilt(() => {
-      this.#assertOpen();
-      return { type: 'remove', key };
-    });
+    return this.#writer.remove(key);
   }
 
   async lock(options: LockOptions = {}): Promise<StateLock> {
@@ -430,11 +423,8 @@ export class PostgresStateStore implements StateStore {
     }
   }
 
-  /** The error with the URL's password masked wherever a driver message might repeat it. */
   #scrubbed(error: unknown): Error {
-    const message = error instanceof Error ? error.message : String(error);
-    const password = decodeURIComponent(new URL(this.#target.connectionString).password);
-    return new Error(password ? message.split(password).join('***') : message);
+    return withoutPassword(this.#target, error);
   }
 
   #assertOpen(): void {
@@ -445,3 +435,4 @@ export class PostgresStateStore implements StateStore {
 function isHeldByOther(row: LeaseRow, mine: string | undefined): boolean {
   return row.live && row.holderId !== null && row.holderId !== mine;
 }
+

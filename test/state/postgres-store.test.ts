@@ -240,6 +240,21 @@ void describe('PostgreSQL state: schema and rows', () => {
     });
   });
 
+  const UNUSUAL_PASSWORDS: { reason: string; url: (port: number) => string; secret: string }[] = [
+    { reason: 'a "%" that escapes nothing', url: (port) => `postgres://agoractl:50%zz-secret@127.0.0.1:${port}/state`, secret: '50%zz-secret' },
+    { reason: 'a password in the query string', url: (port) => `postgres://agoractl@127.0.0.1:${port}/state?password=q-secret`, secret: 'q-secret' },
+  ];
+  for (const row of UNUSUAL_PASSWORDS) {
+    void test(`a server that does not answer is reported as unavailable, without the password: ${row.reason}`, async () => {
+      const port = await closedPort();
+      await assert.rejects(openPostgresStateStore(row.url(port)), (error: unknown) => {
+        isStateError('StateDatabaseUnavailable')(error);
+        assert.ok(!(error as Error).message.includes(row.secret), (error as Error).message);
+        return true;
+      });
+    });
+  }
+
   void test('a server that does not answer is reported without the password of its URL', async () => {
     const port = await closedPort();
     const url = `postgres://agoractl:pa55-w0rd-x@127.0.0.1:${port}/state?schema=prod`;
