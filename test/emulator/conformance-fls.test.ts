@@ -3,7 +3,7 @@
 import { describe } from 'node:test';
 import assert from 'node:assert/strict';
 import { useEmulator } from './helpers.ts';
-import { row } from './conformance-support.ts';
+import { assertNcsIpList, row } from './conformance-support.ts';
 
 const APP = 'app-conformance-fls';
 const ENTRY_POINTS = `/v1/projects/${APP}/fls/entry_points`;
@@ -45,12 +45,7 @@ void describe('FLS conformance (docs/agora-conformance.md, FLS rows)', () => {
   });
 
   row('FLS-13', 'GET /v2/ncs/ip (notification service) answers 200 data.service.hosts[].primaryIP with Basic auth, 401 without', async () => {
-    const answer = await emu.call('GET', '/v2/ncs/ip');
-    assert.equal(answer.status, 200, answer.text);
-    const hosts = (answer.body as { data: { service: { hosts: { primaryIP: string }[] } } }).data.service.hosts;
-    assert.ok(hosts.length > 0);
-    for (const host of hosts) assert.match(host.primaryIP, /^\d+\.\d+\.\d+\.\d+$/);
-    assert.equal((await emu.call('GET', '/v2/ncs/ip', { noAuth: true })).status, 401);
+    await assertNcsIpList(emu, '/v2/ncs/ip');
   });
 
   row('FLS-14', 'the document\'s other FLS operations (domains, streams, reports, record, snapshot, transcode, watermark, transfer, delay) are not emulated: 404', async () => {
