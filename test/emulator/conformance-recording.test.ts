@@ -4,17 +4,13 @@ import { describe } from 'node:test';
 import assert from 'node:assert/strict';
 import { AgoraApiError } from '../../src/agora/client.ts';
 import { updateBody } from '../../src/resources/cloud-recording/bodies.ts';
-import { useEmulator } from './helpers.ts';
-import { Recordings, STORAGE, assertCode, clientRequestFor, serverResponse } from './recording-helpers.ts';
+import { CNAME, STORAGE, UID, assertCode, clientRequestFor, serverResponse, useRecordings } from './recording-helpers.ts';
 import { assertNcsIpList, clientFor, row } from './conformance-support.ts';
 
 const APP = 'app-conformance-recording';
-const CNAME = 'class32';
-const UID = '900001';
 
 void describe('Cloud Recording conformance (docs/agora-conformance.md, CR rows)', () => {
-  const emu = useEmulator({ frozenClock: true });
-  const rec = new Recordings(emu, APP);
+  const { emu, rec } = useRecordings(APP);
 
   /** The subscription lists the world shows in the recording's recordingConfig. */
   const subscriptions = async (sid: string): Promise<Record<string, unknown>> => {
