@@ -207,7 +207,7 @@ export async function callAgora(ctx: CallContext, spec: CallSpec): Promise<CallO
  * How early a call with a write-ahead hook takes its slot: about one state write under load, so
  * the write is off each window's critical path (rate-limiter.ts).
  */
-export const WRITE_AHEAD_LEAD_MS = 100;
+const WRITE_AHEAD_LEAD_MS = 100;
 
 /** One attempt: a place under the rate limit, the caller's hook, the request, and the observer's record. */
 async function send(

@@ -3,13 +3,20 @@
 // endpoint is a place the secret is sent: over https, or over plain http only to this machine
 // (the emulator, a local proxy) or to endpoints the operator names (AGORACTL_ENDPOINTS,
 // --emulator). A manifest, which a pull request may change, never widens that by itself.
+import { isIP } from 'node:net';
 
-/** 127.0.0.0/8, ::1 and `localhost`: traffic that never leaves this machine. */
+/**
+ * 127.0.0.0/8 (also IPv4-mapped), ::1 and `localhost`: traffic that never leaves this machine.
+ * Takes a URL's hostname (IPv6 in brackets) or a listen address (without). The WHATWG URL
+ * parser writes every IPv4 form (127.1, 0x7f.1, ...) as a dotted quad.
+ */
 export function isLoopbackHost(hostname: string): boolean {
-  const host = hostname.toLowerCase().replace(/\.$/, '');
-  if (host === 'localhost' || host === '[::1]' || host === '::1') return true;
-  // The WHATWG URL parser writes every IPv4 form (127.1, 0x7f.1, ...) as a dotted quad.
-  return /^127\.\d{1,3}\.\d{1,3}\.\d{1,3}$/.test(host);
+  const name = hostname.toLowerCase().replace(/\.$/, '');
+  const host = name.startsWith('[') && name.endsWith(']') ? name.slice(1, -1) : name;
+  if (host === 'localhost') return true;
+  if (isIP(host) === 4) return host.startsWith('127.');
+  if (isIP(host) === 6) return host === '::1' || host.startsWith('::ffff:127.');
+  return false;
 }
 
 /**

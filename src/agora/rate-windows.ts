@@ -43,7 +43,7 @@ export interface RateWindowStore {
 }
 
 /** The windows a RateLimit defines, as (limit, span) pairs. */
-export function windowsOf(limits: RateLimit): { limit: number; spanMs: number }[] {
+function windowsOf(limits: RateLimit): { limit: number; spanMs: number }[] {
   const windows: { limit: number; spanMs: number }[] = [];
   for (const name of ['perSecond', 'perMinute'] as const) {
     const limit = limits[name];

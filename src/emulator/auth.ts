@@ -2,7 +2,6 @@
 // emulated APIs (media-pull-rest-api.txt "Authentication"), and a bearer token on the control
 // API whenever a listener is reachable from beyond the loopback interface.
 import { randomBytes, timingSafeEqual } from 'node:crypto';
-import { isIP } from 'node:net';
 
 /** Used when neither the options nor AGORA_CUSTOMER_ID / AGORA_CUSTOMER_SECRET say otherwise. */
 export const DEFAULT_CUSTOMER_ID = 'agoractl-emulator';
@@ -53,15 +52,6 @@ export function bearerMatches(header: string | undefined, token: string): boolea
   const match = header === undefined ? null : /^bearer\s+(\S+)\s*$/i.exec(header);
   if (!match?.[1]) return false;
   return safeEqual(Buffer.from(match[1], 'utf8'), Buffer.from(token, 'utf8'));
-}
-
-/** True for addresses only this machine can reach: 127.0.0.0/8, ::1 and "localhost". */
-export function isLoopbackHost(host: string): boolean {
-  const bare = host.startsWith('[') && host.endsWith(']') ? host.slice(1, -1) : host;
-  if (bare === 'localhost') return true;
-  if (isIP(bare) === 4) return bare.startsWith('127.');
-  if (isIP(bare) === 6) return bare === '::1' || bare.toLowerCase().startsWith('::ffff:127.');
-  return false;
 }
 
 function safeEqual(a: Buffer, b: Buffer): boolean {

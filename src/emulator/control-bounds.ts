@@ -4,7 +4,7 @@
 // connection open for a year. Each check answers the message of a 400 naming the field, or
 // undefined when the value is within bounds (the parsers of each module check types and shapes).
 import type { LimitOverrides, RateLimit } from '../agora/limits.ts';
-import { isLoopbackHost } from './auth.ts';
+import { isLoopbackHost } from '../agora/egress.ts';
 import { isObject } from './json.ts';
 
 const DAY_MS = 86_400_000;

@@ -2,7 +2,8 @@
 // Media Pull, Cloud Recording and FLS modules) served by one listener per emulated domain.
 // Tests call startEmulator(); `agoractl emulator` wraps it (src/cli/emulator.ts).
 import type { LimitOverrides } from '../agora/limits.ts';
-import { BasicAuth, isLoopbackHost, resolveControlToken, resolveCredentials } from './auth.ts';
+import { isLoopbackHost } from '../agora/egress.ts';
+import { BasicAuth, resolveControlToken, resolveCredentials } from './auth.ts';
 import type { Credentials } from './auth.ts';
 import type { ApiModule, EmulatorBehaviour } from './context.ts';
 import { registerControlApi } from './control-api.ts';

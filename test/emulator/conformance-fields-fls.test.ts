@@ -3,9 +3,7 @@
 // fls-pull-from-origin.txt; agora-facts.md "FLS".
 import { describe } from 'node:test';
 import assert from 'node:assert/strict';
-import { flsSignatureHeaders } from '../../src/agora/signing.ts';
 import { useEmulator } from './helpers.ts';
-import type { Answer } from './helpers.ts';
 import { row } from './conformance-support.ts';
 
 const APP = 'app-conformance-fields-fls';
@@ -15,14 +13,7 @@ const originSite = (entryPoint = 'live') => `${ENTRY_POINTS}/${entryPoint}/setti
 void describe('FLS field conformance (docs/agora-conformance.md, FLS-07 on)', () => {
   const emu = useEmulator({ frozenClock: true });
 
-  async function fls(method: string, path: string, body?: unknown): Promise<Answer> {
-    const url = new URL(`${emu.handle.url}${path}`);
-    const text = body === undefined ? '' : JSON.stringify(body);
-    const { customerId, customerSecret } = emu.handle.credentials;
-    const headers = flsSignatureHeaders({ customerId, customerSecret, method, host: url.host, pathWithQuery: `${url.pathname}${url.search}`, body: text, date: new Date() });
-    return emu.call(method, path, { headers: { ...headers, ...(text === '' ? {} : { 'content-type': 'application/json' }) }, noAuth: true, ...(text === '' ? {} : { body: text }) });
-  }
-  const patch = (body: unknown) => fls('PATCH', originSite(), body);
+  const patch = (body: unknown) => emu.fls('PATCH', originSite(), body);
   const expect = async (body: unknown, status: number) => {
     const answer = await patch(body);
     assert.equal(answer.status, status, `${JSON.stringify(body).slice(0, 120)}: ${answer.text}`);
@@ -50,7 +41,7 @@ void describe('FLS field conformance (docs/agora-conformance.md, FLS-07 on)', ()
   row('FLS-10', 'callbackUrl: an http(s) URL; setting it drops domain and app', async () => {
     await expect({ domain: 'origin.example.com', app: 'live' }, 200);
     await expect({ callbackUrl: 'https://hooks.example.com/pull' }, 200);
-    assert.deepEqual((await fls('GET', originSite())).body, { enabled: false, callbackUrl: 'https://hooks.example.com/pull' });
+    assert.deepEqual((await emu.fls('GET', originSite())).body, { enabled: false, callbackUrl: 'https://hooks.example.com/pull' });
     for (const callbackUrl of ['ftp://hooks.example.com/pull', 'hooks.example.com', 5]) await expect({ callbackUrl }, 400);
   });
 
@@ -62,11 +53,11 @@ void describe('FLS field conformance (docs/agora-conformance.md, FLS-07 on)', ()
   });
 
   row('FLS-12', 'an entry point that does not exist answers 404; names are 1..64 characters of A-Z a-z 0-9 _ -', async () => {
-    assert.equal((await fls('GET', originSite('nowhere'))).status, 404);
-    assert.equal((await fls('PATCH', originSite('nowhere'), { enabled: true })).status, 404);
-    assert.equal((await fls('POST', `${ENTRY_POINTS}?id=${'e'.repeat(64)}`)).status, 201);
-    assert.equal((await fls('POST', `${ENTRY_POINTS}?id=${'e'.repeat(64)}`)).status, 409);
-    for (const id of ['e'.repeat(65), 'a.b', '']) assert.equal((await fls('POST', `${ENTRY_POINTS}?id=${id}`)).status, 400, id);
-    assert.equal((await fls('DELETE', `${ENTRY_POINTS}/nowhere`)).status, 404);
+    assert.equal((await emu.fls('GET', originSite('nowhere'))).status, 404);
+    assert.equal((await emu.fls('PATCH', originSite('nowhere'), { enabled: true })).status, 404);
+    assert.equal((await emu.fls('POST', `${ENTRY_POINTS}?id=${'e'.repeat(64)}`)).status, 201);
+    assert.equal((await emu.fls('POST', `${ENTRY_POINTS}?id=${'e'.repeat(64)}`)).status, 409);
+    for (const id of ['e'.repeat(65), 'a.b', '']) assert.equal((await emu.fls('POST', `${ENTRY_POINTS}?id=${id}`)).status, 400, id);
+    assert.equal((await emu.fls('DELETE', `${ENTRY_POINTS}/nowhere`)).status, 404);
   });
 });

@@ -7,13 +7,12 @@ import { describe } from 'node:test';
 import assert from 'node:assert/strict';
 import { useEmulator } from './helpers.ts';
 import type { Answer } from './helpers.ts';
-import { Recordings, STORAGE, assertCode, clientRequestFor } from './recording-helpers.ts';
+import { CNAME, Recordings, STORAGE, assertCode, clientRequestFor } from './recording-helpers.ts';
 import type { Mode } from './recording-helpers.ts';
 import { row } from './conformance-support.ts';
 import { ABSENT, uids, withFields } from './conformance-fields.ts';
 
 const APP = 'app-conformance-fields-cr';
-const CNAME = 'class32';
 
 /** What start does with a body: 'ok' records; 'later' answers 200 and the recording exits abnormally (status 20); a number is the 400 code. */
 type Outcome = 'ok' | 'later' | number;

@@ -4,17 +4,13 @@ import { describe } from 'node:test';
 import assert from 'node:assert/strict';
 import { AgoraApiError } from '../../src/agora/client.ts';
 import { updateBody } from '../../src/resources/cloud-recording/bodies.ts';
-import { useEmulator } from './helpers.ts';
-import { Recordings, STORAGE, assertCode, clientRequestFor, serverResponse } from './recording-helpers.ts';
-import { clientFor, row } from './conformance-support.ts';
+import { CNAME, STORAGE, UID, assertCode, clientRequestFor, serverResponse, useRecordings } from './recording-helpers.ts';
+import { assertNcsIpList, clientFor, row } from './conformance-support.ts';
 
 const APP = 'app-conformance-recording';
-const CNAME = 'class32';
-const UID = '900001';
 
 void describe('Cloud Recording conformance (docs/agora-conformance.md, CR rows)', () => {
-  const emu = useEmulator({ frozenClock: true });
-  const rec = new Recordings(emu, APP);
+  const { emu, rec } = useRecordings(APP);
 
   /** The subscription lists the world shows in the recording's recordingConfig. */
   const subscriptions = async (sid: string): Promise<Record<string, unknown>> => {
@@ -160,12 +156,7 @@ void describe('Cloud Recording conformance (docs/agora-conformance.md, CR rows)'
   });
 
   row('CR-15', 'GET /v1/ncs/ip answers 200 with data.service.hosts[].primaryIP', async () => {
-    const answer = await emu.call('GET', '/v1/ncs/ip');
-    assert.equal(answer.status, 200, answer.text);
-    const hosts = (answer.body as { data: { service: { hosts: { primaryIP: string }[] } } }).data.service.hosts;
-    assert.ok(hosts.length > 0);
-    for (const host of hosts) assert.match(host.primaryIP, /^\d+\.\d+\.\d+\.\d+$/);
-    assert.equal((await emu.call('GET', '/v1/ncs/ip', { noAuth: true })).status, 401);
+    await assertNcsIpList(emu, '/v1/ncs/ip');
   });
 
   row('CR-16', 'wrong credentials answer 401 from the gateway: {message}, no code; the client names HTTP 401', async () => {

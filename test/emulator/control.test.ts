@@ -2,7 +2,7 @@
 // channels, streams, behaviour, the clock and reset.
 import { after, before, beforeEach, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
-import { isLoopbackHost } from '../../src/emulator/auth.ts';
+import { isLoopbackHost } from '../../src/agora/egress.ts';
 import { player, startTestEmulator } from './helpers.ts';
 import type { TestEmulator } from './helpers.ts';
 

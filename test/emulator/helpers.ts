@@ -2,6 +2,7 @@
 import { createServer } from 'node:http';
 import { after, before, beforeEach } from 'node:test';
 import { NO_RATE_LIMITS } from '../../src/agora/limits.ts';
+import { flsSignatureHeaders } from '../../src/agora/signing.ts';
 import type { AddressInfo } from 'node:net';
 import { startEmulator } from '../../src/emulator/server.ts';
 import type { EmulatorHandle, EmulatorOptions } from '../../src/emulator/server.ts';
@@ -55,6 +56,15 @@ export class TestEmulator {
       ...(options.body === undefined ? {} : { body: typeof options.body === 'string' ? options.body : JSON.stringify(options.body) }),
     });
     return toAnswer(response);
+  }
+
+  /** A request to the FLS API, signed with HMAC-SHA256 as Agora requires (no Basic auth); a body is sent as JSON. */
+  async fls(method: string, path: string, body?: unknown): Promise<Answer> {
+    const url = new URL(`${this.handle.url}${path}`);
+    const text = body === undefined ? '' : JSON.stringify(body);
+    const { customerId, customerSecret } = this.handle.credentials;
+    const headers = flsSignatureHeaders({ customerId, customerSecret, method, host: url.host, pathWithQuery: `${url.pathname}${url.search}`, body: text, date: new Date() });
+    return this.call(method, path, { headers: { ...headers, ...(text === '' ? {} : { 'content-type': 'application/json' }) }, noAuth: true, ...(text === '' ? {} : { body: text }) });
   }
 
   /** A control API request; JSON in and out. */

@@ -2,16 +2,12 @@
 // (cloud-recording-rest-api.txt "common errors"; agora-facts.md error codes, limits).
 import { describe, test } from 'node:test';
 import assert from 'node:assert/strict';
-import { useEmulator } from './helpers.ts';
-import { Recordings, assertCode, clientRequestFor, paths } from './recording-helpers.ts';
+import { CNAME, Recordings, UID, assertCode, clientRequestFor, paths, useRecordings } from './recording-helpers.ts';
 
 const APP = 'app-recording-errors';
-const CNAME = 'class32';
-const UID = '900001';
 
 void describe('Cloud Recording errors', () => {
-  const emu = useEmulator({ frozenClock: true });
-  const rec = new Recordings(emu, APP);
+  const { emu, rec } = useRecordings(APP);
 
   const badUids: Record<string, unknown> = {
     'a string account': 'teacher101',

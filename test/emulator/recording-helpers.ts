@@ -1,10 +1,21 @@
 // Cloud Recording calls against a real emulator, for the recording conformance suites.
 import assert from 'node:assert/strict';
+import { useEmulator } from './helpers.ts';
 import type { Answer, TestEmulator } from './helpers.ts';
 
 export const STORAGE = { vendor: 1, region: 0, bucket: 'recordings', accessKey: 'AKIA-EMULATOR-TEST', secretKey: 'storage-secret-value' };
 
 export type Mode = 'mix' | 'individual' | 'web';
+
+/** The channel and the recorder's uid of the suites, unless a test needs others. */
+export const CNAME = 'class32';
+export const UID = '900001';
+
+/** For one describe block: an emulator on a frozen clock and its Cloud Recording API for `appId`. */
+export function useRecordings(appId: string): { emu: TestEmulator; rec: Recordings } {
+  const emu = useEmulator({ frozenClock: true });
+  return { emu, rec: new Recordings(emu, appId) };
+}
 
 export const paths = (appId: string) => {
   const base = `/v1/apps/${appId}/cloud_recording`;

@@ -3,16 +3,12 @@
 // updateLayout), over real HTTP.
 import { describe, test } from 'node:test';
 import assert from 'node:assert/strict';
-import { useEmulator } from './helpers.ts';
-import { Recordings, assertCode, clientRequestFor, serverResponse } from './recording-helpers.ts';
+import { CNAME, UID, assertCode, clientRequestFor, serverResponse, useRecordings } from './recording-helpers.ts';
 
 const APP = 'app-recording-modes';
-const CNAME = 'class32';
-const UID = '900001';
 
 void describe('Cloud Recording modes', () => {
-  const emu = useEmulator({ frozenClock: true });
-  const rec = new Recordings(emu, APP);
+  const { emu, rec } = useRecordings(APP);
 
   void test('an individual recording lists an audio and a video playlist per subscribed user, in json mode, with sliceStartTime', async () => {
     await rec.users(CNAME, 2);

@@ -10,11 +10,9 @@ import type { AddressInfo } from 'node:net';
 import { verifyNotificationSignature } from '../../src/agora/signing.ts';
 import { startTestEmulator } from './helpers.ts';
 import type { TestEmulator } from './helpers.ts';
-import { Recordings, STORAGE, clientRequestFor } from './recording-helpers.ts';
+import { CNAME, Recordings, STORAGE, UID, clientRequestFor } from './recording-helpers.ts';
 
 const APP = 'app-recording-events';
-const CNAME = 'class32';
-const UID = '900001';
 const SECRET = 'ncs-secret';
 
 interface Notice {

@@ -3,16 +3,12 @@
 // empty channels and the recorder being a hidden audience).
 import { describe, test } from 'node:test';
 import assert from 'node:assert/strict';
-import { useEmulator } from './helpers.ts';
-import { Recordings, STORAGE, assertCode, clientRequestFor, serverResponse } from './recording-helpers.ts';
+import { CNAME, STORAGE, UID, assertCode, clientRequestFor, serverResponse, useRecordings } from './recording-helpers.ts';
 
 const APP = 'app-recording';
-const CNAME = 'class32';
-const UID = '900001';
 
 void describe('Cloud Recording lifecycle', () => {
-  const emu = useEmulator({ frozenClock: true });
-  const rec = new Recordings(emu, APP);
+  const { emu, rec } = useRecordings(APP);
 
   void test('acquire answers the cname, the uid and a resourceId', async () => {
     const answer = await rec.acquire(CNAME, UID, { scene: 0, resourceExpiredHour: 24 });

@@ -4,7 +4,7 @@
 import type { IncomingHttpHeaders, IncomingMessage } from 'node:http';
 import { HTTP_ERRORS, HttpError } from './errors.ts';
 
-export const BODY_LIMIT_BYTES = 1_048_576;
+const BODY_LIMIT_BYTES = 1_048_576;
 
 /**
  * How a group of routes takes bodies. `json`: application/json is parsed, text/plain stays a
@@ -91,7 +91,7 @@ const SUSPECT_PROTO = /"(?:_|\\u005[Ff])(?:_|\\u005[Ff])(?:p|\\u0070)(?:r|\\u007
 const SUSPECT_CONSTRUCTOR = /"(?:c|\\u0063)(?:o|\\u006[Ff])(?:n|\\u006[Ee])(?:s|\\u0073)(?:t|\\u0074)(?:r|\\u0072)(?:u|\\u0075)(?:c|\\u0063)(?:t|\\u0074)(?:o|\\u006[Ff])(?:r|\\u0072)"\s*:/;
 
 /** A JSON body; empty, malformed or prototype-poisoning text is refused with 400. */
-export function parseJsonBody(text: string): unknown {
+function parseJsonBody(text: string): unknown {
   if (text.length === 0) throw HTTP_ERRORS.emptyJsonBody();
   const source = text.charCodeAt(0) === 0xfeff ? text.slice(1) : text;
   let value: unknown;
@@ -121,7 +121,7 @@ function isPoisoned(root: object): boolean {
  * The lower-cased `type/subtype` of a Content-Type header, or null when the header is not one
  * (RFC 9110 token characters on both sides of the slash).
  */
-export function mediaTypeOf(header: string): string | null {
+function mediaTypeOf(header: string): string | null {
   if (header === '' || header === 'undefined') return null;
   const semicolon = header.indexOf(';');
   const mediaType = (semicolon < 0 ? header : header.slice(0, semicolon)).toLowerCase();

@@ -6,9 +6,9 @@
 // The emulator sends its notifications from this machine, so the one address it names is loopback.
 import type { HttpApp } from '../http/app.ts';
 
-export const NCS_PATH = '/v1/ncs/ip';
-export const NCS_V2_PATH = '/v2/ncs/ip';
-export const EMULATOR_NOTIFIER_IP = '127.0.0.1';
+const NCS_PATH = '/v1/ncs/ip';
+const NCS_V2_PATH = '/v2/ncs/ip';
+const EMULATOR_NOTIFIER_IP = '127.0.0.1';
 
 export function registerNcsIpRoute(app: HttpApp): void {
   const answer = () => ({ data: { service: { hosts: [{ primaryIP: EMULATOR_NOTIFIER_IP }] } } });
