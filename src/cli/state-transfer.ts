@@ -14,11 +14,11 @@ import { migratePostgresState, openPostgresStateStore, type PostgresStateStore }
 import { serializeSnapshot } from '../state/snapshot.ts';
 import type { StateStore } from '../state/store.ts';
 import type { StateSnapshot } from '../state/types.ts';
-import { lockTimeoutOption, stateOption } from './options.ts';
+import { fileOption, lockTimeoutOption, stateOption } from './options.ts';
 
 interface FileOptions {
   state?: string;
-  filename?: string;
+  file?: string;
   force?: boolean;
   /** Seconds. */
   lockTimeout: number;
@@ -111,14 +111,14 @@ export function refuseOverwritingNewer(source: StateSnapshot, target: StateSnaps
 function withFileLocation(command: Command): Command {
   return command
     .addOption(stateOption('the state file (default: .agoractl/state.json beside the manifests)'))
-    .option('-f, --filename <path>', 'manifest file or folder whose default state file to use')
+    .addOption(fileOption('manifest file or folder, as given to apply -f, whose default state file to use', 'one'))
     .option('--force', 'replace a state of another lineage or a higher serial')
     .addOption(lockTimeoutOption('how long to wait for a running apply to release the destination'));
 }
 
 function filePath(options: FileOptions): string {
   // The environment's AGORACTL_STATE names the usual (database) state, not this file.
-  const path = resolveStateLocation({ state: options.state, manifests: options.filename }, {});
+  const path = resolveStateLocation({ state: options.state, manifests: options.file }, {});
   if (isPostgresLocation(path)) throw stateLocationInvalid('--state here names the state file to copy from or to, not a postgres:// URL');
   return path;
 }
