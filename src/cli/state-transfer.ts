@@ -6,7 +6,7 @@ import { mkdir } from 'node:fs/promises';
 import { dirname } from 'node:path';
 import type { Command } from 'commander';
 import { writeFileAtomic } from '../state/atomic-write.ts';
-import { StateError, stateLocationInvalid, stateTransferRefused } from '../state/errors.ts';
+import { stateLocationInvalid, stateTransferRefused } from '../state/errors.ts';
 import { openFileStateStore } from '../state/file-store.ts';
 import { resolveStateLocation, STATE_ENV } from '../state/open-store.ts';
 import { isPostgresLocation, redactPostgresUrl } from '../state/postgres-location.ts';
@@ -15,6 +15,7 @@ import { serializeSnapshot } from '../state/snapshot.ts';
 import type { StateStore } from '../state/store.ts';
 import type { StateSnapshot } from '../state/types.ts';
 import { fileOption, lockTimeoutOption, stateOption } from './options.ts';
+import { reportingStateErrors, writerOf } from './state-command.ts';
 
 interface FileOptions {
   state?: string;
@@ -151,21 +152,4 @@ async function withPostgres(url: string, body: (store: PostgresStateStore) => Pr
 function describe(snapshot: StateSnapshot): string {
   const count = Object.keys(snapshot.resources).length;
   return `${count} resource${count === 1 ? '' : 's'} (lineage ${snapshot.lineage}, serial ${snapshot.serial})`;
-}
-
-/** A state error becomes a clean exit 1 once every store is closed (commander's error exits at once). */
-async function reportingStateErrors(command: Command, body: () => Promise<void>): Promise<void> {
-  let failure: StateError | undefined;
-  try {
-    await body();
-  } catch (error) {
-    if (!(error instanceof StateError)) throw error;
-    failure = error;
-  }
-  if (failure) command.error(`error: ${failure.summary}\n  ${failure.detail}`, { exitCode: 1, code: `agoractl.${failure.code}` });
-}
-
-function writerOf(command: Command): (text: string) => void {
-  const configured = command.configureOutput().writeOut;
-  return configured ? (text) => configured(text) : (text) => void process.stdout.write(text);
 }
