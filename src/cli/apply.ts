@@ -79,9 +79,18 @@ export async function runApply(options: ApplyCommandOptions, io: Io, signal?: Ab
     for (const p of session.scope.projects.values()) void p.client.close();
   };
   signal?.addEventListener('abort', onSignal, { once: true });
+  if (signal?.aborted) onSignal();
   process.on('SIGINT', onSignal).on('SIGTERM', onSignal);
+  let locked = false;
   try {
-    const lock = await session.store.lock({ waitMs: (options.lockTimeout ?? 0) * 1000, owner: `agoractl ${command.name}`, projects: [...session.scope.projects.keys()] });
+    // A SIGTERM while another apply holds the lock ends the wait (--lock-timeout may be a day).
+    const lock = await session.store.lock({
+      waitMs: (options.lockTimeout ?? 0) * 1000,
+      owner: `agoractl ${command.name}`,
+      projects: [...session.scope.projects.keys()],
+      signal: interrupt.signal,
+    });
+    locked = true;
     if (lock.takenOver) {
       io.err(`agoractl: took over a stale state lock of pid ${lock.takenOver.pid} (${lock.takenOver.owner})`);
       assumeDeadHolderWindows(session.scope.projects, session.scope.clock.now());
@@ -139,7 +148,7 @@ export async function runApply(options: ApplyCommandOptions, io: Io, signal?: Ab
     }
     return result.failed.length > 0 || result.skipped.length > 0 ? 1 : 0;
   } catch (err) {
-    io.err(describeFailure(err));
+    io.err(interrupt.signal.aborted && !locked ? `${title} interrupted while waiting for the state lock: nothing was applied.` : describeFailure(err));
     return 1;
   } finally {
     process.off('SIGINT', onSignal).off('SIGTERM', onSignal);

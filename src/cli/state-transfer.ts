@@ -6,7 +6,7 @@ import { mkdir } from 'node:fs/promises';
 import { dirname } from 'node:path';
 import type { Command } from 'commander';
 import { writeFileAtomic } from '../state/atomic-write.ts';
-import { StateError, stateLocationInvalid, stateTransferRefused } from '../state/errors.ts';
+import { stateLocationInvalid, stateTransferRefused } from '../state/errors.ts';
 import { openFileStateStore } from '../state/file-store.ts';
 import { resolveStateLocation, STATE_ENV } from '../state/open-store.ts';
 import { isPostgresLocation, redactPostgresUrl } from '../state/postgres-location.ts';
@@ -14,11 +14,12 @@ import { migratePostgresState, openPostgresStateStore, type PostgresStateStore }
 import { serializeSnapshot } from '../state/snapshot.ts';
 import type { StateStore } from '../state/store.ts';
 import type { StateSnapshot } from '../state/types.ts';
-import { lockTimeoutOption, stateOption } from './options.ts';
+import { fileOption, lockTimeoutOption, stateOption } from './options.ts';
+import { reportingStateErrors, writerOf } from './state-command.ts';
 
 interface FileOptions {
   state?: string;
-  filename?: string;
+  file?: string;
   force?: boolean;
   /** Seconds. */
   lockTimeout: number;
@@ -111,14 +112,14 @@ export function refuseOverwritingNewer(source: StateSnapshot, target: StateSnaps
 function withFileLocation(command: Command): Command {
   return command
     .addOption(stateOption('the state file (default: .agoractl/state.json beside the manifests)'))
-    .option('-f, --filename <path>', 'manifest file or folder whose default state file to use')
+    .addOption(fileOption('manifest file or folder, as given to apply -f, whose default state file to use', 'one'))
     .option('--force', 'replace a state of another lineage or a higher serial')
     .addOption(lockTimeoutOption('how long to wait for a running apply to release the destination'));
 }
 
 function filePath(options: FileOptions): string {
   // The environment's AGORACTL_STATE names the usual (database) state, not this file.
-  const path = resolveStateLocation({ state: options.state, manifests: options.filename }, {});
+  const path = resolveStateLocation({ state: options.state, manifests: options.file }, {});
   if (isPostgresLocation(path)) throw stateLocationInvalid('--state here names the state file to copy from or to, not a postgres:// URL');
   return path;
 }
@@ -151,21 +152,4 @@ async function withPostgres(url: string, body: (store: PostgresStateStore) => Pr
 function describe(snapshot: StateSnapshot): string {
   const count = Object.keys(snapshot.resources).length;
   return `${count} resource${count === 1 ? '' : 's'} (lineage ${snapshot.lineage}, serial ${snapshot.serial})`;
-}
-
-/** A state error becomes a clean exit 1 once every store is closed (commander's error exits at once). */
-async function reportingStateErrors(command: Command, body: () => Promise<void>): Promise<void> {
-  let failure: StateError | undefined;
-  try {
-    await body();
-  } catch (error) {
-    if (!(error instanceof StateError)) throw error;
-    failure = error;
-  }
-  if (failure) command.error(`error: ${failure.summary}\n  ${failure.detail}`, { exitCode: 1, code: `agoractl.${failure.code}` });
-}
-
-function writerOf(command: Command): (text: string) => void {
-  const configured = command.configureOutput().writeOut;
-  return configured ? (text) => configured(text) : (text) => void process.stdout.write(text);
 }

@@ -2,13 +2,14 @@
 // managing a resource without touching Agora (like `terraform state rm`).
 import type { Command } from 'commander';
 import { stringify as toYaml } from 'yaml';
-import { StateError, stateResourceNotFound } from '../state/errors.ts';
+import { stateResourceNotFound } from '../state/errors.ts';
 import { openStateStore } from '../state/open-store.ts';
 import type { StateStore } from '../state/store.ts';
 import type { ResourceState } from '../state/types.ts';
 import { fileOption, lockTimeoutOption, outputOption, stateOption } from './options.ts';
 import { isFile, locateState, noStateMessage, StateLocationError, type StateLocation } from './state-location.ts';
 import { registerTransfer } from './state-transfer.ts';
+import { reportingStateErrors, writeErrOf, writerOf } from './state-command.ts';
 
 interface LocationOptions {
   state?: string;
@@ -104,18 +105,14 @@ async function withStore(command: Command, options: LocationOptions, mode: { whe
     if (mode.whenMissing === 'say so') return writerOf(command)(noStateMessage(location));
     return command.error(`error: ${noStateMessage(location).trimEnd()}`, { exitCode: 1, code: 'agoractl.StateMissing' });
   }
-  let failure: StateError | undefined;
-  let store: StateStore | undefined;
-  try {
-    store = await openStateStore(location.path);
-    await body(store);
-  } catch (error) {
-    if (!(error instanceof StateError)) throw error;
-    failure = error;
-  } finally {
-    await store?.close();
-  }
-  if (failure) command.error(`error: ${failure.summary}\n  ${failure.detail}`, { exitCode: 1, code: `agoractl.${failure.code}` });
+  await reportingStateErrors(command, async () => {
+    const store = await openStateStore(location.path);
+    try {
+      await body(store);
+    } finally {
+      await store.close();
+    }
+  });
 }
 
 function sortedResources(resources: ResourceState[]): ResourceState[] {
@@ -143,16 +140,4 @@ function formatTable(resources: ResourceState[]): string {
 function statusOf(resource: ResourceState): string {
   const status = resource.data.lastStatus;
   return typeof status === 'string' || typeof status === 'number' ? String(status) : '-';
-}
-
-// Output goes through commander's output configuration, so a program embedding these commands
-// (or a test) can capture it.
-function writerOf(command: Command): (text: string) => void {
-  const configured = command.configureOutput().writeOut;
-  return configured ? (text) => configured(text) : (text) => void process.stdout.write(text);
-}
-
-function writeErrOf(command: Command): (text: string) => void {
-  const configured = command.configureOutput().writeErr;
-  return configured ? (text) => configured(text) : (text) => void process.stderr.write(text);
 }

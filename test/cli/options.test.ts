@@ -74,6 +74,14 @@ void describe('option values', { timeout: 600_000 }, () => {
     await eachRow(table, async (row) => assertRefusedOption(await runCli(row.args), row.option, row.reason));
   });
 
+  void test('every state command that finds a state names the manifests with -f/--file, as apply does', async () => {
+    for (const command of ['list', 'show', 'forget', 'push', 'pull']) {
+      const help = await runCli(['state', command, '--help']);
+      assert.equal(help.code, 0, `state ${command} --help`);
+      assert.match(help.stdout, /^ {2}-f, --file <path> /m, `state ${command} --help`);
+    }
+  });
+
   void test('a --target that names no resource in the manifests or the state is an error, before any change', () =>
     Scenario.run(FILES, async (s) => {
       const planned = await s.plan(['--target', 'CloudPlayer/typo']);

@@ -1,5 +1,6 @@
 import { test, describe, before, after } from 'node:test';
 import assert from 'node:assert/strict';
+import { request } from 'node:http';
 import { Writable } from 'node:stream';
 import { notificationSignatures } from '../../src/agora/signing.ts';
 import { DaemonMetrics } from '../../src/daemon/metrics.ts';
@@ -221,6 +222,34 @@ void describe('daemon server', () => {
   void test('a signed body that is not a notification is answered 400', async () => {
     const body = '{"not":"a notification"}';
     assert.equal((await h.post(body, v2(body))).status, 400);
+  });
+
+  void test('a body over 256 KiB is answered 413 whether its length is declared or chunked, and queues nothing', async () => {
+    // Signed, so only the size can refuse it: a notification padded past the limit.
+    const body = JSON.stringify({ ...(JSON.parse(playerEvent('too-large', 'class32-large')) as object), pad: 'x'.repeat(300 * 1024) });
+    const before = h.delivered.length;
+    for (const mode of ['declared', 'chunked'] as const) {
+      const answer = await new Promise<{ status: number | undefined; text: string }>((resolve, reject) => {
+        const { hostname, port } = new URL(h.server.url);
+        const headers = { 'content-type': 'application/json', ...v2(body), ...(mode === 'declared' ? { 'content-length': String(Buffer.byteLength(body)) } : {}) };
+        const req = request({ host: hostname, port, method: 'POST', path: WEBHOOK_PATH, headers }, (res) => {
+          let text = '';
+          res.on('data', (chunk: Buffer) => (text += chunk.toString()));
+          res.on('end', () => resolve({ status: res.statusCode, text }));
+        });
+        req.on('error', reject);
+        // Without content-length node sends it chunked, in pieces the server reads as they come.
+        for (let at = 0; at < body.length; at += 16 * 1024) req.write(body.slice(at, at + 16 * 1024));
+        req.end();
+      });
+      assert.equal(answer.status, 413, mode);
+      assert.deepEqual(JSON.parse(answer.text), { message: 'request body is larger than 262144 bytes' }, mode);
+    }
+    // A valid notification sent after them is delivered; the large one never was.
+    const probe = playerEvent(`probe-large-${before}`, 'class32-probe');
+    await h.post(probe, v2(probe));
+    await h.deliveredCount(before + 1);
+    assert.ok(h.delivered.every((e) => e.target.name !== 'class32-large'));
   });
 
   void test('the FLS callback answers {"url"} from OriginSite routes in every documented form', async () => {
