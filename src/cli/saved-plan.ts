@@ -1,5 +1,6 @@
 // The CLI's side of saved plans: `plan --out FILE` writes one, `apply FILE` reads it and checks,
 // before any call, that it may still be applied (engine/plan-file-checks.ts).
+import { constants } from 'node:fs';
 import { open, rm } from 'node:fs/promises';
 import type { PassToApply, PlannedPass } from '../engine/reconcile.ts';
 import { PlanFileError, readPlanFile, writePlanFile, type PlanFile } from '../engine/plan-file.ts';
@@ -58,8 +59,10 @@ export async function savedPlanAmong(paths: readonly string[]): Promise<string |
   for (const path of paths) {
     let head = '';
     try {
-      const file = await open(path, 'r');
+      // Without blocking: a named pipe given as -f must not hold the command up here.
+      const file = await open(path, constants.O_RDONLY | constants.O_NONBLOCK);
       try {
+        if (!(await file.stat()).isFile()) continue;
         const buffer = Buffer.alloc(128);
         const { bytesRead } = await file.read(buffer, 0, buffer.length, 0);
         head = buffer.subarray(0, bytesRead).toString('utf8');
