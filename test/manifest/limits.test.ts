@@ -7,6 +7,7 @@ import { writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { loadManifests, ErrorCode } from '../../src/manifest/index.ts';
 import { Limits } from '../../src/manifest/limits.ts';
+import { parseSyntaxTree } from '../../src/manifest/yaml-limits.ts';
 import { runCli } from '../support/cli.ts';
 import { tempFolder } from './helpers.ts';
 import type { Folder } from './helpers.ts';
@@ -37,6 +38,8 @@ interface Case {
 const cases: Case[] = [
   { reason: '20,000 nested flow sequences (the fast parser)', text: deepFlow(20_000), line: 1, column: 3 + Limits.nestingDepth },
   { reason: '20,000 nested flow sequences after a tab (the yaml path)', text: `a:\t${deepFlow(20_000).slice(3)}`, line: 1, column: 3 + Limits.nestingDepth },
+  // Past the limit, yaml's parser slows down far faster than the text grows: it must stop there.
+  { reason: 'a million compact nested block sequences (the yaml path)', text: `${'- '.repeat(1_000_000)}x\n`, line: 1, column: 2 * Limits.nestingDepth + 1 },
   { reason: 'block mappings nested past the limit', text: deepBlock(Limits.nestingDepth + 5), line: Limits.nestingDepth + 1, column: Limits.nestingDepth + 1 },
   { reason: 'a quoted string longer than the scalar limit', text: `a: "${'x'.repeat(Limits.scalarLength + 1)}"\n`, line: 1, column: 4 },
   { reason: 'a long block scalar (the yaml path)', text: `a: |\n  ${'x'.repeat(Limits.scalarLength + 1)}\n`, line: 1, column: 4 },
@@ -66,6 +69,12 @@ describe('manifest limits', () => {
       assert.deepEqual(desired, { projects: [], resources: [] });
     });
   }
+
+  test('the yaml parser reads no further than the collection that nests past the limit', () => {
+    const { refusals, lineCounter } = parseSyntaxTree(`a:\t${'['.repeat(Limits.nestingDepth + 1)}\n${'\n'.repeat(1_000)}`);
+    assert.deepEqual(refusals.map((refusal) => refusal.kind), ['limit']);
+    assert.deepEqual(lineCounter.lineStarts, [0], 'no line after the first was parsed');
+  });
 
   test('refuses a file over the size limit before reading it, naming the limit', async () => {
     const file = await folder.write('huge.yaml', `a: "${'x'.repeat(Limits.fileBytes)}"\n`);
