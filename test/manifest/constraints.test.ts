@@ -1,6 +1,6 @@
 // Every documented constraint, broken once: the document gets exactly one error, at the node
 // marked ▶ in its text, with the field path, the message and the code.
-import { after, before, describe, test } from 'node:test';
+import { describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { loadManifests, ErrorCode } from '../../src/manifest/index.ts';
 import {
@@ -10,10 +10,10 @@ import {
   PROJECT_FIXTURE,
   RECORDING_BASE,
   documentText,
+  suiteFolder,
   tempFolder,
   unmark,
 } from './helpers.ts';
-import type { Folder } from './helpers.ts';
 import { builtInManifestKinds } from '../../src/resources/builtin.ts';
 
 type Kind = 'Project' | 'CloudPlayer' | 'CloudRecording' | 'OriginSite';
@@ -152,13 +152,7 @@ const cases: Case[] = [
 ];
 
 describe('a document that breaks one rule gets exactly one error, at the marked node', () => {
-  let folder: Folder;
-  before(async () => {
-    folder = await tempFolder();
-  });
-  after(async () => {
-    await folder.remove();
-  });
+  const folder = suiteFolder();
 
   cases.forEach((rule, index) => {
     test(rule.rule, async () => {

@@ -1,7 +1,7 @@
 // Hostile manifests (from an untrusted pull request, or dropped in the daemon's folder) are
 // refused with a positioned error, within a bounded time and memory: through the loader and
 // through the real `agoractl validate`.
-import { after, before, describe, test } from 'node:test';
+import { describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
@@ -9,8 +9,7 @@ import { loadManifests, ErrorCode } from '../../src/manifest/index.ts';
 import { Limits } from '../../src/manifest/limits.ts';
 import { parseSyntaxTree } from '../../src/manifest/yaml-limits.ts';
 import { runCli } from '../support/cli.ts';
-import { tempFolder } from './helpers.ts';
-import type { Folder } from './helpers.ts';
+import { suiteFolder } from './helpers.ts';
 import { builtInManifestKinds } from '../../src/resources/builtin.ts';
 
 const deepFlow = (levels: number): string => `a: ${'['.repeat(levels)}${']'.repeat(levels)}\n`;
@@ -50,13 +49,7 @@ const cases: Case[] = [
 ];
 
 describe('manifest limits', () => {
-  let folder: Folder;
-  before(async () => {
-    folder = await tempFolder();
-  });
-  after(async () => {
-    await folder.remove();
-  });
+  const folder = suiteFolder();
 
   for (const { reason, text, line, column, path = '' } of cases) {
     test(`refuses ${reason} at its position`, async () => {
