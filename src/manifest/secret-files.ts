@@ -7,6 +7,7 @@
 import { constants } from 'node:fs';
 import { open, realpath, stat } from 'node:fs/promises';
 import { delimiter, dirname, isAbsolute, relative, resolve, sep } from 'node:path';
+import { splitGlob } from './files.ts';
 
 /** Secrets are keys and tokens: far below this. A larger file is a mistake or an attack. */
 export const SECRET_FILE_MAX_BYTES = 64 * 1024;
@@ -24,10 +25,6 @@ export type SecretFileRead =
   | { ok: false; refusal: 'unreadable'; reason: string }
   | { ok: false; refusal: 'not-regular' }
   | { ok: false; refusal: 'too-large' };
-
-// Same pattern as the `-f` glob expansion (files.ts): the part of a glob before its first
-// pattern segment is the folder it searches.
-const GLOB_CHARACTERS = /[*?[\]{}]/;
 
 /** Whether `path` is `folder` or below it; both absolute. `..name` is a name, not an escape. */
 export function isInsideFolder(path: string, folder: string): boolean {
@@ -57,12 +54,9 @@ async function secretFolders(paths: readonly string[]): Promise<SecretFolder[]> 
 export async function manifestRoots(files: readonly string[], cwd = process.cwd()): Promise<SecretFolder[]> {
   const roots = await Promise.all(
     files.map(async (given) => {
+      const glob = splitGlob(given, cwd);
+      if (glob) return glob.base;
       const absolute = resolve(cwd, given);
-      if (GLOB_CHARACTERS.test(given)) {
-        const parts = absolute.split(sep);
-        const firstGlob = parts.findIndex((part) => GLOB_CHARACTERS.test(part));
-        return parts.slice(0, firstGlob).join(sep) || sep;
-      }
       const info = await stat(absolute).catch(() => undefined);
       if (!info) return undefined;
       return info.isDirectory() ? absolute : dirname(absolute);

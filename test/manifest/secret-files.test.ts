@@ -108,6 +108,16 @@ void describe('manifestRoots', () => {
       );
     });
   }
+
+  void test("a glob's root stays below a working directory whose name holds glob characters", async () => {
+    const cwd = join(tmp.path, 'app[2]');
+    await tmp.write('app[2]/m/a.yaml', '');
+    const roots = await manifestRoots(['m/*.yaml'], cwd);
+    assert.deepEqual(
+      roots.map((root) => root.path),
+      [join(cwd, 'm')],
+    );
+  });
 });
 
 void describe('resolveSecrets with manifest roots', () => {
