@@ -123,6 +123,9 @@ export class ManifestFile {
    * exist (a missing field) stops at the deepest node that does.
    */
   locate(document: SourceDocument, segments: readonly Segment[], at: 'key' | 'value'): Position {
+    // The document itself is where its root starts, known without parsing the file with yaml
+    // (seconds for a large file refused as a whole, such as one past the values limit).
+    if (segments.length === 0) return { line: document.line, column: document.column };
     const root = this.documentRoots().get(`${document.line}:${document.column}`);
     if (!root) return { line: document.line, column: document.column };
     const { isMap, isPair, isScalar, isSeq } = yamlLibrary();

@@ -42,6 +42,7 @@ const cases: Case[] = [
   { reason: 'block mappings nested past the limit', text: deepBlock(Limits.nestingDepth + 5), line: Limits.nestingDepth + 1, column: Limits.nestingDepth + 1 },
   { reason: 'a quoted string longer than the scalar limit', text: `a: "${'x'.repeat(Limits.scalarLength + 1)}"\n`, line: 1, column: 4 },
   { reason: 'a long block scalar (the yaml path)', text: `a: |\n  ${'x'.repeat(Limits.scalarLength + 1)}\n`, line: 1, column: 4 },
+  { reason: 'more values than a document may hold (the fast parser)', text: `# a comment first\n${Array.from({ length: Limits.documentValues }, (_, i) => `k${i}: 1`).join('\n')}\n`, line: 2, column: 1 },
   { reason: 'billion laughs: aliases repeating aliases', text: billionLaughs(), line: 6, column: 8, path: 'f[0]' },
   { reason: 'an alias inside its own anchor', text: 'a: &a [*a]\n', line: 1, column: 8, path: 'a[0]' },
   { reason: 'aliases that nest deeper together than the limit', text: Array.from({ length: 30 }, (_, i) => (i === 0 ? 'k0: &x0 [1]' : `k${i}: &x${i} [[[*x${i - 1}]]]`)).join('\n'), line: 22, column: 14, path: 'k21[0][0][0]' },
