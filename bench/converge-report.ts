@@ -3,10 +3,10 @@
 import type { ScenarioResult } from './converge.ts';
 
 /** The owner's targets: the ratio is the whole process's time over N / rate (floor.ts). */
-export const CONVERGE_TARGETS = { maxRatioLoopback: 1.05, maxRatio: 1.1, maxTooManyRequests: 0, minSpeedUp: 5 } as const;
+const CONVERGE_TARGETS = { maxRatioLoopback: 1.05, maxRatio: 1.1, maxTooManyRequests: 0, minSpeedUp: 5 } as const;
 
 /** The ratio a scenario must reach: tighter on loopback, where no round trip is paid per window. */
-export function maxRatioOf(r: ScenarioResult): number {
+function maxRatioOf(r: ScenarioResult): number {
   return r.scale.latencyMs === 0 ? CONVERGE_TARGETS.maxRatioLoopback : CONVERGE_TARGETS.maxRatio;
 }
 

@@ -52,9 +52,14 @@ const recovery = await scenario(async (s) => {
       if (!held && /: created/.test(chunk)) held = s.fault({ match: CREATE, effect: 'delay', delayMs: 120_000, count: 1 });
     },
   });
-  await until(async () => held !== undefined && (await s.world()).players.length >= count / 3 && (await s.requests()).some((r) => r.fault === 'delay'), 'a third of the players');
-  child?.kill('SIGKILL');
-  await killed;
+  try {
+    await until(async () => held !== undefined && (await s.world()).players.length >= count / 3 && (await s.requests()).some((r) => r.fault === 'delay'), 'a third of the players');
+    child?.kill('SIGKILL');
+    await killed;
+  } finally {
+    // An apply the wait gave up on would outlive the bench, retrying against a closed emulator.
+    if (child?.exitCode === null && child.signalCode === null) child.kill('SIGKILL');
+  }
   const madeBefore = (await s.world()).players.length;
   const pending = Object.values((await s.state()).resources).filter((r) => r.pending?.action === 'create').length;
   const mark = (await s.requests()).length;

@@ -21,7 +21,7 @@ export interface StartupCommand {
   targetMs?: number;
 }
 
-export const STARTUP_COMMANDS: readonly StartupCommand[] = [
+const STARTUP_COMMANDS: readonly StartupCommand[] = [
   { name: 'agoractl --version', args: [BIN, '--version'], targetMs: 40 },
   { name: 'agoractl validate -f manifests/', args: [BIN, 'validate', '-f', 'manifests/'], targetMs: 120 },
   { name: 'agoractl plan --emulator -f manifests/', args: [BIN, 'plan', '--emulator', '-f', 'manifests/', '--state', join(tmpdir(), 'agoractl-startup-bench-state.json')] },

@@ -3,7 +3,7 @@
 // stable glob (path.matchesGlob prints an experimental warning), hence the small matcher here.
 import { lstat, readdir, realpath, stat } from 'node:fs/promises';
 import type { Dirent, Stats } from 'node:fs';
-import { basename, extname, isAbsolute, join, relative, resolve, sep } from 'node:path';
+import { basename, extname, isAbsolute, join, posix, relative, resolve, sep } from 'node:path';
 import { ErrorCode } from './errors.ts';
 import type { ManifestError } from './errors.ts';
 
@@ -66,8 +66,9 @@ export async function expandPaths(paths: readonly string[], cwd = process.cwd())
 
   for (const given of paths) {
     const absolute = resolve(cwd, given);
-    if (GLOB_CHARACTERS.test(given)) {
-      const found = await expandGlob(absolute);
+    const glob = splitGlob(given, cwd);
+    if (glob) {
+      const found = await expandGlob(glob);
       report(found.obstacles, (obstacle) => obstacle.code === ErrorCode.LinkLoop || found.matches(obstacle.path));
       if (found.files.length === 0 && !found.obstacles.some((obstacle) => found.matches(obstacle.path))) {
         pathError(given, 'no file matches this pattern', ErrorCode.PathNotFound);
@@ -176,12 +177,28 @@ async function walk(folder: string, real: string, ancestors: ReadonlySet<string>
   return result;
 }
 
-async function expandGlob(absolutePattern: string): Promise<Walked & { matches: (path: string) => boolean }> {
-  const parts = absolutePattern.split(sep);
+/** A `-f` glob: the folder it searches (its fixed part, before the first pattern segment) and the pattern below that folder. */
+export interface GlobPath {
+  base: string;
+  /** '/'-separated, relative to base. */
+  pattern: string;
+}
+
+/**
+ * The glob `given` is, or undefined when it is a plain path. Only what was given is a pattern:
+ * glob characters in the working directory's own path (`/builds/app[2]/`) are names.
+ */
+export function splitGlob(given: string, cwd = process.cwd()): GlobPath | undefined {
+  if (!GLOB_CHARACTERS.test(given)) return undefined;
+  const parts = given.split(sep);
   const firstGlob = parts.findIndex((part) => GLOB_CHARACTERS.test(part));
-  const base = parts.slice(0, firstGlob).join(sep) || sep;
-  const matcher = globToRegExp(parts.join('/'));
-  const matches = (path: string): boolean => matcher.test(path.split(sep).join('/'));
+  const fixed = parts.slice(0, firstGlob).join(sep);
+  return { base: resolve(cwd, fixed === '' && isAbsolute(given) ? sep : fixed), pattern: posix.normalize(parts.slice(firstGlob).join('/')) };
+}
+
+async function expandGlob({ base, pattern }: GlobPath): Promise<Walked & { matches: (path: string) => boolean }> {
+  const matcher = globToRegExp(pattern);
+  const matches = (path: string): boolean => matcher.test(relative(base, path).split(sep).join('/'));
   const real = await realpath(base).catch(() => undefined);
   // What a glob matches does not depend on the other -f paths: its folders are walked afresh.
   const found = real === undefined ? { files: [], obstacles: [] } : await walk(base, real, new Set(), new Set());

@@ -5,8 +5,9 @@
 // (`--allow-secret-dir`, AGORACTL_SECRET_DIRS), never because a manifest says so. Only regular
 // files of a bounded size are read, so a FIFO or /dev/zero neither hangs a run nor fills memory.
 import { constants } from 'node:fs';
-import { open, realpath, stat } from 'node:fs/promises';
-import { delimiter, dirname, isAbsolute, relative, resolve, sep } from 'node:path';
+import { lstat, open, readlink, realpath, stat } from 'node:fs/promises';
+import { delimiter, dirname, isAbsolute, join, relative, resolve, sep } from 'node:path';
+import { splitGlob } from './files.ts';
 
 /** Secrets are keys and tokens: far below this. A larger file is a mistake or an attack. */
 export const SECRET_FILE_MAX_BYTES = 64 * 1024;
@@ -24,10 +25,6 @@ export type SecretFileRead =
   | { ok: false; refusal: 'unreadable'; reason: string }
   | { ok: false; refusal: 'not-regular' }
   | { ok: false; refusal: 'too-large' };
-
-// Same pattern as the `-f` glob expansion (files.ts): the part of a glob before its first
-// pattern segment is the folder it searches.
-const GLOB_CHARACTERS = /[*?[\]{}]/;
 
 /** Whether `path` is `folder` or below it; both absolute. `..name` is a name, not an escape. */
 export function isInsideFolder(path: string, folder: string): boolean {
@@ -57,12 +54,9 @@ async function secretFolders(paths: readonly string[]): Promise<SecretFolder[]> 
 export async function manifestRoots(files: readonly string[], cwd = process.cwd()): Promise<SecretFolder[]> {
   const roots = await Promise.all(
     files.map(async (given) => {
+      const glob = splitGlob(given, cwd);
+      if (glob) return glob.base;
       const absolute = resolve(cwd, given);
-      if (GLOB_CHARACTERS.test(given)) {
-        const parts = absolute.split(sep);
-        const firstGlob = parts.findIndex((part) => GLOB_CHARACTERS.test(part));
-        return parts.slice(0, firstGlob).join(sep) || sep;
-      }
       const info = await stat(absolute).catch(() => undefined);
       if (!info) return undefined;
       return info.isDirectory() ? absolute : dirname(absolute);
@@ -100,7 +94,7 @@ export async function readSecretFile(reference: string, base: string, folders: r
   try {
     real = await realpath(target);
   } catch (error) {
-    return { ok: false, refusal: 'unreadable', reason: errorCode(error) };
+    return whyUnresolved(target, folders, error);
   }
   if (!folders.some((folder) => isInsideFolder(real, folder.real))) return { ok: false, refusal: 'outside' };
 
@@ -131,6 +125,60 @@ export async function readSecretFile(reference: string, base: string, folders: r
   } finally {
     await handle.close();
   }
+}
+
+/** Links followed before a path is taken as a loop (Linux's limit). */
+const MAX_LINKS = 40;
+
+/**
+ * Why `target` (lexically inside one of `folders`) has no real path, found by following it one
+ * name at a time without looking at anything outside the folders: a link that leads out of them
+ * is refused as 'outside' whether or not its target exists, as a path that exists outside is, so
+ * the error does not tell what exists there.
+ */
+async function whyUnresolved(target: string, folders: readonly SecretFolder[], error: unknown): Promise<SecretFileRead> {
+  const inside = (path: string): SecretFolder | undefined => folders.find((folder) => isInsideFolder(path, folder.path)) ?? folders.find((folder) => isInsideFolder(path, folder.real));
+  /** Where an absolute path starts inside the folders (a real path) and the names after it. */
+  const start = (path: string): { at: string; names: string[] } | undefined => {
+    const folder = inside(path);
+    if (!folder) return undefined;
+    const from = isInsideFolder(path, folder.path) ? folder.path : folder.real;
+    return { at: folder.real, names: relative(from, path).split(sep) };
+  };
+  let walk = start(target);
+  let links = 0;
+  while (walk) {
+    const { at, names } = walk;
+    const name = names.shift();
+    if (name === undefined) break;
+    if (name === '' || name === '.') continue;
+    if (name === '..') {
+      walk.at = dirname(at);
+      continue;
+    }
+    const next = join(at, name);
+    if (!folders.some((folder) => isInsideFolder(next, folder.real))) return { ok: false, refusal: 'outside' };
+    let link: string | undefined;
+    try {
+      if ((await lstat(next)).isSymbolicLink()) link = await readlink(next);
+    } catch (cause) {
+      return { ok: false, refusal: 'unreadable', reason: errorCode(cause) };
+    }
+    if (link === undefined) {
+      walk.at = next;
+      continue;
+    }
+    if (++links > MAX_LINKS) return { ok: false, refusal: 'unreadable', reason: 'ELOOP' };
+    if (!isAbsolute(link)) {
+      names.unshift(...link.split(sep));
+      continue;
+    }
+    const after = start(resolve(link));
+    if (!after) return { ok: false, refusal: 'outside' };
+    walk = { at: after.at, names: [...after.names, ...names] };
+  }
+  // Every name resolved after all (the file system changed since realpath): its error stands.
+  return { ok: false, refusal: 'unreadable', reason: errorCode(error) };
 }
 
 function errorCode(error: unknown): string {

@@ -7,7 +7,7 @@ import { ErrorCode } from './errors.ts';
 import type { ManifestError } from './errors.ts';
 import type { Segment } from './paths.ts';
 import { parsePlainYaml } from './plain-yaml.ts';
-import { checkComposedTree, checkSyntaxTree } from './yaml-limits.ts';
+import { checkComposedTree, parseSyntaxTree } from './yaml-limits.ts';
 import type { Refusal } from './yaml-limits.ts';
 
 export interface SourceDocument {
@@ -54,13 +54,11 @@ export class ManifestFile {
 
   private yaml(): ParsedYaml {
     if (!this.parsed) {
-      const { Composer, LineCounter, Parser } = yamlLibrary();
-      const lineCounter = new LineCounter();
+      const { Composer } = yamlLibrary();
       // Parsed and composed apart so the limits are checked on the syntax tree before the
       // composer (which recurses) sees it. yaml's own duplicate-key check is quadratic, so
       // checkComposedTree does it instead.
-      const tokens = Array.from(new Parser(lineCounter.addNewLine).parse(this.text));
-      const refusals = checkSyntaxTree(tokens);
+      const { tokens, lineCounter, refusals } = parseSyntaxTree(this.text);
       const documents = refusals.length > 0 ? [] : Array.from(new Composer({ uniqueKeys: false }).compose(tokens));
       this.parsed = { documents, lineCounter, refusals };
     }
@@ -125,6 +123,9 @@ export class ManifestFile {
    * exist (a missing field) stops at the deepest node that does.
    */
   locate(document: SourceDocument, segments: readonly Segment[], at: 'key' | 'value'): Position {
+    // The document itself is where its root starts, known without parsing the file with yaml
+    // (seconds for a large file refused as a whole, such as one past the values limit).
+    if (segments.length === 0) return { line: document.line, column: document.column };
     const root = this.documentRoots().get(`${document.line}:${document.column}`);
     if (!root) return { line: document.line, column: document.column };
     const { isMap, isPair, isScalar, isSeq } = yamlLibrary();

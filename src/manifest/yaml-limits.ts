@@ -5,7 +5,7 @@
 // resolution quadratic in a document's anchors), and nesting and size of the values once
 // aliases are resolved (an alias repeats a value without copying it, so "billion laughs" is
 // cheap to build and ruinous to walk). Every walk here is iterative.
-import type { CST, Document, Node } from 'yaml';
+import type { CST, Document, LineCounter, Node } from 'yaml';
 import { yamlLibrary } from './yaml-library.ts';
 import { LimitMessage, Limits } from './limits.ts';
 import type { Segment } from './paths.ts';
@@ -17,8 +17,32 @@ export interface Refusal {
   kind: 'limit' | 'duplicate-key';
 }
 
+const COLLECTIONS: ReadonlySet<string> = new Set(['block-map', 'block-seq', 'flow-collection']);
+
+/**
+ * yaml's syntax tree of `text`, and the limits it goes past (checkSyntaxTree). The parser is fed
+ * one lexeme at a time and stopped once more collections are open than the nesting limit allows:
+ * its cost grows much faster than the text when collections nest (4 MiB of `[` took a minute and
+ * gigabytes of memory), so it never sees more of such a text than the refusal needs.
+ */
+export function parseSyntaxTree(text: string): { tokens: CST.Token[]; lineCounter: LineCounter; refusals: Refusal[] } {
+  const { Lexer, LineCounter, Parser } = yamlLibrary();
+  const lineCounter = new LineCounter();
+  const parser = new Parser(lineCounter.addNewLine);
+  const tokens: CST.Token[] = [];
+  lineCounter.addNewLine(0);
+  for (const lexeme of new Lexer().lex(text)) {
+    for (const token of parser.next(lexeme)) tokens.push(token);
+    // The stack is the document, the collections open around the current node, and the node.
+    if (parser.stack.length > Limits.nestingDepth + 2 && parser.stack.filter((token) => COLLECTIONS.has(token.type)).length > Limits.nestingDepth) break;
+  }
+  // Closes what is open: the document so far, whose collections nest past the limit if it was cut.
+  for (const token of parser.end()) tokens.push(token);
+  return { tokens, lineCounter, refusals: checkSyntaxTree(tokens) };
+}
+
 /** The first place in the syntax tree (per document) that nests too deep or has too long a scalar. */
-export function checkSyntaxTree(tokens: readonly CST.Token[]): Refusal[] {
+function checkSyntaxTree(tokens: readonly CST.Token[]): Refusal[] {
   const refusals: Refusal[] = [];
   for (const token of tokens) {
     if (token.type !== 'document' || token.value === undefined) continue;

@@ -1,6 +1,6 @@
 // Every documented constraint, broken once: the document gets exactly one error, at the node
 // marked ▶ in its text, with the field path, the message and the code.
-import { after, before, describe, test } from 'node:test';
+import { describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { loadManifests, ErrorCode } from '../../src/manifest/index.ts';
 import {
@@ -10,10 +10,10 @@ import {
   PROJECT_FIXTURE,
   RECORDING_BASE,
   documentText,
+  suiteFolder,
   tempFolder,
   unmark,
 } from './helpers.ts';
-import type { Folder } from './helpers.ts';
 import { builtInManifestKinds } from '../../src/resources/builtin.ts';
 
 type Kind = 'Project' | 'CloudPlayer' | 'CloudRecording' | 'OriginSite';
@@ -134,6 +134,8 @@ const cases: Case[] = [
   { rule: 'individual mode needs subscribeUidGroup', kind: 'CloudRecording', spec: '  mode: ▶individual', path: 'spec.recordingConfig.subscribeUidGroup', message: 'is required when mode is individual', code: ErrorCode.Required },
   { rule: 'web mode needs extensionServiceConfig', kind: 'CloudRecording', spec: '  mode: ▶web', path: 'spec.extensionServiceConfig', message: 'is required when mode is web', code: ErrorCode.Required },
   { rule: 'snapshots are for individual mode only', kind: 'CloudRecording', spec: '  ▶snapshotConfig: { fileType: [jpg] }', path: 'spec.snapshotConfig', message: 'must not be set when mode is mix', code: ErrorCode.Conflict },
+  { rule: 'screenshots need video: streamTypes 1 or 2 (docs/agora-conformance.md CR-D9)', kind: 'CloudRecording', spec: '  mode: individual\n  recordingConfig:\n    channelType: 1\n    subscribeUidGroup: 0\n    streamTypes: ▶0\n  snapshotConfig: { fileType: [jpg] }', path: 'spec.recordingConfig.streamTypes', message: 'must be one of: 1, 2', code: ErrorCode.InvalidValue },
+  { rule: 'screenshots with subscribeAudioUids need subscribeVideoUids (docs/agora-conformance.md CR-D9)', kind: 'CloudRecording', spec: '  mode: individual\n  recordingConfig:\n    channelType: 1\n    subscribeUidGroup: 0\n    ▶subscribeAudioUids: ["1"]\n  snapshotConfig: { fileType: [jpg] }', path: 'spec.recordingConfig.subscribeVideoUids', message: 'is required when subscribeAudioUids is set', code: ErrorCode.Required },
   { rule: 'a custom layout needs mixedVideoLayout', kind: 'CloudRecording', spec: '  recordingConfig:\n    channelType: 1\n    transcodingConfig:\n      layoutConfig: ▶[{ x_axis: 0, y_axis: 0, width: 1, height: 1 }]', path: 'spec.recordingConfig.transcodingConfig.mixedVideoLayout', message: 'is required when layoutConfig is set', code: ErrorCode.Required },
   { rule: 'backgroundColor is #RRGGBB', kind: 'CloudRecording', spec: '  recordingConfig:\n    channelType: 1\n    transcodingConfig: { backgroundColor: ▶red }', path: 'spec.recordingConfig.transcodingConfig.backgroundColor', message: 'must be a colour #RRGGBB', code: ErrorCode.InvalidValue },
 
@@ -152,13 +154,7 @@ const cases: Case[] = [
 ];
 
 describe('a document that breaks one rule gets exactly one error, at the marked node', () => {
-  let folder: Folder;
-  before(async () => {
-    folder = await tempFolder();
-  });
-  after(async () => {
-    await folder.remove();
-  });
+  const folder = suiteFolder();
 
   cases.forEach((rule, index) => {
     test(rule.rule, async () => {

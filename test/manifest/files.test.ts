@@ -69,6 +69,15 @@ describe('expanding -f paths', () => {
     assert.deepEqual(files, [at('players', 'a.yaml')]);
   });
 
+  test('glob characters in the working directory are names: only what was given is a pattern', async () => {
+    const cwd = join(folder.path, 'app[2]');
+    await folder.write('app[2]/players/a.yaml', '');
+    await folder.write('app2/players/b.yaml', '');
+    const { files, errors } = await expandPaths(['players/*.yaml'], cwd);
+    assert.deepEqual(errors, []);
+    assert.deepEqual(files, [join(cwd, 'players', 'a.yaml')]);
+  });
+
   test('a missing path, a glob matching nothing and a folder without manifests are errors', async () => {
     const { files, errors } = await expandPaths([at('nope.yaml'), at('*.json'), at('empty')]);
     assert.deepEqual(files, []);

@@ -1,11 +1,10 @@
 // Random and adversarial text through the whole loader: nothing crashes it, nothing takes it
 // long, and every error it reports has a file and a position.
-import { after, before, describe, test } from 'node:test';
+import { describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import fc from 'fast-check';
 import { loadManifests } from '../../src/manifest/index.ts';
-import { tempFolder } from './helpers.ts';
-import type { Folder } from './helpers.ts';
+import { suiteFolder } from './helpers.ts';
 import { builtInManifestKinds } from '../../src/resources/builtin.ts';
 
 /** Pieces manifests and attacks are made of, joined at random. */
@@ -31,14 +30,8 @@ const laughs = fc.record({ width: fc.integer({ min: 2, max: 12 }), depth: fc.int
 const BOUND_MS = 5_000;
 
 describe('the manifest loader under fuzzing', () => {
-  let folder: Folder;
+  const folder = suiteFolder();
   let counter = 0;
-  before(async () => {
-    folder = await tempFolder();
-  });
-  after(async () => {
-    await folder.remove();
-  });
 
   const loadsSafely = async (input: string): Promise<void> => {
     counter += 1;

@@ -1,6 +1,7 @@
 // Shared by the manifest tests: temporary folders with real files, and documents whose expected
 // error position is marked in the text with ▶ (so the line and column asserted are exact and
 // visible where the document is written).
+import { after, before } from 'node:test';
 import { mkdtemp, mkdir, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
@@ -27,6 +28,28 @@ export async function tempFolder(): Promise<Folder> {
       return file;
     },
     remove: () => rm(path, { recursive: true, force: true }),
+  };
+}
+
+/** A temporary folder for the tests of the enclosing describe: made before them, removed after. */
+export function suiteFolder(): Folder {
+  let made: Folder | undefined;
+  before(async () => {
+    made = await tempFolder();
+  });
+  after(async () => {
+    await made?.remove();
+  });
+  const folder = (): Folder => {
+    if (!made) throw new Error('the suite folder is made before the tests run');
+    return made;
+  };
+  return {
+    get path() {
+      return folder().path;
+    },
+    write: (name, text) => folder().write(name, text),
+    remove: () => folder().remove(),
   };
 }
 

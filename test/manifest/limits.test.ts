@@ -1,15 +1,15 @@
 // Hostile manifests (from an untrusted pull request, or dropped in the daemon's folder) are
 // refused with a positioned error, within a bounded time and memory: through the loader and
 // through the real `agoractl validate`.
-import { after, before, describe, test } from 'node:test';
+import { describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { loadManifests, ErrorCode } from '../../src/manifest/index.ts';
 import { Limits } from '../../src/manifest/limits.ts';
+import { parseSyntaxTree } from '../../src/manifest/yaml-limits.ts';
 import { runCli } from '../support/cli.ts';
-import { tempFolder } from './helpers.ts';
-import type { Folder } from './helpers.ts';
+import { suiteFolder } from './helpers.ts';
 import { builtInManifestKinds } from '../../src/resources/builtin.ts';
 
 const deepFlow = (levels: number): string => `a: ${'['.repeat(levels)}${']'.repeat(levels)}\n`;
@@ -37,9 +37,12 @@ interface Case {
 const cases: Case[] = [
   { reason: '20,000 nested flow sequences (the fast parser)', text: deepFlow(20_000), line: 1, column: 3 + Limits.nestingDepth },
   { reason: '20,000 nested flow sequences after a tab (the yaml path)', text: `a:\t${deepFlow(20_000).slice(3)}`, line: 1, column: 3 + Limits.nestingDepth },
+  // Past the limit, yaml's parser slows down far faster than the text grows: it must stop there.
+  { reason: 'a million compact nested block sequences (the yaml path)', text: `${'- '.repeat(1_000_000)}x\n`, line: 1, column: 2 * Limits.nestingDepth + 1 },
   { reason: 'block mappings nested past the limit', text: deepBlock(Limits.nestingDepth + 5), line: Limits.nestingDepth + 1, column: Limits.nestingDepth + 1 },
   { reason: 'a quoted string longer than the scalar limit', text: `a: "${'x'.repeat(Limits.scalarLength + 1)}"\n`, line: 1, column: 4 },
   { reason: 'a long block scalar (the yaml path)', text: `a: |\n  ${'x'.repeat(Limits.scalarLength + 1)}\n`, line: 1, column: 4 },
+  { reason: 'more values than a document may hold (the fast parser)', text: `# a comment first\n${Array.from({ length: Limits.documentValues }, (_, i) => `k${i}: 1`).join('\n')}\n`, line: 2, column: 1 },
   { reason: 'billion laughs: aliases repeating aliases', text: billionLaughs(), line: 6, column: 8, path: 'f[0]' },
   { reason: 'an alias inside its own anchor', text: 'a: &a [*a]\n', line: 1, column: 8, path: 'a[0]' },
   { reason: 'aliases that nest deeper together than the limit', text: Array.from({ length: 30 }, (_, i) => (i === 0 ? 'k0: &x0 [1]' : `k${i}: &x${i} [[[*x${i - 1}]]]`)).join('\n'), line: 22, column: 14, path: 'k21[0][0][0]' },
@@ -47,13 +50,7 @@ const cases: Case[] = [
 ];
 
 describe('manifest limits', () => {
-  let folder: Folder;
-  before(async () => {
-    folder = await tempFolder();
-  });
-  after(async () => {
-    await folder.remove();
-  });
+  const folder = suiteFolder();
 
   for (const { reason, text, line, column, path = '' } of cases) {
     test(`refuses ${reason} at its position`, async () => {
@@ -66,6 +63,12 @@ describe('manifest limits', () => {
       assert.deepEqual(desired, { projects: [], resources: [] });
     });
   }
+
+  test('the yaml parser reads no further than the collection that nests past the limit', () => {
+    const { refusals, lineCounter } = parseSyntaxTree(`a:\t${'['.repeat(Limits.nestingDepth + 1)}\n${'\n'.repeat(1_000)}`);
+    assert.deepEqual(refusals.map((refusal) => refusal.kind), ['limit']);
+    assert.deepEqual(lineCounter.lineStarts, [0], 'no line after the first was parsed');
+  });
 
   test('refuses a file over the size limit before reading it, naming the limit', async () => {
     const file = await folder.write('huge.yaml', `a: "${'x'.repeat(Limits.fileBytes)}"\n`);

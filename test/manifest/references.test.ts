@@ -1,11 +1,10 @@
 // Checks that span documents and files: project references, unique identities, quotas, users
 // in a channel; and a run reports every error of every file at once.
-import { after, before, describe, test } from 'node:test';
+import { describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { join } from 'node:path';
 import { loadManifests, ErrorCode } from '../../src/manifest/index.ts';
-import { FIXTURES, PROJECT_FIXTURE, tempFolder } from './helpers.ts';
-import type { Folder } from './helpers.ts';
+import { FIXTURES, PROJECT_FIXTURE, suiteFolder, tempFolder } from './helpers.ts';
 import { builtInManifestKinds } from '../../src/resources/builtin.ts';
 
 const fixture = (...parts: string[]): string => join('test/manifest/fixtures', ...parts);
@@ -30,13 +29,7 @@ ${limits}`;
 }
 
 describe('references between documents', () => {
-  let folder: Folder;
-  before(async () => {
-    folder = await tempFolder();
-  });
-  after(async () => {
-    await folder.remove();
-  });
+  const folder = suiteFolder();
 
   test('a resource naming a project that no Project defines is refused at metadata.project, with a suggestion', async () => {
     const { errors, desired } = await loadManifests([fixture('project.yaml'), fixture('dangling')], builtInManifestKinds());

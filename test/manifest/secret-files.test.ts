@@ -49,6 +49,12 @@ void describe('readSecretFile', () => {
     await symlink(join(tmp.path, 'outside/secret'), join(root, 'link-out'));
     await symlink(join(root, 'secrets/key'), join(root, 'link-in'));
     await symlink(join(tmp.path, 'outside'), join(root, 'folder-out'));
+    await symlink(join(tmp.path, 'outside/missing'), join(root, 'link-out-missing'));
+    await symlink('../outside/missing', join(root, 'relative-link-out-missing'));
+    await symlink(join(root, 'folder-out'), join(root, 'link-to-folder-out'));
+    await symlink('secrets/missing', join(root, 'link-in-missing'));
+    await symlink('loop-b', join(root, 'loop-a'));
+    await symlink('loop-a', join(root, 'loop-b'));
     await symlink(allowed, join(tmp.path, 'allowed-link'));
     execFileSync('mkfifo', [join(root, 'fifo')]);
     rootFolder = await manifestRoots([root]);
@@ -69,6 +75,12 @@ void describe('readSecretFile', () => {
     { reason: 'a link inside that points outside is refused', reference: () => 'link-out', folders: () => rootFolder, want: { ok: false, refusal: 'outside' } },
     { reason: 'a linked folder inside that points outside is refused', reference: () => 'folder-out/secret', folders: () => rootFolder, want: { ok: false, refusal: 'outside' } },
     { reason: 'a missing file outside is refused, not looked up', reference: () => '../outside/missing', folders: () => rootFolder, want: { ok: false, refusal: 'outside' } },
+    // Whether a file outside exists must not show: a link to a missing one is refused alike.
+    { reason: 'a link inside to a missing file outside is refused, not reported missing', reference: () => 'link-out-missing', folders: () => rootFolder, want: { ok: false, refusal: 'outside' } },
+    { reason: 'a relative link inside to a missing file outside is refused', reference: () => 'relative-link-out-missing', folders: () => rootFolder, want: { ok: false, refusal: 'outside' } },
+    { reason: 'a missing file below a chain of links to a folder outside is refused', reference: () => 'link-to-folder-out/missing', folders: () => rootFolder, want: { ok: false, refusal: 'outside' } },
+    { reason: 'a link inside to a missing file inside is unreadable', reference: () => 'link-in-missing', folders: () => rootFolder, want: { ok: false, refusal: 'unreadable', reason: 'ENOENT' } },
+    { reason: 'a loop of links inside is unreadable', reference: () => 'loop-a', folders: () => rootFolder, want: { ok: false, refusal: 'unreadable', reason: 'ELOOP' } },
     { reason: 'a missing file inside is unreadable', reference: () => 'secrets/missing', folders: () => rootFolder, want: { ok: false, refusal: 'unreadable', reason: 'ENOENT' } },
     { reason: 'an absolute path in an allowed folder is read', reference: () => join(allowed, 'key'), folders: () => withAllowed, want: { ok: true, value: 'allowed-value' } },
     { reason: 'a relative path into an allowed folder is read', reference: () => '../allowed/key', folders: () => withAllowed, want: { ok: true, value: 'allowed-value' } },
@@ -108,6 +120,16 @@ void describe('manifestRoots', () => {
       );
     });
   }
+
+  void test("a glob's root stays below a working directory whose name holds glob characters", async () => {
+    const cwd = join(tmp.path, 'app[2]');
+    await tmp.write('app[2]/m/a.yaml', '');
+    const roots = await manifestRoots(['m/*.yaml'], cwd);
+    assert.deepEqual(
+      roots.map((root) => root.path),
+      [join(cwd, 'm')],
+    );
+  });
 });
 
 void describe('resolveSecrets with manifest roots', () => {
