@@ -77,8 +77,9 @@ export interface PlanScope {
 
 /**
  * Every action must be of a project and kind of these manifests, and of a resource they declare
- * (or, for delete and forget, one the state records): a plan file edited by hand or by someone
- * hostile cannot make apply touch anything the manifests and state do not already name.
+ * (or, for delete and forget, one the state records and they no longer declare), naming the ids
+ * the state holds: a plan file edited by hand or by someone hostile cannot make apply touch
+ * anything the manifests and state do not already name, nor remove what the manifests keep.
  */
 export function scopeRefusal(file: PlanFile, scope: PlanScope): PlanFileError | undefined {
   const outside = (what: string): PlanFileError =>
@@ -95,6 +96,8 @@ export function scopeRefusal(file: PlanFile, scope: PlanScope): PlanFileError | 
     if (removal ? !Object.hasOwn(scope.state, action.key) : !scope.desired.has(action.key)) {
       return outside(`would ${action.type} ${action.key}, which ${removal ? 'the state does not record' : 'no manifest declares'}`);
     }
+    // Every kind removes only what the manifests no longer declare (a changed one is replaced).
+    if (removal && scope.desired.has(action.key)) return outside(`would ${action.type} ${action.key}, which the manifests still declare`);
     const mismatch = savedActionProblem(action, scope);
     if (mismatch) return outside(`would ${action.type} ${action.key} though ${mismatch}`);
   }

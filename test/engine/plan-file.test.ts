@@ -183,13 +183,18 @@ describe('plan file checks', () => {
   }
 
   const kinds = new Map([createCloudPlayerModule(), createCloudRecordingModule()].map((m) => [m.kind, m as KindModule]));
-  const scope: PlanScope = { projects: new Set(['prod']), kinds, desired: new Set(['prod/CloudPlayer/a']), state: { 'prod/CloudPlayer/old': record('old') } };
+  const scope: PlanScope = { projects: new Set(['prod']), kinds, desired: new Set(['prod/CloudPlayer/a']), state: { 'prod/CloudPlayer/old': record('old'), 'prod/CloudPlayer/a': record('a') } };
   const scopes: { reason: string; file: () => PlanFile; refused?: RegExp }[] = [
     { reason: 'a plan of the manifests and the state', file: () => planFile() },
     { reason: 'an action of a project no manifest declares', file: () => planFile([action('create', 'a', { project: 'staging', key: resourceKey('staging', 'CloudPlayer', 'a') })]), refused: /would create staging\/CloudPlayer\/a of project staging, which no manifest declares/ },
     { reason: 'an action of a kind agoractl does not manage', file: () => planFile([action('create', 'a', { kind: 'Secret', key: resourceKey('prod', 'Secret', 'a') })]), refused: /of kind Secret, which agoractl does not manage/ },
     { reason: 'a create of a resource no manifest declares', file: () => planFile([action('create', 'b')]), refused: /would create prod\/CloudPlayer\/b, which no manifest declares/ },
     { reason: 'a delete of a resource the state does not record', file: () => planFile([action('delete', 'unmanaged')]), refused: /would delete prod\/CloudPlayer\/unmanaged, which the state does not record/ },
+    {
+      reason: 'a delete of a resource the manifests still declare',
+      file: () => planFile([action('delete', 'a', { detail: { id: 'id-a', region: 'na' } })]),
+      refused: /would delete prod\/CloudPlayer\/a, which the manifests still declare/,
+    },
     { reason: 'a delete of the player the state records', file: () => planFile([action('delete', 'old', { detail: { id: 'id-old', region: 'na' } })]) },
     { reason: 'a delete naming another player than the one the state records', file: () => planFile([action('delete', 'old', { detail: { id: 'someone-elses' } })]), refused: /would delete prod\/CloudPlayer\/old though it names player someone-elses, the state records id-old/ },
     { reason: 'a create claiming an earlier create the state does not record', file: () => planFile([action('create', 'a', { detail: { earlierCreate: true } })]), refused: /claims an earlier create in flight/ },
