@@ -111,6 +111,17 @@ export interface UnknownOutcome {
 
 export type CallOutcome = Answer | UnknownOutcome;
 
+/**
+ * One path segment from an id (a player id, a resourceId, a sid, an entry point): encoded, and
+ * never empty, `.` or `..`, which a server may resolve to another endpoint (a URL parser decodes
+ * `%2e` too, so encoding cannot make them safe). Ids come from Agora, state and `agoractl
+ * import`'s arguments: a wrong one must fail here, not reach a different call.
+ */
+export function pathSegment(id: string): string {
+  if (id === '' || id === '.' || id === '..' || /^(?:\.|%2e){1,2}$/i.test(id)) throw new RangeError(`${JSON.stringify(id)} cannot be an id in a request path`);
+  return encodeURIComponent(id);
+}
+
 function queryString(query: CallSpec['query']): string {
   if (!query) return '';
   // encodeURIComponent, not URLSearchParams: List's filter needs its spaces as %20

@@ -3,7 +3,7 @@
 // (fls-pull-from-origin.txt). FLS takes HMAC request signing instead of Basic auth; call.ts
 // signs every FLS request with signing.ts.
 import type { CallContext, CallSpec, SendHooks } from './call.ts';
-import { answerError, callIdempotent, isSuccess } from './call.ts';
+import { answerError, callIdempotent, isSuccess, pathSegment } from './call.ts';
 import { AGORA_CLIENT_REASONS } from './errors.ts';
 import { ShapeError, bool, object, optional, str } from './shape.ts';
 
@@ -31,7 +31,7 @@ const settingsAnswer = object({ enabled: optional(bool), domain: optional(str), 
 
 export function originSiteApi(ctx: CallContext): OriginSiteApi {
   const path = (entryPoint: string) =>
-    `/v1/projects/${encodeURIComponent(ctx.appId)}/fls/entry_points/${encodeURIComponent(entryPoint)}/settings/origin_site`;
+    `/v1/projects/${encodeURIComponent(ctx.appId)}/fls/entry_points/${pathSegment(entryPoint)}/settings/origin_site`;
   const endpoint = '/v1/projects/{appId}/fls/entry_points/{entryPoint}/settings/origin_site';
 
   return {

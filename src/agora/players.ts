@@ -3,7 +3,7 @@
 // answers the engine must tell apart: created, name conflict (409 + X-Resource-ID of the
 // existing player), and outcome unknown (504 or a lost connection after the request was sent).
 import type { CallContext, CallSpec, SendHooks } from './call.ts';
-import { answerError, callAgora, callIdempotent, isSuccess } from './call.ts';
+import { answerError, callAgora, callIdempotent, isSuccess, pathSegment } from './call.ts';
 import { AGORA_CLIENT_REASONS } from './errors.ts';
 import { ShapeError, array, num, object, optional, str } from './shape.ts';
 import type { ShapeOf } from './shape.ts';
@@ -169,7 +169,7 @@ export function playersApi(ctx: CallContext): PlayersApi {
         limitKey: 'playerUpdate',
         method: 'PATCH',
         endpoint: 'PATCH /{region}/v1/projects/{appId}/cloud-player/players/{id}',
-        path: `${playersPath(region)}/${encodeURIComponent(id)}`,
+        path: `${playersPath(region)}/${pathSegment(id)}`,
         query: { sequence },
         body: { player: patch },
         beforeSend: hooks?.beforeSend,
@@ -186,7 +186,7 @@ export function playersApi(ctx: CallContext): PlayersApi {
         limitKey: 'playerDelete',
         method: 'DELETE',
         endpoint: 'DELETE /{region}/v1/projects/{appId}/cloud-player/players/{id}',
-        path: `${playersPath(region)}/${encodeURIComponent(id)}`,
+        path: `${playersPath(region)}/${pathSegment(id)}`,
         beforeSend: hooks?.beforeSend,
         signal: hooks?.signal,
       };

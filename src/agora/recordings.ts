@@ -5,7 +5,7 @@
 // AgoraApiError.code (7 already started, 53 already recording, 432/433 resourceId mismatch or
 // expired, 2 bad parameter, 49 already stopping, ...).
 import type { Answer, CallContext, CallSpec, SendHooks } from './call.ts';
-import { answerError, callAgora, callIdempotent, isSuccess } from './call.ts';
+import { answerError, callAgora, callIdempotent, isSuccess, pathSegment } from './call.ts';
 import { AGORA_CLIENT_REASONS } from './errors.ts';
 import { ShapeError, array, bool, json, num, numericString, object, oneOf, optional, str } from './shape.ts';
 import type { Reader } from './shape.ts';
@@ -172,7 +172,7 @@ function wireBody(body: RecordingRequestBody | AcquireRequest): Record<string, u
 export function recordingsApi(ctx: CallContext): RecordingsApi {
   const base = `/v1/apps/${encodeURIComponent(ctx.appId)}/cloud_recording`;
   const session = (rid: string, sid: string, mode: RecordingMode, action: string) =>
-    `${base}/resourceid/${encodeURIComponent(rid)}/sid/${encodeURIComponent(sid)}/mode/${checkMode(mode)}/${action}`;
+    `${base}/resourceid/${pathSegment(rid)}/sid/${pathSegment(sid)}/mode/${checkMode(mode)}/${action}`;
   const common = { family: 'recording', limitKey: 'recording' } as const;
 
   async function updateCall(action: 'update' | 'updateLayout', resourceId: string, sid: string, mode: RecordingMode, body: RecordingRequestBody, hooks?: SendHooks): Promise<UpdateResult> {
@@ -217,7 +217,7 @@ export function recordingsApi(ctx: CallContext): RecordingsApi {
         safety: 'mutation',
         method: 'POST',
         endpoint: 'POST /v1/apps/{appId}/cloud_recording/resourceid/{resourceId}/mode/{mode}/start',
-        path: `${base}/resourceid/${encodeURIComponent(resourceId)}/mode/${checkMode(mode)}/start`,
+        path: `${base}/resourceid/${pathSegment(resourceId)}/mode/${checkMode(mode)}/start`,
         body: wireBody(body),
         beforeSend: hooks?.beforeSend,
         signal: hooks?.signal,

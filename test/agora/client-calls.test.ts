@@ -132,6 +132,21 @@ void describe('retries', () => {
   });
 });
 
+void describe('ids in request paths', () => {
+  void test('an id that is empty, . or .. (plain or %2e) is refused before any request: it would name another endpoint', async () => {
+    const h = await harness(status(200));
+    for (const id of ['', '.', '..', '%2e%2E', '.%2e']) {
+      await assert.rejects(h.client.players.delete('na', id), RangeError, `delete ${JSON.stringify(id)}`);
+      await assert.rejects(h.client.recordings.query(id, 'sid-1', 'mix'), RangeError, `query resourceId ${JSON.stringify(id)}`);
+      await assert.rejects(h.client.recordings.query('rid-1', id, 'mix'), RangeError, `query sid ${JSON.stringify(id)}`);
+      await assert.rejects(h.client.originSite.get(id), RangeError, `origin site ${JSON.stringify(id)}`);
+    }
+    assert.equal(h.server.requests.length, 0);
+    await h.client.players.delete('na', '..p1');
+    assert.equal(h.server.requests[0]?.url, `/na/v1/projects/${h.appId}/cloud-player/players/..p1`, 'dots inside an id are an id');
+  });
+});
+
 void describe('outcomes of Create and Delete', () => {
   void test('a Create answered 504 comes back as unknown and is not repeated', async () => {
     const { client, server } = await harness(status(504, { message: 'Gateway timeout.' }));
