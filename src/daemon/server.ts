@@ -163,27 +163,32 @@ function sendJson(response: ServerResponse, status: number, body: unknown): void
   response.end(response.req.method === 'HEAD' ? undefined : text);
 }
 
-/** The request body, up to `limit` bytes; undefined (and a 413 sent) when it is larger. */
-async function readBody(request: IncomingMessage, response: ServerResponse, limit: number): Promise<Buffer | undefined> {
-  const declared = Number(request.headers['content-length']);
-  if (declared > limit) {
+/**
+ * The request body, up to `limit` bytes; undefined (and a 413 sent) when it is larger. A refused
+ * body is not read to its end: the answer closes the connection, so a sender that keeps streaming
+ * holds nothing open (and the stream is not destroyed before the answer is out).
+ */
+function readBody(request: IncomingMessage, response: ServerResponse, limit: number): Promise<Buffer | undefined> {
+  const refuse = (): undefined => {
+    response.setHeader('connection', 'close');
     sendJson(response, 413, { message: `request body is larger than ${limit} bytes` });
     request.resume();
     return undefined;
-  }
-  const chunks: Buffer[] = [];
-  let size = 0;
-  for await (const chunk of request) {
-    const buffer = chunk as Buffer;
-    size += buffer.length;
-    if (size > limit) {
-      sendJson(response, 413, { message: `request body is larger than ${limit} bytes` });
-      request.resume();
-      return undefined;
-    }
-    chunks.push(buffer);
-  }
-  return Buffer.concat(chunks);
+  };
+  if (Number(request.headers['content-length']) > limit) return Promise.resolve(refuse());
+  return new Promise((resolve, reject) => {
+    const chunks: Buffer[] = [];
+    let size = 0;
+    const onData = (chunk: Buffer): void => {
+      size += chunk.length;
+      if (size <= limit) return void chunks.push(chunk);
+      request.off('data', onData);
+      resolve(refuse());
+    };
+    request.on('data', onData);
+    request.on('end', () => resolve(Buffer.concat(chunks)));
+    request.on('error', reject);
+  });
 }
 
 function webhookHandler(options: DaemonServerOptions, log: Logger): Handler {
