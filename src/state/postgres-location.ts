@@ -1,6 +1,7 @@
 // A PostgreSQL state location: `postgres://user:password@host:5432/db?schema=name`. The schema
 // (default "agoractl") holds one state, so one database can keep several (staging, prod) apart.
 // The password never leaves this module in anything printed: `display` masks it.
+import type { Pool, PoolClient } from 'pg';
 
 export const DEFAULT_STATE_SCHEMA = 'agoractl';
 
@@ -73,4 +74,33 @@ export function withoutPassword(target: PostgresLocation, error: unknown): Error
 /** A schema name as a SQL identifier; parsePostgresLocation allows only safe names, quoted anyway. */
 export function quoteIdentifier(name: string): string {
   return `"${name.replace(/"/g, '""')}"`;
+}
+
+/**
+ * Runs `body` on a connection of `pool`; an error that connecting or `body` throws goes through
+ * `failure` (which may pass it on unchanged). A checked-out connection the server ends between two
+ * statements (a process paused past idle_in_transaction_session_timeout) emits 'error' with no
+ * query to take it: without a listener that is an uncaught exception. The next statement fails
+ * instead, and the broken connection is dropped, not returned to the pool.
+ */
+export async function withPooledClient<T>(pool: Pool, body: (client: PoolClient) => Promise<T>, failure: (error: unknown) => Error): Promise<T> {
+  let client: PoolClient;
+  try {
+    client = await pool.connect();
+  } catch (error) {
+    throw failure(error);
+  }
+  let broken: Error | undefined;
+  const onError = (error: Error): void => {
+    broken = error;
+  };
+  client.on('error', onError);
+  try {
+    return await body(client);
+  } catch (error) {
+    throw failure(error);
+  } finally {
+    client.off('error', onError);
+    client.release(broken);
+  }
 }

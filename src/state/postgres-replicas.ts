@@ -9,7 +9,7 @@
 import { createHash } from 'node:crypto';
 import pg from 'pg';
 import { stateDatabaseUnavailable, stateLocationInvalid } from './errors.ts';
-import { parsePostgresLocation, quoteIdentifier, withoutPassword, type PostgresLocation } from './postgres-location.ts';
+import { parsePostgresLocation, quoteIdentifier, withPooledClient, withoutPassword, type PostgresLocation } from './postgres-location.ts';
 import { WHOLE_STATE } from './postgres-schema.ts';
 import type { LockHolder } from './store.ts';
 
@@ -141,20 +141,8 @@ export class PostgresReplicaBoard {
     await this.#pool.end();
   }
 
-  async #query<T>(body: (client: pg.PoolClient) => Promise<T>): Promise<T> {
-    let client: pg.PoolClient;
-    try {
-      client = await this.#pool.connect();
-    } catch (error) {
-      throw this.#unavailable(error);
-    }
-    try {
-      return await body(client);
-    } catch (error) {
-      throw this.#unavailable(error);
-    } finally {
-      client.release();
-    }
+  #query<T>(body: (client: pg.PoolClient) => Promise<T>): Promise<T> {
+    return withPooledClient(this.#pool, body, (error) => this.#unavailable(error));
   }
 
   /** StateDatabaseUnavailable, with the URL's password masked wherever the driver repeats it. */

@@ -21,7 +21,7 @@ import {
 } from './errors.ts';
 import { defaultOwner } from './file-lock.ts';
 import { releaseLease, renewLease, selectLeases, tryTakeLease, type LeaseClaim, type LeaseRow } from './postgres-lease.ts';
-import { parsePostgresLocation, quoteIdentifier, withoutPassword, type PostgresLocation } from './postgres-location.ts';
+import { parsePostgresLocation, quoteIdentifier, withPooledClient, withoutPassword, type PostgresLocation } from './postgres-location.ts';
 import { LATEST_SCHEMA_VERSION, migrateSchema, SchemaTooNewError, schemaVersion, WHOLE_STATE, type MigrationReport } from './postgres-schema.ts';
 import { PostgresRateWindows, type PostgresRateWindowsOptions } from './postgres-rate-windows.ts';
 import { checkedResourceCopy } from './resource-check.ts';
@@ -406,21 +406,10 @@ export class PostgresStateStore implements StateStore {
   }
 
   /** Runs `body` on a pooled connection; a failure to connect or to query becomes StateDatabaseUnavailable. */
-  async #withClient<T>(body: (client: pg.PoolClient) => Promise<T>): Promise<T> {
-    let client: pg.PoolClient;
-    try {
-      client = await this.#pool.connect();
-    } catch (error) {
-      throw stateDatabaseUnavailable(this.location, this.#scrubbed(error));
-    }
-    try {
-      return await body(client);
-    } catch (error) {
-      if (error instanceof StateError || (error instanceof Error && error.name === 'AbortError')) throw error;
-      throw stateDatabaseUnavailable(this.location, this.#scrubbed(error));
-    } finally {
-      client.release();
-    }
+  #withClient<T>(body: (client: pg.PoolClient) => Promise<T>): Promise<T> {
+    return withPooledClient(this.#pool, body, (error) =>
+      error instanceof StateError || (error instanceof Error && error.name === 'AbortError') ? error : stateDatabaseUnavailable(this.location, this.#scrubbed(error)),
+    );
   }
 
   #scrubbed(error: unknown): Error {

@@ -1,8 +1,10 @@
 // A postgres:// state location is shown in every message and log about the state: whatever the
 // URL's password holds, and whether or not the URL parses, the password never shows.
 import assert from 'node:assert/strict';
-import { describe, test } from 'node:test';
-import { parsePostgresLocation, redactPostgresUrl, withoutPassword } from '../../src/state/postgres-location.ts';
+import { after, describe, test } from 'node:test';
+import pg from 'pg';
+import { parsePostgresLocation, redactPostgresUrl, withPooledClient, withoutPassword } from '../../src/state/postgres-location.ts';
+import { closeSharedTestDatabase, sharedTestDatabase } from './postgres-server.ts';
 
 const SECRET = 'pa55';
 
@@ -45,6 +47,37 @@ void describe('postgres:// state locations', () => {
     ] as const) {
       const message = withoutPassword(parsePostgresLocation(url), new Error(`password "${password}" refused`)).message;
       assert.equal(message, 'password "***" refused', url);
+    }
+  });
+});
+
+void describe('withPooledClient', () => {
+  after(closeSharedTestDatabase);
+
+  void test('a connection the server ends inside a transaction fails its next statement instead of crashing the process, and the pool goes on', async () => {
+    const db = await sharedTestDatabase();
+    const pool = new pg.Pool({ connectionString: db.url, max: 1 });
+    try {
+      const unavailable = (error: unknown): Error => new Error(`unavailable: ${error instanceof Error ? error.message : String(error)}`);
+      await assert.rejects(
+        withPooledClient(
+          pool,
+          async (client) => {
+            await client.query('BEGIN');
+            const pid = (await client.query<{ pid: number }>('SELECT pg_backend_pid() AS pid')).rows[0]?.pid;
+            // What idle_in_transaction_session_timeout does to a paused process's connection.
+            await db.query('SELECT pg_terminate_backend($1)', [pid]);
+            // Not events.once: it would listen for 'error' itself.
+            await new Promise((resolve) => client.on('end', resolve));
+            await client.query('SELECT 1');
+          },
+          unavailable,
+        ),
+        /^Error: unavailable: /,
+      );
+      assert.deepEqual(await withPooledClient(pool, async (client) => (await client.query<{ one: number }>('SELECT 1 AS one')).rows, unavailable), [{ one: 1 }]);
+    } finally {
+      await pool.end();
     }
   });
 });
