@@ -124,6 +124,8 @@ export function installPipeline(app: HttpApp, options: PipelineOptions): void {
       reply.header('content-type', 'application/json; charset=utf-8');
       answer = JSON.stringify({ message: AGORA_MESSAGES.gatewayTimeout });
     }
+    // A refusal's message in the log: a 429 for the rate and one for the quota look alike otherwise.
+    if (reply.statusCode >= 400) api.entry.message = refusalMessage(answer);
     const heldMs = (fault?.effect === 'delay' ? fault.delayMs : 0) + networkDelayMs();
     hold(heldMs, () => done(null, answer), (error) => done(error));
   });
@@ -160,4 +162,15 @@ function acceptEmptyBody(request: Request): void {
   if (headers['content-type'] === undefined || headers['transfer-encoding'] !== undefined) return;
   const length = headers['content-length'];
   if (length === undefined || length === '0') delete headers['content-type'];
+}
+
+/** The `message` of an answer's JSON body, if it has one. */
+function refusalMessage(payload: unknown): string | undefined {
+  if (typeof payload !== 'string') return undefined;
+  try {
+    const body: unknown = JSON.parse(payload);
+    return body !== null && typeof body === 'object' && 'message' in body && typeof body.message === 'string' ? body.message : undefined;
+  } catch {
+    return undefined;
+  }
 }

@@ -18,6 +18,8 @@ export interface RequestLogEntry {
   domain: string;
   /** The fault effect applied, if any. */
   fault?: string;
+  /** A refused request's message (`Request rate limit exceeded.`, `Resource quota exceeded.`...). */
+  message?: string;
 }
 
 export const REQUEST_LOG_CAPACITY = 100_000;

@@ -33,6 +33,12 @@ void describe('rate limits', () => {
     const refused = answers.find((a) => a.status === 429);
     assert.deepEqual(refused?.body, LIMITED);
     assert.ok(refused?.headers.get('x-request-id'));
+    // The request log says which refusal it was: the quota's 429 differs only in its message.
+    const logged = (await emu.control('GET', '/requests')).body as { status: number | null; message?: string }[];
+    assert.deepEqual(
+      logged.map((r) => [r.status, r.message]).sort(),
+      [[200, undefined], [200, undefined], [429, 'Request rate limit exceeded.']],
+    );
   });
 
   void test('admits 50 creates without a name per second', async () => {

@@ -315,6 +315,8 @@ export interface RequestEntry {
   query: string;
   status: number | null;
   fault?: string;
+  /** A refused request's message: the rate's and the quota's 429s differ only in it. */
+  message?: string;
 }
 
 export interface PlanJson {
