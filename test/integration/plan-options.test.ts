@@ -21,7 +21,10 @@ for (const backend of STATE_BACKENDS) {
           const { result, plan } = await s.applyJson();
           assertExit(result, 0, 'apply at the quota');
           assert.deepEqual(actionsOf(plan), ['delete a', 'replace b', 'create c'], 'deletes first, creates last');
-          assert.deepEqual((await s.requests()).slice(since).filter((r) => r.status === 429), [], 'Agora never refused a create for quota');
+          // The quota's 429, by its message: a rate-limit 429 here is the pacing's business
+          // (rate-budget.test.ts), not the order of deletes and creates this test is about.
+          const refusals = (await s.requests()).slice(since).filter((r) => r.status === 429);
+          assert.deepEqual(refusals.filter((r) => r.message !== 'Request rate limit exceeded.'), [], `Agora never refused a create for quota (429s: ${JSON.stringify(refusals)})`);
           await assertPlayers(s, ['b', 'c']);
           await assertNoChanges(s);
         },
